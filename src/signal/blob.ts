@@ -1,0 +1,79 @@
+import { compactLimits, decodeCompact, encodeCompact } from './compact.ts';
+import { SignalError } from './errors.ts';
+import { deflateSdp, inflateSdp } from './fallback.ts';
+import { decodeFrame, encodeFrame, looksLikeFrame } from './frame.ts';
+import type { BlobMode, BlobType, Session } from './model.ts';
+import { buildSdp } from './sdp-build.ts';
+import { parseSdp, type ParseOptions } from './sdp-parse.ts';
+import { bytesToText, textToBytes } from './text.ts';
+
+export interface EncodeOptions extends ParseOptions {
+  /** The offer's id: an offer's own, or, in an answer, the id of the offer it answers. */
+  offerId?: number;
+  /** `auto` (the default) is compact when nothing would be lost, else fallback. */
+  mode?: BlobMode | 'auto';
+}
+
+export interface EncodedBlob {
+  type: BlobType;
+  mode: BlobMode;
+  offerId: number | undefined;
+  /** The frame: what a QR code holds in byte mode. */
+  bytes: Uint8Array;
+  /** `pigeon:…`, for pasting and for URL fragments. */
+  text: string;
+  /** Why compact mode was not used, when it was not. */
+  fallbackReasons: string[];
+}
+
+export interface DecodedBlob {
+  type: BlobType;
+  mode: BlobMode;
+  offerId: number | undefined;
+  /** Frame size in bytes. */
+  bytes: number;
+  /** The frame itself, e.g. to show the same blob again as a binary QR. */
+  frame: Uint8Array;
+  sdp: string;
+  /** The compact fields, for callers that want them without re-parsing (compact mode only). */
+  session: Session | undefined;
+}
+
+export interface DecodeOptions {
+  /** Refuse the other type with E_EXPECTED_OFFER / E_EXPECTED_ANSWER. */
+  expect?: BlobType;
+}
+
+/** Squeeze a session description into a blob. Throws SignalError for an SDP that could never connect. */
+export function encodeBlob(description: { type: BlobType; sdp: string }, options: EncodeOptions = {}): EncodedBlob {
+  const { type, sdp } = description;
+  if (type !== 'offer' && type !== 'answer') throw new SignalError('E_SDP_UNSUPPORTED', `description type ${String(type)}`);
+  const { session, notCompact } = parseSdp(sdp, options);
+  const reasons = [...notCompact, ...compactLimits(session)];
+  const mode: BlobMode = options.mode === 'fallback' || (options.mode !== 'compact' && reasons.length > 0) ? 'fallback' : 'compact';
+  if (mode === 'compact' && reasons.length > 0) throw new SignalError('E_SDP_UNSUPPORTED', reasons.join('; '));
+  const payload = mode === 'compact' ? encodeCompact(session) : deflateSdp(sdp);
+  const bytes = encodeFrame({ type, mode, offerId: options.offerId, payload });
+  return { type, mode, offerId: options.offerId, bytes, text: bytesToText(bytes), fallbackReasons: mode === 'fallback' ? reasons : [] };
+}
+
+/**
+ * Read a blob from what a person or a scanner hands over: the text form (with or without line
+ * breaks, alone or inside a URL), the raw frame bytes of a binary QR, or a QR that holds the text.
+ */
+export function decodeBlob(input: string | ArrayLike<number>, options: DecodeOptions = {}): DecodedBlob {
+  const bytes = toFrameBytes(input);
+  const frame = decodeFrame(bytes);
+  if (options.expect === 'offer' && frame.type !== 'offer') throw new SignalError('E_EXPECTED_OFFER');
+  if (options.expect === 'answer' && frame.type !== 'answer') throw new SignalError('E_EXPECTED_ANSWER');
+  const session = frame.mode === 'compact' ? decodeCompact(frame.payload) : undefined;
+  const sdp = session ? buildSdp(session) : inflateSdp(frame.payload);
+  return { type: frame.type, mode: frame.mode, offerId: frame.offerId, bytes: bytes.length, frame: bytes, sdp, session };
+}
+
+function toFrameBytes(input: string | ArrayLike<number>): Uint8Array {
+  if (typeof input === 'string') return textToBytes(input);
+  if (looksLikeFrame(input)) return Uint8Array.from(input);
+  // A QR code may hold the text form; anything else that is not a frame is handled there too.
+  return textToBytes(String.fromCharCode(...Array.from(input).slice(0, 8192)));
+}

@@ -1,0 +1,51 @@
+/**
+ * Every way a blob or an SDP can be refused. Each code has one message a person can act on; the
+ * `detail` carries what a developer needs (offsets, the offending line) without cluttering it.
+ */
+export type SignalErrorCode =
+  | 'E_NOT_PIGEON'
+  | 'E_NEWER_VERSION'
+  | 'E_CHECKSUM'
+  | 'E_TRUNCATED'
+  | 'E_EXPECTED_OFFER'
+  | 'E_EXPECTED_ANSWER'
+  | 'E_MALFORMED'
+  | 'E_TOO_LARGE'
+  | 'E_SDP_INVALID'
+  | 'E_SDP_NO_ICE'
+  | 'E_SDP_NO_FINGERPRINT'
+  | 'E_SDP_UNSUPPORTED';
+
+const MESSAGES: Record<SignalErrorCode, string> = {
+  E_NOT_PIGEON: 'This is not a Pigeon code. Scan or paste the code shown by the Pi agent or the Pigeon page.',
+  E_NEWER_VERSION:
+    'This code was made by a newer version of Pigeon. Update this side (web page or pi-agent) and try again.',
+  E_CHECKSUM: 'This code is damaged (its checksum does not match). Scan it again or copy the whole text again.',
+  E_TRUNCATED: 'This code is cut short. Copy the whole text, or scan the whole QR code.',
+  E_EXPECTED_OFFER:
+    'This is an answer, but an offer was expected. Scan the offer shown by the Pi (or the other side that starts the call).',
+  E_EXPECTED_ANSWER:
+    'This is an offer, but an answer was expected. Scan the answer shown by the other side after it read your offer.',
+  E_MALFORMED: 'This code passed its checksum but its content makes no sense. It may come from an incompatible Pigeon build.',
+  E_TOO_LARGE: 'This code expands to more than 64 KiB, which no real session description needs. It was refused.',
+  E_SDP_INVALID: 'This is not a session description (SDP): it has no "v=0" line or no media section.',
+  E_SDP_NO_ICE: 'The session description has no ICE credentials (a=ice-ufrag / a=ice-pwd), so no connection could be made from it.',
+  E_SDP_NO_FINGERPRINT: 'The session description has no DTLS fingerprint (a=fingerprint), so the connection could not be secured.',
+  E_SDP_UNSUPPORTED: 'The session description uses something Pigeon cannot carry.',
+};
+
+export class SignalError extends Error {
+  override readonly name = 'SignalError';
+  readonly code: SignalErrorCode;
+  readonly detail: string | undefined;
+
+  constructor(code: SignalErrorCode, detail?: string, options?: { cause?: unknown }) {
+    super(detail === undefined ? MESSAGES[code] : `${MESSAGES[code]} (${detail})`, options);
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+export function isSignalError(value: unknown): value is SignalError {
+  return value instanceof SignalError;
+}

@@ -1,0 +1,13 @@
+/**
+ * Pigeon's signal codec: a WebRTC offer or answer ⇄ the few bytes the far side cannot know,
+ * framed with a version and a checksum, as QR bytes or `pigeon:` text. Pure: no DOM, no Node.
+ */
+export { decodeBlob, encodeBlob } from './blob.ts';
+export type { DecodeOptions, DecodedBlob, EncodeOptions, EncodedBlob } from './blob.ts';
+export { isAgentCodec } from './codecs.ts';
+export { SignalError, isSignalError } from './errors.ts';
+export type { SignalErrorCode } from './errors.ts';
+export { MAX_SDP_BYTES } from './fallback.ts';
+export { FRAME_VERSION } from './frame.ts';
+export type { BlobMode, BlobType, Candidate, Codec, MediaSection, Session } from './model.ts';
+export { TEXT_PREFIX } from './text.ts';

@@ -1,0 +1,244 @@
+import { codecSpecFor } from './codecs.ts';
+import { SignalError } from './errors.ts';
+import { ipv4ToBytes, ipv6ToBytes, isMdnsName } from './ip.ts';
+import type { Candidate, CandidateType, Codec, Direction, MediaKind, MediaSection, Session, Setup, TcpType } from './model.ts';
+
+export interface ParseOptions {
+  /**
+   * `drop` (the default) leaves out `<uuid>.local` candidates. They are names the far side can
+   * only resolve with multicast DNS, and the peer that offers reachable addresses learns the
+   * other's address from its connectivity checks anyway; dropping them keeps a browser's answer
+   * in a version-5 QR. `keep` carries each as 16 bytes.
+   */
+  mdns?: 'drop' | 'keep';
+  /** Codecs to keep per media section, e.g. `isAgentCodec` for a browser offer to a Pi. */
+  keepCodec?: (codec: Codec, kind: MediaKind) => boolean;
+}
+
+export interface ParsedSdp {
+  session: Session;
+  /** Why compact mode cannot carry this SDP faithfully; empty when it can. */
+  notCompact: string[];
+}
+
+/** Wrappers that add robustness but carry no media of their own; compact blobs leave them out. */
+const WRAPPERS = new Set(['rtx', 'red', 'ulpfec', 'flexfec-03']);
+const STATIC_PAYLOADS: Record<number, string> = { 0: 'PCMU', 8: 'PCMA', 9: 'G722' };
+const DIRECTIONS = new Set<string>(['sendrecv', 'sendonly', 'recvonly', 'inactive']);
+const ICE_CHARS = /^[A-Za-z0-9+/]+$/;
+const RTP_PROTO = 'UDP/TLS/RTP/SAVPF';
+const SCTP_PROTO = 'UDP/DTLS/SCTP';
+
+interface RawSection {
+  line: string;
+  attrs: string[];
+}
+
+function splitSections(sdp: string): { session: string[]; media: RawSection[] } {
+  const lines = sdp.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  if (lines[0] !== 'v=0') throw new SignalError('E_SDP_INVALID', 'first line is not v=0');
+  const session: string[] = [];
+  const media: RawSection[] = [];
+  for (const line of lines) {
+    if (line.startsWith('m=')) media.push({ line, attrs: [] });
+    else if (line.startsWith('a=')) (media.at(-1)?.attrs ?? session).push(line.slice(2));
+  }
+  if (media.length === 0) throw new SignalError('E_SDP_INVALID', 'no m= line');
+  return { session, media };
+}
+
+function attr(attrs: string[], name: string): string | undefined {
+  for (const a of attrs) {
+    if (a === name) return '';
+    if (a.startsWith(`${name}:`)) return a.slice(name.length + 1).trim();
+  }
+  return undefined;
+}
+
+function attrs(list: string[], name: string): string[] {
+  return list.filter((a) => a.startsWith(`${name}:`)).map((a) => a.slice(name.length + 1).trim());
+}
+
+function parseFingerprint(value: string): { algorithm: string; digest: Uint8Array } | undefined {
+  const [algorithm, hex] = value.split(/\s+/);
+  if (!algorithm || !hex || !/^([0-9a-f]{2}:)*[0-9a-f]{2}$/i.test(hex)) return undefined;
+  return { algorithm: algorithm.toLowerCase(), digest: Uint8Array.from(hex.split(':'), (h) => parseInt(h, 16)) };
+}
+
+function parseParams(fmtp: string | undefined): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const pair of (fmtp ?? '').split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) params[pair.slice(0, eq).trim().toLowerCase()] = pair.slice(eq + 1).trim();
+  }
+  return params;
+}
+
+interface CandidateWithPriority extends Candidate {
+  priority: number;
+}
+
+/** One `a=candidate` value; undefined for the ones compact mode leaves out by design. */
+function parseCandidate(value: string, options: ParseOptions, notCompact: string[]): CandidateWithPriority | undefined {
+  const f = value.split(/\s+/);
+  const [, component, transport, priority, address, port, typ, type] = f;
+  if (typ !== 'typ' || !address || !port || !type || !transport) {
+    notCompact.push(`candidate line not understood: ${value}`);
+    return undefined;
+  }
+  // RTP and RTCP share one port (rtcp-mux), so only component 1 is ever used.
+  if (component !== '1') return undefined;
+  const protocol = transport.toLowerCase();
+  if (protocol !== 'udp' && protocol !== 'tcp') {
+    notCompact.push(`candidate transport ${transport}`);
+    return undefined;
+  }
+  if (!['host', 'srflx', 'prflx', 'relay'].includes(type)) {
+    notCompact.push(`candidate type ${type}`);
+    return undefined;
+  }
+  if (isMdnsName(address)) {
+    if ((options.mdns ?? 'drop') === 'drop') return undefined;
+  } else if (!ipv4ToBytes(address) && !ipv6ToBytes(address)) {
+    notCompact.push(`candidate address ${address} is neither an IP address nor a browser mDNS name`);
+    return undefined;
+  }
+  const tcpIndex = f.indexOf('tcptype');
+  const tcpType = tcpIndex > 0 ? f[tcpIndex + 1] : undefined;
+  if (protocol === 'tcp' && tcpType !== 'active' && tcpType !== 'passive' && tcpType !== 'so') {
+    notCompact.push(`tcp candidate without a known tcptype: ${value}`);
+    return undefined;
+  }
+  return {
+    type: type as CandidateType,
+    protocol,
+    ...(protocol === 'tcp' ? { tcpType: tcpType as TcpType } : {}),
+    address: address.toLowerCase(),
+    port: Number(port),
+    priority: Number(priority) || 0,
+  };
+}
+
+function parseCodecs(kind: MediaKind, formats: string[], list: string[], options: ParseOptions): Codec[] {
+  const codecs: Codec[] = [];
+  for (const format of formats) {
+    const payloadType = Number(format);
+    if (!Number.isInteger(payloadType) || payloadType < 0 || payloadType > 127) continue;
+    const rtpmap = attrs(list, 'rtpmap').find((v) => v.split(/\s+/)[0] === format);
+    const name = rtpmap?.split(/\s+/)[1]?.split('/')[0] ?? STATIC_PAYLOADS[payloadType];
+    if (!name || WRAPPERS.has(name.toLowerCase())) continue;
+    const spec = codecSpecFor(kind, name);
+    if (!spec) continue;
+    const fmtp = attrs(list, 'fmtp').find((v) => v.split(/\s+/)[0] === format);
+    const params = parseParams(fmtp?.slice(format.length).trim());
+    if (spec.variant(params) === undefined) continue;
+    const codec: Codec = { name: spec.name, payloadType, params };
+    if (options.keepCodec && !options.keepCodec(codec, kind)) continue;
+    codecs.push(codec);
+  }
+  return codecs;
+}
+
+function setupOf(value: string | undefined): Setup | undefined {
+  return value === 'actpass' || value === 'active' || value === 'passive' ? value : undefined;
+}
+
+/**
+ * Reads what a compact blob needs from an SDP, and lists anything it would lose so the encoder
+ * can fall back to deflate. Missing ICE credentials or fingerprint are errors in either mode:
+ * no blob made from such an SDP could ever connect.
+ */
+export function parseSdp(sdp: string, options: ParseOptions = {}): ParsedSdp {
+  const { session: sessionAttrs, media: rawMedia } = splitSections(sdp);
+  const notCompact: string[] = [];
+  const transports = new Set<string>();
+  const candidates: CandidateWithPriority[] = [];
+  const media: MediaSection[] = [];
+  let transport: { ufrag: string; pwd: string; fingerprint: string; setup: string } | undefined;
+
+  for (const [index, section] of rawMedia.entries()) {
+    const [kindText = '', port = '', proto = '', ...formats] = section.line.slice(2).split(/\s+/);
+    const list = [...section.attrs, ...sessionAttrs];
+    const ufrag = attr(list, 'ice-ufrag');
+    const pwd = attr(list, 'ice-pwd');
+    if (!ufrag || !pwd) throw new SignalError('E_SDP_NO_ICE', `media section ${index + 1}`);
+    const fingerprint = attr(list, 'fingerprint');
+    if (!fingerprint) throw new SignalError('E_SDP_NO_FINGERPRINT', `media section ${index + 1}`);
+    const setup = attr(list, 'setup') ?? 'actpass';
+    transport ??= { ufrag, pwd, fingerprint, setup };
+    transports.add([ufrag, pwd, fingerprint, setup].join(' '));
+
+    const kind = kindText as MediaKind;
+    const mid = attr(section.attrs, 'mid') ?? String(index);
+    const direction = (section.attrs.find((a) => DIRECTIONS.has(a)) ?? 'sendrecv') as Direction;
+    if (port === '0') notCompact.push(`media section ${mid} is rejected (port 0)`);
+
+    for (const value of attrs(section.attrs, 'candidate')) {
+      const candidate = parseCandidate(value, options, notCompact);
+      if (!candidate) continue;
+      const same = (c: Candidate): boolean =>
+        c.address === candidate.address && c.port === candidate.port && c.protocol === candidate.protocol;
+      if (!candidates.some(same)) candidates.push(candidate);
+    }
+
+    if (kind === 'application') {
+      if (!proto.endsWith(SCTP_PROTO) || formats[0] !== 'webrtc-datachannel') {
+        notCompact.push(`data section ${mid} uses ${proto} ${formats.join(' ')}`);
+      }
+      const sctpPort = Number(attr(section.attrs, 'sctp-port') ?? '5000');
+      const mms = attr(section.attrs, 'max-message-size');
+      media.push({
+        kind,
+        mid,
+        direction,
+        codecs: [],
+        sctpPort,
+        ...(mms === undefined ? {} : { maxMessageSize: Number(mms) }),
+      });
+      continue;
+    }
+    if (kind !== 'audio' && kind !== 'video') {
+      notCompact.push(`media kind ${kindText}`);
+      continue;
+    }
+    if (proto !== RTP_PROTO) notCompact.push(`media section ${mid} uses ${proto}`);
+    if (attr(section.attrs, 'rtcp-mux') === undefined) notCompact.push(`media section ${mid} has no rtcp-mux`);
+    const codecs = parseCodecs(kind, formats, list, options);
+    if (codecs.length === 0) notCompact.push(`media section ${mid} has no codec a compact blob can name`);
+    media.push({ kind, mid, direction, codecs });
+  }
+
+  if (!transport) throw new SignalError('E_SDP_INVALID', 'no media section');
+  if (transports.size > 1) notCompact.push('media sections use different ICE/DTLS transports (not bundled)');
+  if (media.length > 1) {
+    const bundle = attrs(sessionAttrs, 'group').find((g) => g.startsWith('BUNDLE'));
+    const bundled = new Set(bundle?.split(/\s+/).slice(1));
+    if (!media.every((m) => bundled.has(m.mid))) notCompact.push('not every media section is in one BUNDLE group');
+  }
+  const fingerprint = parseFingerprint(transport.fingerprint);
+  if (!fingerprint) throw new SignalError('E_SDP_NO_FINGERPRINT', `unreadable: ${transport.fingerprint}`);
+  const setup = setupOf(transport.setup);
+  if (!setup) notCompact.push(`DTLS setup ${transport.setup}`);
+  for (const [name, value] of [['ufrag', transport.ufrag], ['pwd', transport.pwd]] as const) {
+    if (!ICE_CHARS.test(value) || value.length > 255) notCompact.push(`ICE ${name} has characters or a length outside ICE's`);
+  }
+
+  // Highest priority first, so the rebuilt priorities keep the order the gatherer chose.
+  const ordered = candidates
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => b.c.priority - a.c.priority || a.i - b.i)
+    .map(({ c: { priority: _priority, ...rest } }) => rest);
+
+  return {
+    session: {
+      ufrag: transport.ufrag,
+      pwd: transport.pwd,
+      iceLite: attr(sessionAttrs, 'ice-lite') !== undefined,
+      fingerprint,
+      setup: setup ?? 'actpass',
+      candidates: ordered,
+      media,
+    },
+    notCompact,
+  };
+}

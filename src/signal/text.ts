@@ -1,0 +1,46 @@
+import { SignalError } from './errors.ts';
+
+/**
+ * The text form: `pigeon:` + base64url of the frame. Short, URL-safe (it can ride in a `#`
+ * fragment), and forgiving of what pasting does: spaces and line breaks are ignored, and the
+ * prefix may sit anywhere (so a whole URL can be pasted).
+ */
+export const TEXT_PREFIX = 'pigeon:';
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const VALUE = new Map([...ALPHABET].map((ch, i) => [ch, i]));
+
+export function bytesToText(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
+    for (let k = 0; k < chars; k++) out += ALPHABET[(n >> (18 - 6 * k)) & 63];
+  }
+  return TEXT_PREFIX + out;
+}
+
+export function textToBytes(input: string): Uint8Array {
+  const compact = input.replace(/\s+/g, '');
+  const at = compact.toLowerCase().lastIndexOf(TEXT_PREFIX);
+  let body: string;
+  if (at >= 0) body = compact.slice(at + TEXT_PREFIX.length);
+  else if (/^[A-Za-z0-9_-]{8,}$/.test(compact)) body = compact;
+  else throw new SignalError('E_NOT_PIGEON', compact === '' ? 'empty' : 'no "pigeon:" prefix');
+  if (body === '') throw new SignalError('E_TRUNCATED', 'nothing after "pigeon:"');
+  const bad = [...body].find((ch) => !VALUE.has(ch));
+  if (bad !== undefined) throw new SignalError('E_CHECKSUM', `unexpected character "${bad}"`);
+  if (body.length % 4 === 1) throw new SignalError('E_TRUNCATED', 'text ends mid-byte');
+  const out = new Uint8Array(Math.floor((body.length * 6) / 8));
+  let acc = 0;
+  let held = 0;
+  let o = 0;
+  for (const ch of body) {
+    acc = ((acc << 6) | VALUE.get(ch)!) & 0xffff;
+    held += 6;
+    if (held >= 8) {
+      held -= 8;
+      out[o++] = (acc >> held) & 0xff;
+    }
+  }
+  return out;
+}
