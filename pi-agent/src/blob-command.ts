@@ -1,0 +1,130 @@
+import { parseArgs } from 'node:util';
+import { decodeBlob, encodeBlob, isAgentCodec, type BlobType, type EncodeOptions } from '../../src/signal/index.ts';
+import { qrMatrix } from '../../src/qr/matrix.ts';
+import { renderTerminal } from '../../src/qr/terminal.ts';
+import { AgentError } from './errors.ts';
+import { readAll, type Io } from './io.ts';
+
+export const BLOB_HELP = `Usage: pi-agent blob <encode|decode|qr> [options] < input
+
+Pigeon's offer/answer codec, for scripts and for checking blobs by hand.
+
+  encode   SDP (or RTCSessionDescription JSON {type, sdp}) on stdin -> blob text on stdout
+  decode   blob text on stdin -> SDP on stdout
+  qr       blob text on stdin -> QR code for a terminal on stdout
+
+Options:
+  --json               encode/decode: print one JSON object instead of plain text
+  --type offer|answer  encode: the description's type (default: from JSON input, else
+                       offer when a=setup:actpass, answer otherwise)
+  --offer-id N         encode: offer id 0-65535 carried in the frame (an answer's is the
+                       id of the offer it answers)
+  --mode M             encode: auto (default), compact or fallback
+  --keep-mdns          encode: keep <uuid>.local candidates (dropped by default)
+  --agent-codecs       encode: keep only codecs the Pi agent sends (H.264 baseline, VP8)
+  --expect offer|answer  decode/qr: refuse the other type
+  --color auto|always|never  qr: ANSI colours (default auto: when stdout is a terminal)
+  -h, --help           this help
+`;
+
+function typeOption(value: string | undefined, flag: string): BlobType | undefined {
+  if (value === undefined || value === 'offer' || value === 'answer') return value;
+  throw new AgentError('E_USAGE', `${flag} must be "offer" or "answer", not "${value}"`);
+}
+
+/** SDP text or RTCSessionDescription JSON; the type comes from --type, the JSON, or a=setup. */
+function readDescription(input: string, explicit: BlobType | undefined): { type: BlobType; sdp: string } {
+  const trimmed = input.trim();
+  if (trimmed === '') throw new AgentError('E_INPUT', 'standard input is empty: pipe an SDP in');
+  if (trimmed.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (cause) {
+      throw new AgentError('E_INPUT', 'standard input starts with "{" but is not valid JSON', { cause });
+    }
+    const { type, sdp } = (parsed ?? {}) as { type?: unknown; sdp?: unknown };
+    if (typeof sdp !== 'string') throw new AgentError('E_INPUT', 'the JSON has no "sdp" string');
+    return { type: explicit ?? typeOption(typeof type === 'string' ? type : undefined, 'JSON "type"') ?? 'offer', sdp };
+  }
+  return { type: explicit ?? (/^a=setup:actpass\s*$/m.test(trimmed) ? 'offer' : 'answer'), sdp: trimmed };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export async function blobCommand(args: string[], io: Io): Promise<number> {
+  const [action, ...rest] = args;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      json: { type: 'boolean', default: false },
+      type: { type: 'string' },
+      'offer-id': { type: 'string' },
+      mode: { type: 'string', default: 'auto' },
+      'keep-mdns': { type: 'boolean', default: false },
+      'agent-codecs': { type: 'boolean', default: false },
+      expect: { type: 'string' },
+      color: { type: 'string', default: 'auto' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help || action === undefined) {
+    io.stdout.write(BLOB_HELP);
+    return action === undefined && !values.help ? 2 : 0;
+  }
+  if (io.stdin.isTTY) io.stderr.write('Paste the input, then press Ctrl-D.\n');
+
+  switch (action) {
+    case 'encode': {
+      const mode = values.mode;
+      if (mode !== 'auto' && mode !== 'compact' && mode !== 'fallback') {
+        throw new AgentError('E_USAGE', `--mode must be auto, compact or fallback, not "${mode}"`);
+      }
+      const offerId = values['offer-id'] === undefined ? undefined : Number(values['offer-id']);
+      if (offerId !== undefined && !(Number.isInteger(offerId) && offerId >= 0 && offerId <= 0xffff)) {
+        throw new AgentError('E_USAGE', `--offer-id must be a whole number from 0 to 65535`);
+      }
+      const description = readDescription(await readAll(io.stdin), typeOption(values.type, '--type'));
+      const options: EncodeOptions = { mode, mdns: values['keep-mdns'] ? 'keep' : 'drop' };
+      if (offerId !== undefined) options.offerId = offerId;
+      if (values['agent-codecs']) options.keepCodec = isAgentCodec;
+      const blob = encodeBlob(description, options);
+      const version = qrMatrix(blob.bytes).version;
+      if (values.json) {
+        const { type, mode: used, bytes, text, fallbackReasons } = blob;
+        const json = { type, mode: used, offerId: blob.offerId ?? null, bytes: bytes.length, chars: text.length, qrVersion: version, text, fallbackReasons };
+        io.stdout.write(`${JSON.stringify(json)}\n`);
+      } else {
+        io.stdout.write(`${blob.text}\n`);
+      }
+      io.stderr.write(`${blob.type}, ${blob.mode}, ${plural(blob.bytes.length, 'byte')}, QR version ${version} (ECC M)\n`);
+      if (blob.mode === 'fallback') io.stderr.write(`fallback because: ${blob.fallbackReasons.join('; ')}\n`);
+      return 0;
+    }
+    case 'decode': {
+      const expect = typeOption(values.expect, '--expect');
+      const decoded = decodeBlob(await readAll(io.stdin), expect === undefined ? {} : { expect });
+      if (values.json) {
+        const { type, mode, bytes, sdp } = decoded;
+        io.stdout.write(`${JSON.stringify({ type, mode, offerId: decoded.offerId ?? null, bytes, sdp })}\n`);
+      } else {
+        io.stdout.write(decoded.sdp);
+      }
+      return 0;
+    }
+    case 'qr': {
+      const expect = typeOption(values.expect, '--expect');
+      // Decoding first proves the blob is whole before anyone tries to scan it.
+      const { frame } = decodeBlob(await readAll(io.stdin), expect === undefined ? {} : { expect });
+      const color = values.color === 'always' || (values.color === 'auto' && io.stdout.isTTY === true);
+      io.stdout.write(renderTerminal(qrMatrix(frame), { color }));
+      return 0;
+    }
+    default:
+      throw new AgentError('E_USAGE', `unknown blob action "${action}" (encode, decode or qr)`);
+  }
+}

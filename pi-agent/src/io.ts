@@ -1,0 +1,25 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** The process's streams and environment, passed in so tests can run the CLI in-process. */
+export interface Io {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+}
+
+const MAX_INPUT = 1024 * 1024;
+
+/** All of stdin as text, up to 1 MiB (an SDP is a few KiB; anything larger is a mistake). */
+export async function readAll(stdin: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stdin) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    total += buf.length;
+    if (total > MAX_INPUT) throw new RangeError('standard input is larger than 1 MiB');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
