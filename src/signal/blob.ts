@@ -1,11 +1,11 @@
 import { compactLimits, decodeCompact, encodeCompact } from './compact.ts';
 import { SignalError } from './errors.ts';
 import { deflateSdp, inflateSdp } from './fallback.ts';
-import { decodeFrame, encodeFrame, looksLikeFrame } from './frame.ts';
+import { decodeFrame, encodeFrame, looksLikeFrame, type Frame } from './frame.ts';
 import type { BlobMode, BlobType, Session } from './model.ts';
 import { buildSdp } from './sdp-build.ts';
 import { parseSdp, type ParseOptions } from './sdp-parse.ts';
-import { bytesToText, textToBytes } from './text.ts';
+import { bytesToText, readText } from './text.ts';
 
 export interface EncodeOptions extends ParseOptions {
   /** The offer's id: an offer's own, or, in an answer, the id of the offer it answers. */
@@ -62,8 +62,15 @@ export function encodeBlob(description: { type: BlobType; sdp: string }, options
  * breaks, alone or inside a URL), the raw frame bytes of a binary QR, or a QR that holds the text.
  */
 export function decodeBlob(input: string | ArrayLike<number>, options: DecodeOptions = {}): DecodedBlob {
-  const bytes = toFrameBytes(input);
-  const frame = decodeFrame(bytes);
+  const { bytes, prefixed } = toFrameBytes(input);
+  let frame: Frame;
+  try {
+    frame = decodeFrame(bytes);
+  } catch (error) {
+    // Bare base64url-looking text that is not a whole frame is most likely not ours at all.
+    if (!prefixed) throw new SignalError('E_NOT_PIGEON', 'no "pigeon:" prefix', { cause: error });
+    throw error;
+  }
   if (options.expect === 'offer' && frame.type !== 'offer') throw new SignalError('E_EXPECTED_OFFER');
   if (options.expect === 'answer' && frame.type !== 'answer') throw new SignalError('E_EXPECTED_ANSWER');
   const session = frame.mode === 'compact' ? decodeCompact(frame.payload) : undefined;
@@ -71,9 +78,9 @@ export function decodeBlob(input: string | ArrayLike<number>, options: DecodeOpt
   return { type: frame.type, mode: frame.mode, offerId: frame.offerId, bytes: bytes.length, frame: bytes, sdp, session };
 }
 
-function toFrameBytes(input: string | ArrayLike<number>): Uint8Array {
-  if (typeof input === 'string') return textToBytes(input);
-  if (looksLikeFrame(input)) return Uint8Array.from(input);
-  // A QR code may hold the text form; anything else that is not a frame is handled there too.
-  return textToBytes(String.fromCharCode(...Array.from(input).slice(0, 8192)));
+function toFrameBytes(input: string | ArrayLike<number>): { bytes: Uint8Array; prefixed: boolean } {
+  if (typeof input === 'string') return readText(input);
+  if (looksLikeFrame(input)) return { bytes: Uint8Array.from(input), prefixed: true };
+  // A QR code may hold the text form; anything else that is not a frame is refused there too.
+  return readText(String.fromCharCode(...Array.from(input).slice(0, 8192)));
 }

@@ -19,13 +19,20 @@ export function bytesToText(bytes: Uint8Array): string {
   return TEXT_PREFIX + out;
 }
 
-export function textToBytes(input: string): Uint8Array {
+/**
+ * The bytes behind a text blob. `prefixed` is false when the text had no `pigeon:` and was
+ * read as bare base64url: then only a frame that checks out may count as Pigeon's.
+ */
+export function readText(input: string): { bytes: Uint8Array; prefixed: boolean } {
   const compact = input.replace(/\s+/g, '');
   const at = compact.toLowerCase().lastIndexOf(TEXT_PREFIX);
-  let body: string;
-  if (at >= 0) body = compact.slice(at + TEXT_PREFIX.length);
-  else if (/^[A-Za-z0-9_-]{8,}$/.test(compact)) body = compact;
-  else throw new SignalError('E_NOT_PIGEON', compact === '' ? 'empty' : 'no "pigeon:" prefix');
+  if (at >= 0) return { bytes: textToBytes(compact.slice(at + TEXT_PREFIX.length)), prefixed: true };
+  if (/^[A-Za-z0-9_-]{8,}$/.test(compact)) return { bytes: textToBytes(compact), prefixed: false };
+  throw new SignalError('E_NOT_PIGEON', compact === '' ? 'empty' : 'no "pigeon:" prefix');
+}
+
+/** base64url (no padding) to bytes. */
+export function textToBytes(body: string): Uint8Array {
   if (body === '') throw new SignalError('E_TRUNCATED', 'nothing after "pigeon:"');
   const bad = [...body].find((ch) => !VALUE.has(ch));
   if (bad !== undefined) throw new SignalError('E_CHECKSUM', `unexpected character "${bad}"`);

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { deflateRaw } from 'pako';
+import { encodeFrame } from '../../src/signal/frame.ts';
+import { decodeBlob, encodeBlob, isSignalError, type BlobType } from '../../src/signal/index.ts';
+
+const OFFER_SDP = readFileSync(new URL('../fixtures/werift-offer.sdp', import.meta.url), 'utf8');
+const offer = encodeBlob({ type: 'offer', sdp: OFFER_SDP }, { offerId: 9 });
+const answer = encodeBlob({ type: 'answer', sdp: OFFER_SDP.replace(/actpass/g, 'active') }, { offerId: 9 });
+const framed = (payload: Uint8Array, mode: 'compact' | 'fallback' = 'compact'): Uint8Array =>
+  encodeFrame({ type: 'offer', mode, offerId: undefined, payload });
+
+function errorCode(run: () => unknown): string {
+  try {
+    run();
+    return 'no error';
+  } catch (error) {
+    if (!isSignalError(error)) throw error;
+    assert.ok(error.message.length > 20, 'a message a person can act on');
+    return error.code;
+  }
+}
+
+const DECODE_CASES: [string, string | Uint8Array, string, BlobType?][] = [
+  ['empty paste', '', 'E_NOT_PIGEON'],
+  ['ordinary words', 'see you at the robot lab', 'E_NOT_PIGEON'],
+  ['a QR holding a URL', new TextEncoder().encode('https://example.invalid/'), 'E_NOT_PIGEON'],
+  ['an SDP pasted instead of a blob', OFFER_SDP, 'E_NOT_PIGEON'],
+  ['truncated paste', offer.text.slice(0, -12), 'E_TRUNCATED'],
+  ['half a paste', offer.text.slice(0, 40), 'E_TRUNCATED'],
+  ['prefix only', 'pigeon:', 'E_TRUNCATED'],
+  ['one character changed', offer.text.slice(0, 30) + (offer.text[30] === 'A' ? 'B' : 'A') + offer.text.slice(31), 'E_CHECKSUM'],
+  ['a stray character', `${offer.text.slice(0, 30)}!${offer.text.slice(30)}`, 'E_CHECKSUM'],
+  ['two blobs pasted together', offer.text + answer.text.slice(7), 'E_CHECKSUM'],
+  ['from a newer Pigeon', Uint8Array.from([0b101_10_000, 0, 0, 0, 0, 0]), 'E_NEWER_VERSION'],
+  ['an answer where an offer was expected', answer.text, 'E_EXPECTED_OFFER', 'offer'],
+  ['an offer where an answer was expected', offer.text, 'E_EXPECTED_ANSWER', 'answer'],
+  ['checksum fine, payload nonsense', framed(Uint8Array.from([0xff, 0xff])), 'E_MALFORMED'],
+  ['checksum fine, unknown codec id', framed(Uint8Array.from([0, 0x80, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, ...new Uint8Array(32), 0x41, 0xf0, 96])), 'E_MALFORMED'],
+  ['checksum fine, not deflate', framed(Uint8Array.from([0xff, 0xff, 0xff]), 'fallback'), 'E_MALFORMED'],
+  ['a deflate bomb past 64 KiB', framed(deflateRaw(new Uint8Array(200_000).fill(97)), 'fallback'), 'E_TOO_LARGE'],
+];
+
+for (const [name, input, code, expect] of DECODE_CASES) {
+  test(`decode refuses ${name} with ${code}`, () => {
+    assert.equal(errorCode(() => decodeBlob(input, expect ? { expect } : {})), code);
+  });
+}
+
+const ENCODE_CASES: [string, string, string, ('compact' | 'auto')?][] = [
+  ['text that is not SDP', 'hello', 'E_SDP_INVALID'],
+  ['an SDP with no media', 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n', 'E_SDP_INVALID'],
+  ['an SDP without ICE credentials', OFFER_SDP.replace(/a=ice-(ufrag|pwd):.*\n/g, ''), 'E_SDP_NO_ICE'],
+  ['an SDP without a fingerprint', OFFER_SDP.replace(/a=fingerprint:.*\n/g, ''), 'E_SDP_NO_FINGERPRINT'],
+  ['an unreadable fingerprint', OFFER_SDP.replace(/a=fingerprint:sha-256 .*/g, 'a=fingerprint:sha-256 zz'), 'E_SDP_NO_FINGERPRINT'],
+  ['compact forced on an unbundled SDP', OFFER_SDP.replace('a=group:BUNDLE 0 1\n', ''), 'E_SDP_UNSUPPORTED', 'compact'],
+];
+
+for (const [name, sdp, code, mode] of ENCODE_CASES) {
+  test(`encode refuses ${name} with ${code}`, () => {
+    assert.equal(errorCode(() => encodeBlob({ type: 'offer', sdp }, { mode: mode ?? 'auto' })), code);
+  });
+}
+
+test('encode refuses a description type it cannot carry', () => {
+  const pranswer = { type: 'pranswer', sdp: OFFER_SDP } as unknown as { type: BlobType; sdp: string };
+  assert.equal(errorCode(() => encodeBlob(pranswer)), 'E_SDP_UNSUPPORTED');
+});
