@@ -19,7 +19,9 @@ function hexDigest(digest: Uint8Array): string {
 function transportLines(session: Session): string[] {
   return [
     ...session.candidates.map(candidateLine),
-    'a=end-of-candidates',
+    // With no candidates (mDNS ones dropped) the peer must wait for the other side's checks and
+    // learn its address from them; "end-of-candidates" would make werift give up at once.
+    ...(session.candidates.length > 0 ? ['a=end-of-candidates'] : []),
     `a=ice-ufrag:${session.ufrag}`,
     `a=ice-pwd:${session.pwd}`,
     `a=fingerprint:${session.fingerprint.algorithm} ${hexDigest(session.fingerprint.digest)}`,

@@ -1,0 +1,223 @@
+// Real Chromium WebRTC peers for tests: each BrowserPeer is one RTCPeerConnection
+// living in its own headless tab, driven over the DevTools protocol.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launch, type Browser, type Page } from 'puppeteer-core';
+
+export interface BrowserPeer {
+  /** Offer recvonly video + data channel 'pigeon'; returns the fully gathered SDP. */
+  createOffer(): Promise<string>;
+  /** Answer a remote offer; returns the fully gathered answer SDP. */
+  acceptOffer(sdp: string): Promise<string>;
+  acceptAnswer(sdp: string): Promise<void>;
+  waitForDataChannelOpen(timeoutMs?: number): Promise<void>;
+  send(text: string): Promise<void>;
+  nextMessage(timeoutMs?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface ChromiumHandle {
+  newPeer(): Promise<BrowserPeer>;
+  close(): Promise<void>;
+}
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export async function launchChromium(): Promise<ChromiumHandle> {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'pigeon-chromium-'));
+  let browser: Browser;
+  try {
+    browser = await launch({
+      executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+      // Puppeteer's defaults would add many flags; we want exactly ours.
+      ignoreDefaultArgs: true,
+      args: [...CHROMIUM_ARGS, `--user-data-dir=${userDataDir}`],
+      pipe: true,
+    });
+  } catch (error) {
+    await rm(userDataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    newPeer: async () => openPeer(await browser.newPage()),
+    close: async () => {
+      try {
+        await browser.close();
+      } finally {
+        await rm(userDataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** The in-page API installed by `installPeerRuntime`. */
+interface PeerRuntime {
+  createOffer(): Promise<string>;
+  acceptOffer(sdp: string): Promise<string>;
+  acceptAnswer(sdp: string): Promise<void>;
+  waitForOpen(timeoutMs: number): Promise<void>;
+  send(text: string): void;
+  nextMessage(timeoutMs: number): Promise<string>;
+  close(): void;
+}
+
+async function openPeer(page: Page): Promise<BrowserPeer> {
+  // tsx/esbuild wraps named functions in `__name(...)`, which does not exist in
+  // the page. Evaluating a *string* that defines it first keeps the serialized
+  // runtime working.
+  await page.evaluate(
+    `globalThis.__name = (f) => f; (${installPeerRuntime.toString()})();`,
+  );
+  const text = async (method: keyof PeerRuntime, ...args: unknown[]): Promise<string> => {
+    const result = await callRuntime(page, method, args);
+    if (typeof result !== 'string') throw new Error(`${method} returned ${typeof result}`);
+    return result;
+  };
+  const run = async (method: keyof PeerRuntime, ...args: unknown[]): Promise<void> => {
+    await callRuntime(page, method, args);
+  };
+  return {
+    createOffer: () => text('createOffer'),
+    acceptOffer: (sdp) => text('acceptOffer', sdp),
+    acceptAnswer: (sdp) => run('acceptAnswer', sdp),
+    waitForDataChannelOpen: (timeoutMs = 10_000) => run('waitForOpen', timeoutMs),
+    send: (message) => run('send', message),
+    nextMessage: (timeoutMs = 10_000) => text('nextMessage', timeoutMs),
+    close: async () => {
+      if (page.isClosed()) return;
+      await run('close').catch(() => undefined);
+      await page.close();
+    },
+  };
+}
+
+/** Calls a runtime method in the page; page-side throws reject with the page's message. */
+function callRuntime(page: Page, method: keyof PeerRuntime, args: unknown[]): Promise<unknown> {
+  return page.evaluate(
+    (name: string, params: unknown[]) => {
+      const holder = globalThis as unknown as {
+        pigeonPeer?: Record<string, (...xs: unknown[]) => unknown>;
+      };
+      const fn = holder.pigeonPeer?.[name];
+      if (typeof fn !== 'function') throw new Error(`peer runtime has no ${name}()`);
+      return fn(...params);
+    },
+    method,
+    args,
+  );
+}
+
+/** Runs inside the page (serialized with toString), so it must be self-contained. */
+function installPeerRuntime(): void {
+  let pc: RTCPeerConnection | undefined;
+  let channel: RTCDataChannel | undefined;
+  const inbox: string[] = [];
+  const inboxWaiters: Array<(text: string) => void> = [];
+  let markOpen: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    markOpen = resolve;
+  });
+
+  const connection = (): RTCPeerConnection => {
+    if (!pc) pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    return pc;
+  };
+
+  const adopt = (dc: RTCDataChannel): void => {
+    channel = dc;
+    dc.onopen = () => markOpen();
+    if (dc.readyState === 'open') markOpen();
+    dc.onmessage = (event: MessageEvent<unknown>) => {
+      const text = String(event.data);
+      const waiter = inboxWaiters.shift();
+      if (waiter) waiter(text);
+      else inbox.push(text);
+    };
+  };
+
+  // Non-trickle signalling: the SDP must carry every candidate.
+  const gathered = async (peer: RTCPeerConnection): Promise<string> => {
+    if (peer.iceGatheringState !== 'complete') {
+      await new Promise<void>((resolve) => {
+        peer.addEventListener('icegatheringstatechange', () => {
+          if (peer.iceGatheringState === 'complete') resolve();
+        });
+      });
+    }
+    const sdp = peer.localDescription?.sdp;
+    if (!sdp) throw new Error('no local description after gathering');
+    return sdp;
+  };
+
+  const states = (): string =>
+    pc
+      ? `connectionState=${pc.connectionState} iceConnectionState=${pc.iceConnectionState}`
+      : 'no RTCPeerConnection yet';
+
+  const api: PeerRuntime = {
+    async createOffer() {
+      const peer = connection();
+      peer.addTransceiver('video', { direction: 'recvonly' });
+      adopt(peer.createDataChannel('pigeon'));
+      await peer.setLocalDescription(await peer.createOffer());
+      return gathered(peer);
+    },
+    async acceptOffer(sdp) {
+      const peer = connection();
+      peer.ondatachannel = (event) => adopt(event.channel);
+      await peer.setRemoteDescription({ type: 'offer', sdp });
+      await peer.setLocalDescription(await peer.createAnswer());
+      return gathered(peer);
+    },
+    async acceptAnswer(sdp) {
+      await connection().setRemoteDescription({ type: 'answer', sdp });
+    },
+    waitForOpen(timeoutMs) {
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`data channel not open after ${timeoutMs} ms (${states()})`)),
+          timeoutMs,
+        );
+        void opened.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+    send(text) {
+      if (channel?.readyState !== 'open') throw new Error(`data channel not open (${states()})`);
+      channel.send(text);
+    },
+    nextMessage(timeoutMs) {
+      const queued = inbox.shift();
+      if (queued !== undefined) return Promise.resolve(queued);
+      return new Promise<string>((resolve, reject) => {
+        const waiter = (text: string): void => {
+          clearTimeout(timer);
+          resolve(text);
+        };
+        const timer = setTimeout(() => {
+          inboxWaiters.splice(inboxWaiters.indexOf(waiter), 1);
+          reject(new Error(`no data channel message within ${timeoutMs} ms (${states()})`));
+        }, timeoutMs);
+        inboxWaiters.push(waiter);
+      });
+    },
+    close() {
+      channel?.close();
+      pc?.close();
+    },
+  };
+  (globalThis as unknown as { pigeonPeer: PeerRuntime }).pigeonPeer = api;
+}

@@ -1,0 +1,172 @@
+// A real werift (pure Node) WebRTC peer standing in for the Pi agent: it sends
+// one video codec and carries the 'pigeon' data channel.
+import {
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  type RTCDataChannel,
+  type RTCRtpTransceiver,
+} from 'werift';
+
+export interface WeriftPeerOptions {
+  codec: 'H264' | 'VP8';
+  ipv6?: boolean;
+}
+
+export interface WeriftPeer {
+  /** Offer sendonly video + data channel 'pigeon'; returns the fully gathered SDP. */
+  createOffer(): Promise<string>;
+  /** Answer a remote offer with sendonly video + data channel; returns the gathered SDP. */
+  acceptOffer(sdp: string): Promise<string>;
+  acceptAnswer(sdp: string): Promise<void>;
+  waitForDataChannelOpen(timeoutMs?: number): Promise<void>;
+  send(text: string): Promise<void>;
+  nextMessage(timeoutMs?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+const FEEDBACK = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }];
+
+function videoCodec(codec: WeriftPeerOptions['codec']): RTCRtpCodecParameters {
+  return codec === 'H264'
+    ? new RTCRtpCodecParameters({
+        mimeType: 'video/H264',
+        clockRate: 90000,
+        rtcpFeedback: FEEDBACK,
+        parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1',
+      })
+    : new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: FEEDBACK });
+}
+
+function fmtp(codec: RTCRtpCodecParameters, key: string): string | undefined {
+  return (codec.parameters ?? '')
+    .split(';')
+    .map((pair) => pair.trim().split('='))
+    .find(([name]) => name?.toLowerCase() === key)?.[1]
+    ?.toLowerCase();
+}
+
+/** Does a codec the far side offered match the one we send, fmtp included? */
+function sameCodec(offered: RTCRtpCodecParameters, ours: RTCRtpCodecParameters): boolean {
+  return (
+    offered.mimeType.toLowerCase() === ours.mimeType.toLowerCase() &&
+    ['profile-level-id', 'packetization-mode'].every((key) => fmtp(offered, key) === fmtp(ours, key))
+  );
+}
+
+// werift resolves `<uuid>.local` candidates itself but only asks for A records, so
+// Chromium's IPv6 mDNS name never answers and leaves a 10 s timer that pc.close()
+// cannot cancel, holding Node open. Chromium reaches our host candidate anyway and
+// werift learns its address as peer-reflexive, so dropping them loses nothing.
+// With no candidate left, "end-of-candidates" would tell werift there is nothing to wait for,
+// and it fails before the peer-reflexive checks arrive.
+function withoutMdnsCandidates(sdp: string): string {
+  const lines = sdp.split(/\r?\n/).filter((line) => !/^a=candidate:\S+ \d+ \S+ \d+ \S+\.local /i.test(line));
+  const anyLeft = lines.some((line) => line.startsWith('a=candidate:'));
+  return lines.filter((line) => anyLeft || line !== 'a=end-of-candidates').join('\r\n');
+}
+
+export async function createWeriftPeer(opts: WeriftPeerOptions): Promise<WeriftPeer> {
+  const codec = videoCodec(opts.codec);
+  const pc = new RTCPeerConnection({
+    iceServers: [],
+    bundlePolicy: 'max-bundle',
+    iceUseIpv6: opts.ipv6 ?? false,
+    codecs: { video: [codec] },
+  });
+
+  let channel: RTCDataChannel | undefined;
+  const inbox: string[] = [];
+  const inboxWaiters: Array<(text: string) => void> = [];
+  let markOpen: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    markOpen = resolve;
+  });
+
+  const adopt = (dc: RTCDataChannel): void => {
+    channel = dc;
+    dc.stateChanged.subscribe((state) => {
+      if (state === 'open') markOpen();
+    });
+    if (dc.readyState === 'open') markOpen();
+    dc.onMessage.subscribe((data) => {
+      const text = typeof data === 'string' ? data : data.toString('utf8');
+      const waiter = inboxWaiters.shift();
+      if (waiter) waiter(text);
+      else inbox.push(text);
+    });
+  };
+
+  const states = (): string =>
+    `connectionState=${pc.connectionState} iceConnectionState=${pc.iceConnectionState}`;
+
+  const localSdp = (): string => {
+    const sdp = pc.localDescription?.sdp;
+    if (!sdp) throw new Error('werift has no local description');
+    return sdp;
+  };
+
+  return {
+    async createOffer() {
+      pc.addTransceiver('video', { direction: 'sendonly' });
+      adopt(pc.createDataChannel('pigeon'));
+      // werift's setLocalDescription resolves only after gathering finishes,
+      // so the SDP already holds every candidate (non-trickle).
+      await pc.setLocalDescription(await pc.createOffer());
+      return localSdp();
+    },
+    async acceptOffer(sdp) {
+      pc.onDataChannel.subscribe(adopt);
+      await pc.setRemoteDescription({ type: 'offer', sdp: withoutMdnsCandidates(sdp) });
+      const video = pc.getTransceivers().find((t: RTCRtpTransceiver) => t.kind === 'video');
+      if (!video) throw new Error('remote offer has no video m-section');
+      // werift matches codecs by mime type only and would echo every H264 profile
+      // Chromium offers; a camera sends exactly one, so answer with that one.
+      const chosen = video.codecs.find((offered) => sameCodec(offered, codec));
+      if (!chosen) throw new Error(`remote offer has no ${opts.codec} matching ${codec.parameters ?? ''}`);
+      video.codecs = [chosen];
+      video.sender.codec = chosen;
+      video.setDirection('sendonly');
+      await pc.setLocalDescription(await pc.createAnswer());
+      return localSdp();
+    },
+    async acceptAnswer(sdp) {
+      await pc.setRemoteDescription({ type: 'answer', sdp: withoutMdnsCandidates(sdp) });
+    },
+    waitForDataChannelOpen(timeoutMs = 10_000) {
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`werift data channel not open after ${timeoutMs} ms (${states()})`)),
+          timeoutMs,
+        );
+        void opened.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+    async send(text) {
+      if (channel?.readyState !== 'open') {
+        throw new Error(`werift data channel not open (${states()})`);
+      }
+      channel.send(text);
+    },
+    nextMessage(timeoutMs = 10_000) {
+      const queued = inbox.shift();
+      if (queued !== undefined) return Promise.resolve(queued);
+      return new Promise<string>((resolve, reject) => {
+        const waiter = (text: string): void => {
+          clearTimeout(timer);
+          resolve(text);
+        };
+        const timer = setTimeout(() => {
+          inboxWaiters.splice(inboxWaiters.indexOf(waiter), 1);
+          reject(new Error(`no werift data channel message within ${timeoutMs} ms (${states()})`));
+        }, timeoutMs);
+        inboxWaiters.push(waiter);
+      });
+    },
+    async close() {
+      await pc.close();
+    },
+  };
+}
