@@ -1,10 +1,12 @@
 import js from '@eslint/js';
+import lit from 'eslint-plugin-lit';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'docs/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
+  { files: ['src/**/*.ts'], ...lit.configs['flat/recommended'] },
   {
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
     rules: {

@@ -19,6 +19,8 @@ export interface BrowserPeer {
 
 export interface ChromiumHandle {
   newPeer(): Promise<BrowserPeer>;
+  /** A plain tab, for tests that drive a page of their own. */
+  newPage(): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function launchChromium(): Promise<ChromiumHandle> {
   }
   return {
     newPeer: async () => openPeer(await browser.newPage()),
+    newPage: () => browser.newPage(),
     close: async () => {
       try {
         await browser.close();

@@ -1,0 +1,1 @@
+import './components/pigeon-app.ts';
