@@ -103,6 +103,10 @@ function parseCandidate(value: string, options: ParseOptions, notCompact: string
     notCompact.push(`candidate address ${address} is neither an IP address nor a browser mDNS name`);
     return undefined;
   }
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
+    notCompact.push(`candidate port ${port}`);
+    return undefined;
+  }
   const tcpIndex = f.indexOf('tcptype');
   const tcpType = tcpIndex > 0 ? f[tcpIndex + 1] : undefined;
   if (protocol === 'tcp' && tcpType !== 'active' && tcpType !== 'passive' && tcpType !== 'so') {
@@ -131,8 +135,13 @@ function parseCodecs(kind: MediaKind, formats: string[], list: string[], options
     if (!spec) continue;
     const fmtp = attrs(list, 'fmtp').find((v) => v.split(/\s+/)[0] === format);
     const params = parseParams(fmtp?.slice(format.length).trim());
-    if (spec.variant(params) === undefined) continue;
-    const codec: Codec = { name: spec.name, payloadType, params };
+    const variant = spec.variant(params);
+    if (variant === undefined) continue;
+    // The params the table stands for (defaults filled in, receiver limits such as max-fs left
+    // out), so a parsed session is exactly what a compact blob will rebuild.
+    const canonical = spec.params(variant, spec.extraBytes(variant) > 0 ? spec.extra?.(params) : undefined);
+    if (!canonical) continue;
+    const codec: Codec = { name: spec.name, payloadType, params: canonical };
     if (options.keepCodec && !options.keepCodec(codec, kind)) continue;
     codecs.push(codec);
   }
@@ -190,7 +199,8 @@ export function parseSdp(sdp: string, options: ParseOptions = {}): ParsedSdp {
       media.push({
         kind,
         mid,
-        direction,
+        // A direction means nothing to a data channel section; keep one form so blobs agree.
+        direction: 'sendrecv',
         codecs: [],
         sctpPort,
         ...(mms === undefined ? {} : { maxMessageSize: Number(mms) }),

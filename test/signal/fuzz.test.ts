@@ -82,3 +82,42 @@ test('12 000 random and mutated blobs: only SignalErrors, and no single bit flip
   assert.ok((tally.get('E_MALFORMED') ?? 0) > 0);
   console.log(`fuzz outcomes over ${runs} inputs: ${JSON.stringify(Object.fromEntries(tally))}`);
 });
+
+test('4 000 mangled SDPs: encode gives a blob that decodes, or a SignalError, never a crash', () => {
+  const random = rng(8445);
+  const int = (n: number): number => Math.floor(random() * n);
+  const sources = [WERIFT, CHROMIUM].map((sdp) => sdp.split('\n'));
+  const junk = ['a=candidate:1 1 udp x 1.2.3.4 99999 typ host', 'a=mid:', 'm=video', 'a=rtpmap:96', 'a=fmtp:96 ;;==;', 'a=setup:', '\u0000', 'a=sctp-port:-1', 'a=max-message-size:1e99', 'a=ice-pwd:é'];
+  const outcomes = new Map<string, number>();
+  for (let i = 0; i < 4000; i++) {
+    const lines = [...sources[int(2)]!];
+    for (let k = 0, n = 1 + int(5); k < n; k++) {
+      const at = int(lines.length);
+      const op = int(4);
+      if (op === 0) lines.splice(at, 1);
+      else if (op === 1) lines.splice(at, 0, junk[int(junk.length)]!);
+      else if (op === 2) lines[at] = (lines[at] ?? '').slice(0, int((lines[at] ?? '').length + 1));
+      else lines.splice(at, 0, lines[int(lines.length)] ?? '');
+    }
+    const sdp = lines.join('\n');
+    let outcome = 'ok';
+    try {
+      const mdns = int(2) ? 'keep' : 'drop';
+      const blob = encodeBlob({ type: int(2) ? 'offer' : 'answer', sdp }, { mdns });
+      const back = decodeBlob(blob.bytes);
+      // A compact blob rebuilds what it read, and its SDP re-encodes to the same bytes.
+      if (blob.mode === 'compact') {
+        assert.deepEqual(parseSdp(back.sdp, { mdns }).session, parseSdp(sdp, { mdns }).session);
+        assert.deepEqual(encodeBlob({ type: back.type, sdp: back.sdp }, { mdns }).bytes, blob.bytes);
+      } else {
+        assert.equal(back.sdp, sdp.replace(/\r?\n/g, '\r\n'));
+      }
+    } catch (error) {
+      assert.ok(isSignalError(error), `not a SignalError for:\n${sdp}\n${String((error as Error)?.stack ?? error)}`);
+      outcome = error.code;
+    }
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  }
+  assert.ok((outcomes.get('ok') ?? 0) > 1000);
+  console.log(`encode fuzz outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}`);
+});
