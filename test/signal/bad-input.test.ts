@@ -3,24 +3,14 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { deflateRaw } from 'pako';
 import { encodeFrame } from '../../src/signal/frame.ts';
-import { decodeBlob, encodeBlob, isSignalError, type BlobType } from '../../src/signal/index.ts';
+import { decodeBlob, encodeBlob, type BlobType } from '../../src/signal/index.ts';
+import { errorCode } from './error-code.ts';
 
 const OFFER_SDP = readFileSync(new URL('../fixtures/werift-offer.sdp', import.meta.url), 'utf8');
 const offer = encodeBlob({ type: 'offer', sdp: OFFER_SDP }, { offerId: 9 });
 const answer = encodeBlob({ type: 'answer', sdp: OFFER_SDP.replace(/actpass/g, 'active') }, { offerId: 9 });
 const framed = (payload: Uint8Array, mode: 'compact' | 'fallback' = 'compact'): Uint8Array =>
   encodeFrame({ type: 'offer', mode, offerId: undefined, payload });
-
-function errorCode(run: () => unknown): string {
-  try {
-    run();
-    return 'no error';
-  } catch (error) {
-    if (!isSignalError(error)) throw error;
-    assert.ok(error.message.length > 20, 'a message a person can act on');
-    return error.code;
-  }
-}
 
 const DECODE_CASES: [string, string | Uint8Array, string, BlobType?][] = [
   ['empty paste', '', 'E_NOT_PIGEON'],

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { crc32 } from '../../src/signal/crc32.ts';
 import { decodeFrame, encodeFrame } from '../../src/signal/frame.ts';
+import { errorCode } from './error-code.ts';
 
 function withCrc(bytes: number[]): Uint8Array {
   const crc = crc32(Uint8Array.from(bytes));
@@ -40,14 +41,7 @@ test('offer ids outside 16 bits are a programming error, not a silent wrap', () 
 });
 
 test('frame errors name what is wrong', () => {
-  const code = (bytes: Uint8Array): string => {
-    try {
-      decodeFrame(bytes);
-      return 'ok';
-    } catch (error) {
-      return (error as { code: string }).code;
-    }
-  };
+  const code = (bytes: Uint8Array): string => errorCode(() => decodeFrame(bytes));
   assert.equal(code(new Uint8Array()), 'E_NOT_PIGEON');
   assert.equal(code(Uint8Array.from([0x7b, 0x22])), 'E_NOT_PIGEON'); // '{"', some JSON
   assert.equal(code(withCrc([0b101_10_0_0_0, 0x00])), 'E_NEWER_VERSION');

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { decodeBlob, encodeBlob, isAgentCodec, type DecodedBlob } from '../../src/signal/index.ts';
-import { launchChromium, type BrowserPeer, type ChromiumHandle } from '../support/chromium.ts';
-import { createWeriftPeer, type WeriftPeer } from '../support/werift.ts';
+import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
+import type { TestPeer } from '../support/peer.ts';
+import { createWeriftPeer } from '../support/werift.ts';
 
 /*
  * Real peers, no mocks: every SDP here is made live by Chromium or werift, squeezed into a blob,
@@ -21,7 +22,7 @@ after(async () => {
   await chromium.close();
 });
 
-async function talk(a: BrowserPeer | WeriftPeer, b: BrowserPeer | WeriftPeer): Promise<void> {
+async function talk(a: TestPeer, b: TestPeer): Promise<void> {
   await Promise.all([a.waitForDataChannelOpen(15000), b.waitForDataChannelOpen(15000)]);
   await a.send('from the first');
   assert.equal(await b.nextMessage(5000), 'from the first');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bytesToText, readText } from '../../src/signal/text.ts';
+import { errorCode } from './error-code.ts';
 
 const textToBytes = (input: string): Uint8Array => readText(input).bytes;
 
@@ -23,14 +24,7 @@ test('pasting is forgiving: spaces, line breaks, a URL around it, upper-case pre
 });
 
 test('text errors: not ours, cut short, or a character base64url does not have', () => {
-  const code = (input: string): string => {
-    try {
-      textToBytes(input);
-      return 'ok';
-    } catch (error) {
-      return (error as { code: string }).code;
-    }
-  };
+  const code = (input: string): string => errorCode(() => textToBytes(input));
   assert.equal(code(''), 'E_NOT_PIGEON');
   assert.equal(code('hello world, this is a note'), 'E_NOT_PIGEON');
   assert.equal(code('pigeon:'), 'E_TRUNCATED');

@@ -4,18 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, type Browser, type Page } from 'puppeteer-core';
+import type { TestPeer } from './peer.ts';
 
-export interface BrowserPeer {
-  /** Offer recvonly video + data channel 'pigeon'; returns the fully gathered SDP. */
-  createOffer(): Promise<string>;
-  /** Answer a remote offer; returns the fully gathered answer SDP. */
-  acceptOffer(sdp: string): Promise<string>;
-  acceptAnswer(sdp: string): Promise<void>;
-  waitForDataChannelOpen(timeoutMs?: number): Promise<void>;
-  send(text: string): Promise<void>;
-  nextMessage(timeoutMs?: number): Promise<string>;
-  close(): Promise<void>;
-}
+export type BrowserPeer = TestPeer;
 
 export interface ChromiumHandle {
   newPeer(): Promise<BrowserPeer>;

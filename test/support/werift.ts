@@ -6,23 +6,14 @@ import {
   type RTCDataChannel,
   type RTCRtpTransceiver,
 } from 'werift';
+import type { TestPeer } from './peer.ts';
 
 export interface WeriftPeerOptions {
   codec: 'H264' | 'VP8';
   ipv6?: boolean;
 }
 
-export interface WeriftPeer {
-  /** Offer sendonly video + data channel 'pigeon'; returns the fully gathered SDP. */
-  createOffer(): Promise<string>;
-  /** Answer a remote offer with sendonly video + data channel; returns the gathered SDP. */
-  acceptOffer(sdp: string): Promise<string>;
-  acceptAnswer(sdp: string): Promise<void>;
-  waitForDataChannelOpen(timeoutMs?: number): Promise<void>;
-  send(text: string): Promise<void>;
-  nextMessage(timeoutMs?: number): Promise<string>;
-  close(): Promise<void>;
-}
+export type WeriftPeer = TestPeer;
 
 const FEEDBACK = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }];
 
