@@ -1,0 +1,375 @@
+/**
+ * Options -> the argv of a `gst-launch-1.0` child that captures, optionally runs Hailo detection,
+ * encodes and sends RTP to the agent over loopback UDP. Pure: no I/O, so every chain is testable.
+ *
+ * Every pipeline ends in the same tail:
+ *
+ *   … raw video ! videoconvert ! videoscale ! video/x-raw,format=I420,… ! queue (leaky) ! encoder
+ *     ! payloader ! pigeon_rtp.send_rtp_sink_0
+ *   rtpbin name=pigeon_rtp
+ *   pigeon_rtp.send_rtp_src_0  ! udpsink  -> rtpPort      (RTP to the agent)
+ *   pigeon_rtp.send_rtcp_src_0 ! udpsink  -> rtcpPort     (sender reports)
+ *   udpsrc <- rtcpInPort ! pigeon_rtp.recv_rtcp_sink_0     (PLI/FIR from the agent)
+ *
+ * rtpbin turns a PLI or FIR addressed to the payloader's SSRC into an upstream force-key-unit
+ * event, so the encoder emits a keyframe when a viewer joins.
+ */
+
+export type SourceKind = 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'custom';
+export type EncoderKind = 'x264' | 'v4l2h264' | 'vp8';
+
+export interface PipelineOptions {
+  source: SourceKind;
+  /** v4l2: the device node (default /dev/video0). */
+  device?: string;
+  /** custom: the user's own source fragment ending in raw video, e.g. "v4l2src device=/dev/video2 ! videoconvert". */
+  custom?: string;
+  /** hailo: path to the compiled network (.hef). */
+  hef?: string;
+  /** hailo: hailofilter post-process library (default: Raspberry Pi OS's YOLO post-process). */
+  postProcess?: string;
+  /** hailo: the network's input size (default 640×640, the YOLO networks Hailo ships). */
+  networkSize?: { width: number; height: number };
+  encoder: EncoderKind;
+  width: number;
+  height: number;
+  fps: number;
+  /** kbit/s */
+  bitrate: number;
+  /** Seconds between periodic keyframes; viewers that join get one sooner through PLI. */
+  keyframeInterval: number;
+  /** gst sends RTP here (127.0.0.1). */
+  rtpPort: number;
+  /** gst sends its RTCP sender reports here (127.0.0.1). */
+  rtcpPort: number;
+  /** gst listens here (127.0.0.1) for RTCP from the agent (PLI/FIR). */
+  rtcpInPort: number;
+  /** Default 96. */
+  payloadType?: number;
+  /** Fixed SSRC for the payloader so the agent can address PLI to it (default: gst picks one). */
+  ssrc?: number;
+}
+
+export interface RequiredElement {
+  name: string;
+  /** The Debian / Raspberry Pi OS package that provides it; '' when Pigeon does not know (custom sources). */
+  debianPackage: string;
+}
+
+export interface PipelineSpec {
+  /** argv for gst-launch-1.0: one token per element, property, caps or link (no shell, no flags). */
+  args: string[];
+  /** Every element the pipeline creates, for checking before starting. */
+  elements: RequiredElement[];
+  /** Human-readable one-line summary for logs. */
+  description: string;
+}
+
+export type PipelineErrorCode = 'E_GST_OPTIONS' | 'E_GST_MISSING' | 'E_GST_NOT_INSTALLED' | 'E_GST_EXIT' | 'E_GST_START';
+
+/** Everything that goes wrong around the GStreamer child; `stderr` holds its last ~4 KB when it ran. */
+export class PipelineError extends Error {
+  override readonly name = 'PipelineError';
+  readonly code: PipelineErrorCode;
+  readonly stderr: string | undefined;
+  /** E_GST_MISSING: the elements gst-inspect-1.0 did not find. */
+  readonly missing: RequiredElement[] | undefined;
+
+  constructor(code: PipelineErrorCode, message: string, options: { cause?: unknown; stderr?: string; missing?: RequiredElement[] } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.stderr = options.stderr;
+    this.missing = options.missing;
+  }
+}
+
+export function isPipelineError(error: unknown): error is PipelineError {
+  return error instanceof PipelineError;
+}
+
+/** Where Raspberry Pi OS's hailo-all puts TAPPAS' YOLO post-process (works for HEFs compiled with NMS). */
+export const DEFAULT_HAILO_POST_PROCESS = '/usr/lib/aarch64-linux-gnu/hailo/tappas/post_processes/libyolo_hailortpp_post.so';
+
+const HAILO_PACKAGE = 'hailo-all';
+const PACKAGES: Record<string, string> = {
+  queue: 'libgstreamer1.0-0',
+  tee: 'libgstreamer1.0-0',
+  identity: 'libgstreamer1.0-0',
+  videotestsrc: 'gstreamer1.0-plugins-base',
+  videoconvert: 'gstreamer1.0-plugins-base',
+  videoscale: 'gstreamer1.0-plugins-base',
+  videorate: 'gstreamer1.0-plugins-base',
+  videoflip: 'gstreamer1.0-plugins-good',
+  v4l2src: 'gstreamer1.0-plugins-good',
+  v4l2h264enc: 'gstreamer1.0-plugins-good',
+  v4l2convert: 'gstreamer1.0-plugins-good',
+  jpegdec: 'gstreamer1.0-plugins-good',
+  vp8enc: 'gstreamer1.0-plugins-good',
+  rtph264pay: 'gstreamer1.0-plugins-good',
+  rtpvp8pay: 'gstreamer1.0-plugins-good',
+  rtpbin: 'gstreamer1.0-plugins-good',
+  udpsink: 'gstreamer1.0-plugins-good',
+  udpsrc: 'gstreamer1.0-plugins-good',
+  x264enc: 'gstreamer1.0-plugins-ugly',
+  libcamerasrc: 'gstreamer1.0-libcamera',
+  hailonet: HAILO_PACKAGE,
+  hailofilter: HAILO_PACKAGE,
+  hailooverlay: HAILO_PACKAGE,
+  hailomuxer: HAILO_PACKAGE,
+};
+
+/** The package Pigeon knows provides `element`, or '' (a user's custom element). */
+export function debianPackage(element: string): string {
+  return PACKAGES[element] ?? '';
+}
+
+// Names of our own elements, prefixed so they cannot collide with names in a custom fragment.
+const RTPBIN = 'pigeon_rtp';
+const TEE = 'pigeon_tee';
+const MUXER = 'pigeon_hailomux';
+
+type Props = Record<string, string | number | boolean | undefined>;
+
+/** One element as tokens: the factory name, then `key=value` per defined property. */
+function el(name: string, props: Props = {}): string[] {
+  const tokens = [name];
+  for (const [key, value] of Object.entries(props)) {
+    if (value !== undefined) tokens.push(`${key}=${String(value)}`);
+  }
+  return tokens;
+}
+
+/** Joins elements (token groups) with `!`. */
+function link(...parts: string[][]): string[] {
+  return parts.flatMap((part, i) => (i === 0 ? part : ['!', ...part]));
+}
+
+function queue(maxBuffers: number, leaky: 'no' | 'downstream' = 'no'): string[] {
+  return el('queue', { leaky, 'max-size-buffers': maxBuffers, 'max-size-bytes': 0, 'max-size-time': 0 });
+}
+
+function fail(message: string): never {
+  throw new PipelineError('E_GST_OPTIONS', message);
+}
+
+function checkInteger(value: number, name: string, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) fail(`${name} must be a whole number from ${min} to ${max}, not ${value}`);
+}
+
+function validate(options: PipelineOptions): void {
+  checkInteger(options.width, 'width', 16, 8192);
+  checkInteger(options.height, 'height', 16, 8192);
+  // I420 and the H.264 encoders need even sizes; better a clear message than a negotiation error.
+  if (options.width % 2 !== 0 || options.height % 2 !== 0) fail(`width and height must be even, not ${options.width}×${options.height}`);
+  checkInteger(options.fps, 'fps', 1, 240);
+  checkInteger(options.bitrate, 'bitrate (kbit/s)', 16, 100_000);
+  if (!(Number.isFinite(options.keyframeInterval) && options.keyframeInterval > 0 && options.keyframeInterval <= 3600)) {
+    fail(`keyframeInterval must be seconds above 0 and at most 3600, not ${options.keyframeInterval}`);
+  }
+  checkInteger(options.rtpPort, 'rtpPort', 1, 65535);
+  checkInteger(options.rtcpPort, 'rtcpPort', 1, 65535);
+  checkInteger(options.rtcpInPort, 'rtcpInPort', 1, 65535);
+  if (options.payloadType !== undefined) checkInteger(options.payloadType, 'payloadType', 96, 127);
+  if (options.ssrc !== undefined) checkInteger(options.ssrc, 'ssrc', 0, 0xffffffff);
+  if (options.source === 'hailo') {
+    if (options.hef === undefined || options.hef.trim() === '') fail('the hailo source needs a .hef network file (hef)');
+    const size = options.networkSize ?? { width: 640, height: 640 };
+    checkInteger(size.width, 'networkSize.width', 1, 8192);
+    checkInteger(size.height, 'networkSize.height', 1, 8192);
+  }
+  if (options.source === 'v4l2' && options.device !== undefined && options.device.trim() === '') fail('device must not be empty');
+}
+
+/**
+ * Splits a custom gst-launch fragment into argv tokens at whitespace, keeping "double-quoted"
+ * stretches (quotes included) in one token: gst-launch re-joins argv and reads the quotes itself.
+ */
+export function splitFragment(fragment: string): string[] {
+  const tokens: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < fragment.length; i++) {
+    const ch = fragment[i]!;
+    if (ch === '\\' && i + 1 < fragment.length) {
+      current += ch + fragment[++i];
+    } else if (ch === '"') {
+      quoted = !quoted;
+      current += ch;
+    } else if (!quoted && /\s/.test(ch)) {
+      if (current !== '') tokens.push(current);
+      current = '';
+    } else {
+      current += ch;
+    }
+  }
+  if (quoted) fail(`the custom source has an unclosed quote: ${fragment}`);
+  if (current !== '') tokens.push(current);
+  return tokens;
+}
+
+/** Factory names in a token list: tokens that are not links, properties, caps or pad references. */
+function elementNames(tokens: readonly string[]): string[] {
+  return tokens.filter((t) => t !== '!' && !t.includes('=') && !t.includes('/') && !t.includes('.') && !t.startsWith('-') && !t.startsWith('"'));
+}
+
+function customSource(options: PipelineOptions): string[] {
+  const fragment = options.custom?.trim() ?? '';
+  if (fragment === '') fail('the custom source is empty: give a GStreamer fragment ending in raw video, e.g. "v4l2src device=/dev/video2 ! videoconvert"');
+  const tokens = splitFragment(fragment);
+  if (tokens[0] === '!' || tokens[tokens.length - 1] === '!') fail(`the custom source must not start or end with "!": ${fragment}`);
+  if (tokens.some((t) => t.startsWith(`${RTPBIN}.`) || t.startsWith(`${TEE}.`) || t.startsWith(`${MUXER}.`))) {
+    fail(`the custom source must not refer to Pigeon's own elements (${RTPBIN}, ${TEE}, ${MUXER})`);
+  }
+  return tokens;
+}
+
+interface Source {
+  tokens: string[];
+  /** Asks the camera for the rate instead of converting it; false when only videorate can guarantee it. */
+  ratedBySource: boolean;
+  summary: string;
+}
+
+function source(options: PipelineOptions): Source {
+  const { width, height, fps } = options;
+  const sized = (format: string): string => `video/x-raw,format=${format},width=${width},height=${height},framerate=${fps}/1`;
+  switch (options.source) {
+    case 'test':
+      // Scrolling colour bars make the encoder spend the whole bitrate, as a camera does (a ball
+      // on black needs a tenth of it); is-live paces the frames like a camera.
+      return { tokens: el('videotestsrc', { 'is-live': true, pattern: 'smpte', 'horizontal-speed': 2 }), ratedBySource: true, summary: 'test pattern' };
+    case 'libcamera':
+      return { tokens: link(el('libcamerasrc'), [sized('NV12')]), ratedBySource: true, summary: 'libcamera' };
+    case 'v4l2': {
+      const device = options.device ?? '/dev/video0';
+      return { tokens: el('v4l2src', { device }), ratedBySource: false, summary: `V4L2 ${device}` };
+    }
+    case 'custom':
+      return { tokens: customSource(options), ratedBySource: false, summary: 'custom source' };
+    case 'hailo':
+      return { tokens: hailoSource(options), ratedBySource: true, summary: `Hailo detection (${options.hef ?? ''})` };
+  }
+}
+
+/**
+ * Camera -> Hailo detection -> boxes drawn on the camera-sized frames, in the shape of Hailo's
+ * rpi5 detection examples: a tee feeds a bypass branch at full size and an inference branch
+ * scaled to the network's input; hailomuxer puts the inference branch's detections on the
+ * bypass frames and hailooverlay draws them. Detections are relative coordinates, so squashing
+ * the frame to the network size (no borders) maps straight back onto the full frame.
+ */
+function hailoSource(options: PipelineOptions): string[] {
+  const { width, height, fps } = options;
+  const net = options.networkSize ?? { width: 640, height: 640 };
+  const camera = link(el('libcamerasrc'), [`video/x-raw,format=RGB,width=${width},height=${height},framerate=${fps}/1`], queue(3, 'downstream'), el('tee', { name: TEE }));
+  const bypass = link([`${TEE}.`], queue(20), [`${MUXER}.sink_0`]);
+  const inference = link(
+    [`${TEE}.`],
+    queue(3),
+    el('videoscale', { 'add-borders': false, qos: false }),
+    [`video/x-raw,width=${net.width},height=${net.height}`],
+    el('videoconvert', { 'n-threads': 2, qos: false }),
+    ['video/x-raw,format=RGB'],
+    queue(3),
+    el('hailonet', { 'hef-path': options.hef, 'batch-size': 1, 'force-writable': true }),
+    queue(3),
+    el('hailofilter', { 'so-path': options.postProcess ?? DEFAULT_HAILO_POST_PROCESS, qos: false }),
+    queue(3),
+    [`${MUXER}.sink_1`],
+  );
+  const overlay = link([`${MUXER}.`], queue(3), el('hailooverlay', { qos: false }));
+  return [...el('hailomuxer', { name: MUXER }), ...camera, ...bypass, ...inference, ...overlay];
+}
+
+interface Encoder {
+  tokens: string[];
+  summary: string;
+}
+
+function encoder(options: PipelineOptions): Encoder {
+  const gop = Math.max(1, Math.round(options.fps * options.keyframeInterval));
+  const pay = { pt: options.payloadType ?? 96, ssrc: options.ssrc, mtu: 1200 };
+  const h264pay = el('rtph264pay', { ...pay, 'config-interval': -1, 'aggregate-mode': 'zero-latency' });
+  switch (options.encoder) {
+    case 'x264':
+      // No hardware H.264 on a Pi 5; ultrafast + zerolatency keeps a 720p30 stream on one or two cores.
+      return {
+        tokens: link(
+          el('x264enc', { tune: 'zerolatency', 'speed-preset': 'ultrafast', bitrate: options.bitrate, 'key-int-max': gop }),
+          ['video/x-h264,profile=constrained-baseline'],
+          h264pay,
+        ),
+        summary: 'H.264 (x264)',
+      };
+    case 'v4l2h264':
+      // The Pi 4's hardware encoder takes bitrate and GOP as V4L2 controls; without level in the
+      // caps it fails to negotiate.
+      return {
+        tokens: link(
+          el('v4l2h264enc', {
+            'extra-controls': `controls,video_bitrate=${options.bitrate * 1000},h264_i_frame_period=${gop},repeat_sequence_header=1`,
+          }),
+          ['video/x-h264,level=(string)4,profile=(string)constrained-baseline'],
+          h264pay,
+        ),
+        summary: 'H.264 (v4l2h264enc)',
+      };
+    case 'vp8':
+      return {
+        tokens: link(
+          el('vp8enc', {
+            deadline: 1,
+            'cpu-used': 8,
+            'end-usage': 'cbr',
+            'target-bitrate': options.bitrate * 1000,
+            'keyframe-max-dist': gop,
+            'lag-in-frames': 0,
+            'error-resilient': 'partitions',
+            threads: 2,
+          }),
+          el('rtpvp8pay', { ...pay, 'picture-id-mode': '15-bit' }),
+        ),
+        summary: 'VP8',
+      };
+  }
+}
+
+export function buildPipeline(options: PipelineOptions): PipelineSpec {
+  validate(options);
+  const { width, height, fps } = options;
+  const src = source(options);
+  const enc = encoder(options);
+  const raw = link(
+    src.tokens,
+    el('videoconvert'),
+    el('videoscale'),
+    ...(src.ratedBySource ? [] : [el('videorate')]),
+    [`video/x-raw,format=I420,width=${width},height=${height},framerate=${fps}/1`],
+    // A slow encoder drops stale frames here instead of building latency.
+    queue(2, 'downstream'),
+    enc.tokens,
+    [`${RTPBIN}.send_rtp_sink_0`],
+  );
+  const udpsink = (port: number): string[] => el('udpsink', { host: '127.0.0.1', port, sync: false, async: false });
+  const args = [
+    ...el('rtpbin', { name: RTPBIN }),
+    ...raw,
+    ...link([`${RTPBIN}.send_rtp_src_0`], udpsink(options.rtpPort)),
+    ...link([`${RTPBIN}.send_rtcp_src_0`], udpsink(options.rtcpPort)),
+    ...link(el('udpsrc', { address: '127.0.0.1', port: options.rtcpInPort, caps: 'application/x-rtcp' }), [`${RTPBIN}.recv_rtcp_sink_0`]),
+  ];
+
+  const names = [...new Set(elementNames(args))];
+  const elements = names.map((name) => ({ name, debianPackage: debianPackage(name) }));
+  const ssrc = options.ssrc === undefined ? '' : ` ssrc ${options.ssrc}`;
+  const description =
+    `${src.summary} ${width}×${height}@${fps} -> ${enc.summary} ${options.bitrate} kbit/s, keyframe every ${options.keyframeInterval} s` +
+    ` -> RTP pt ${options.payloadType ?? 96}${ssrc} to 127.0.0.1:${options.rtpPort} (RTCP out ${options.rtcpPort}, in ${options.rtcpInPort})`;
+  return { args, elements, description };
+}
+
+/** A shell command line for the argv, for logs and for running the pipeline by hand. */
+export function commandLine(args: readonly string[], program = 'gst-launch-1.0'): string {
+  const quote = (token: string): string => (token === '!' || /^[\w@%+=:,./-]+$/.test(token) ? token : `'${token.replaceAll("'", `'\\''`)}'`);
+  return [program, ...args].map(quote).join(' ');
+}

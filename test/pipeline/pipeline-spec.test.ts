@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  DEFAULT_HAILO_POST_PROCESS,
+  buildPipeline,
+  commandLine,
+  isPipelineError,
+  splitFragment,
+  type EncoderKind,
+  type PipelineOptions,
+  type SourceKind,
+} from '../../pi-agent/src/pipeline-spec.ts';
+
+const BASE: PipelineOptions = {
+  source: 'test',
+  encoder: 'x264',
+  width: 1280,
+  height: 720,
+  fps: 30,
+  bitrate: 2500,
+  keyframeInterval: 2,
+  rtpPort: 5004,
+  rtcpPort: 5005,
+  rtcpInPort: 5006,
+  ssrc: 0x11223344,
+  hef: '/usr/share/hailo-models/yolov8s_h8l.hef',
+  custom: 'v4l2src device=/dev/video2 ! videoconvert',
+};
+
+/**
+ * The pipeline's shape: element names, caps media types, pad references and links, without
+ * properties, so each chain reads like a gst-launch line.
+ */
+function skeleton(args: readonly string[]): string {
+  return args
+    .flatMap((token) => {
+      const head = token.split(',')[0]!;
+      if (head.includes('/') && !head.includes('=')) return [head]; // caps: keep the media type
+      if (token.includes('=')) return []; // a property
+      return [token];
+    })
+    .join(' ');
+}
+
+/** The value of `key` on the first `element` in args. */
+function prop(args: readonly string[], element: string, key: string): string | undefined {
+  const at = args.indexOf(element);
+  assert.ok(at >= 0, `${element} is in the pipeline`);
+  for (let i = at + 1; i < args.length && args[i] !== '!' && args[i]!.includes('='); i++) {
+    const [k, ...v] = args[i]!.split('=');
+    if (k === key) return v.join('=');
+  }
+  return undefined;
+}
+
+const TAIL_X264 =
+  'video/x-raw ! queue ! x264enc ! video/x-h264 ! rtph264pay ! pigeon_rtp.send_rtp_sink_0 ' +
+  'pigeon_rtp.send_rtp_src_0 ! udpsink pigeon_rtp.send_rtcp_src_0 ! udpsink udpsrc ! pigeon_rtp.recv_rtcp_sink_0';
+
+const SOURCES: Record<SourceKind, string> = {
+  test: 'rtpbin videotestsrc ! videoconvert ! videoscale ! ',
+  libcamera: 'rtpbin libcamerasrc ! video/x-raw ! videoconvert ! videoscale ! ',
+  v4l2: 'rtpbin v4l2src ! videoconvert ! videoscale ! videorate ! ',
+  custom: 'rtpbin v4l2src ! videoconvert ! videoconvert ! videoscale ! videorate ! ',
+  hailo:
+    'rtpbin hailomuxer libcamerasrc ! video/x-raw ! queue ! tee ' +
+    'pigeon_tee. ! queue ! pigeon_hailomux.sink_0 ' +
+    'pigeon_tee. ! queue ! videoscale ! video/x-raw ! videoconvert ! video/x-raw ! queue ! hailonet ! queue ! hailofilter ! queue ! pigeon_hailomux.sink_1 ' +
+    'pigeon_hailomux. ! queue ! hailooverlay ! videoconvert ! videoscale ! ',
+};
+
+for (const source of Object.keys(SOURCES) as SourceKind[]) {
+  test(`${source} source: element chain into the x264 tail`, () => {
+    const spec = buildPipeline({ ...BASE, source });
+    assert.equal(skeleton(spec.args), SOURCES[source] + TAIL_X264);
+  });
+}
+
+const ENCODERS: Record<EncoderKind, string> = {
+  x264: 'queue ! x264enc ! video/x-h264 ! rtph264pay ! pigeon_rtp.send_rtp_sink_0',
+  v4l2h264: 'queue ! v4l2h264enc ! video/x-h264 ! rtph264pay ! pigeon_rtp.send_rtp_sink_0',
+  vp8: 'queue ! vp8enc ! rtpvp8pay ! pigeon_rtp.send_rtp_sink_0',
+};
+
+for (const source of Object.keys(SOURCES) as SourceKind[]) {
+  for (const encoder of Object.keys(ENCODERS) as EncoderKind[]) {
+    test(`${source} + ${encoder}: encoder chain and the RTP/RTCP wiring`, () => {
+      const chain = skeleton(buildPipeline({ ...BASE, source, encoder }).args);
+      assert.ok(chain.startsWith(SOURCES[source]), chain);
+      assert.ok(chain.includes(`video/x-raw ! ${ENCODERS[encoder]} pigeon_rtp.send_rtp_src_0 ! udpsink `), chain);
+      assert.ok(chain.endsWith('pigeon_rtp.send_rtcp_src_0 ! udpsink udpsrc ! pigeon_rtp.recv_rtcp_sink_0'), chain);
+    });
+  }
+}
+
+test('test + x264: the exact argv', () => {
+  const spec = buildPipeline({ ...BASE, width: 640, height: 480, bitrate: 2000, keyframeInterval: 10 });
+  assert.equal(
+    commandLine(spec.args),
+    'gst-launch-1.0 rtpbin name=pigeon_rtp videotestsrc is-live=true pattern=smpte horizontal-speed=2 ! videoconvert ! videoscale' +
+      ' ! video/x-raw,format=I420,width=640,height=480,framerate=30/1' +
+      ' ! queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0' +
+      ' ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=2000 key-int-max=300' +
+      ' ! video/x-h264,profile=constrained-baseline' +
+      ' ! rtph264pay pt=96 ssrc=287454020 mtu=1200 config-interval=-1 aggregate-mode=zero-latency ! pigeon_rtp.send_rtp_sink_0' +
+      ' pigeon_rtp.send_rtp_src_0 ! udpsink host=127.0.0.1 port=5004 sync=false async=false' +
+      ' pigeon_rtp.send_rtcp_src_0 ! udpsink host=127.0.0.1 port=5005 sync=false async=false' +
+      ' udpsrc address=127.0.0.1 port=5006 caps=application/x-rtcp ! pigeon_rtp.recv_rtcp_sink_0',
+  );
+  assert.equal(
+    spec.description,
+    'test pattern 640×480@30 -> H.264 (x264) 2000 kbit/s, keyframe every 10 s -> RTP pt 96 ssrc 287454020 to 127.0.0.1:5004 (RTCP out 5005, in 5006)',
+  );
+});
+
+test('sizes, rates, ports and the payloader settings reach their elements', () => {
+  const x264 = buildPipeline({ ...BASE, payloadType: 102 }).args;
+  assert.ok(x264.includes('video/x-raw,format=I420,width=1280,height=720,framerate=30/1'));
+  assert.equal(prop(x264, 'x264enc', 'bitrate'), '2500'); // kbit/s
+  assert.equal(prop(x264, 'x264enc', 'key-int-max'), '60'); // 2 s at 30 fps
+  assert.equal(prop(x264, 'rtph264pay', 'pt'), '102');
+  assert.equal(prop(x264, 'rtph264pay', 'ssrc'), String(0x11223344));
+  assert.equal(prop(x264, 'rtph264pay', 'mtu'), '1200');
+  assert.equal(prop(x264, 'udpsrc', 'port'), '5006');
+  assert.equal(prop(x264, 'udpsrc', 'address'), '127.0.0.1');
+
+  const vp8 = buildPipeline({ ...BASE, encoder: 'vp8', fps: 25, keyframeInterval: 4 }).args;
+  assert.equal(prop(vp8, 'vp8enc', 'target-bitrate'), '2500000'); // bit/s
+  assert.equal(prop(vp8, 'vp8enc', 'keyframe-max-dist'), '100');
+  assert.equal(prop(vp8, 'vp8enc', 'deadline'), '1');
+  assert.equal(prop(vp8, 'rtpvp8pay', 'ssrc'), String(0x11223344));
+  assert.equal(prop(vp8, 'rtpvp8pay', 'pt'), '96');
+
+  const hw = buildPipeline({ ...BASE, encoder: 'v4l2h264' }).args;
+  assert.equal(prop(hw, 'v4l2h264enc', 'extra-controls'), 'controls,video_bitrate=2500000,h264_i_frame_period=60,repeat_sequence_header=1');
+  assert.ok(hw.includes('video/x-h264,level=(string)4,profile=(string)constrained-baseline'));
+
+  const noSsrc = buildPipeline({ ...BASE, ssrc: undefined }).args;
+  assert.equal(prop(noSsrc, 'rtph264pay', 'ssrc'), undefined, 'gst picks an SSRC when none is given');
+
+  const libcamera = buildPipeline({ ...BASE, source: 'libcamera', fps: 15 }).args;
+  assert.ok(libcamera.includes('video/x-raw,format=NV12,width=1280,height=720,framerate=15/1'));
+  assert.equal(prop(buildPipeline({ ...BASE, source: 'v4l2' }).args, 'v4l2src', 'device'), '/dev/video0');
+  assert.equal(prop(buildPipeline({ ...BASE, source: 'v4l2', device: '/dev/video4' }).args, 'v4l2src', 'device'), '/dev/video4');
+});
+
+test('hailo: network file, post-process and network size', () => {
+  const args = buildPipeline({ ...BASE, source: 'hailo' }).args;
+  assert.equal(prop(args, 'hailonet', 'hef-path'), BASE.hef);
+  assert.equal(prop(args, 'hailofilter', 'so-path'), DEFAULT_HAILO_POST_PROCESS);
+  assert.equal(prop(args, 'hailofilter', 'qos'), 'false');
+  assert.ok(args.includes('video/x-raw,width=640,height=640'), 'the inference branch is scaled to the network input');
+  assert.ok(args.includes('video/x-raw,format=RGB,width=1280,height=720,framerate=30/1'), 'the camera runs at the stream size');
+
+  const custom = buildPipeline({ ...BASE, source: 'hailo', postProcess: '/opt/my_post.so', networkSize: { width: 320, height: 320 } }).args;
+  assert.equal(prop(custom, 'hailofilter', 'so-path'), '/opt/my_post.so');
+  assert.ok(custom.includes('video/x-raw,width=320,height=320'));
+});
+
+test('elements: every element once, with the package that provides it', () => {
+  const packages = (options: Partial<PipelineOptions>): Record<string, string> =>
+    Object.fromEntries(buildPipeline({ ...BASE, ...options }).elements.map((e) => [e.name, e.debianPackage]));
+  const common = {
+    rtpbin: 'gstreamer1.0-plugins-good',
+    videoconvert: 'gstreamer1.0-plugins-base',
+    videoscale: 'gstreamer1.0-plugins-base',
+    queue: 'libgstreamer1.0-0',
+    udpsink: 'gstreamer1.0-plugins-good',
+    udpsrc: 'gstreamer1.0-plugins-good',
+  };
+  assert.deepEqual(packages({}), {
+    ...common,
+    videotestsrc: 'gstreamer1.0-plugins-base',
+    x264enc: 'gstreamer1.0-plugins-ugly',
+    rtph264pay: 'gstreamer1.0-plugins-good',
+  });
+  assert.deepEqual(packages({ source: 'libcamera', encoder: 'vp8' }), {
+    ...common,
+    libcamerasrc: 'gstreamer1.0-libcamera',
+    vp8enc: 'gstreamer1.0-plugins-good',
+    rtpvp8pay: 'gstreamer1.0-plugins-good',
+  });
+  assert.deepEqual(packages({ source: 'v4l2', encoder: 'v4l2h264' }), {
+    ...common,
+    v4l2src: 'gstreamer1.0-plugins-good',
+    videorate: 'gstreamer1.0-plugins-base',
+    v4l2h264enc: 'gstreamer1.0-plugins-good',
+    rtph264pay: 'gstreamer1.0-plugins-good',
+  });
+  assert.deepEqual(packages({ source: 'hailo' }), {
+    ...common,
+    libcamerasrc: 'gstreamer1.0-libcamera',
+    tee: 'libgstreamer1.0-0',
+    hailomuxer: 'hailo-all',
+    hailonet: 'hailo-all',
+    hailofilter: 'hailo-all',
+    hailooverlay: 'hailo-all',
+    x264enc: 'gstreamer1.0-plugins-ugly',
+    rtph264pay: 'gstreamer1.0-plugins-good',
+  });
+  // A custom fragment's own elements are checked too; unknown ones have no package to suggest.
+  assert.deepEqual(packages({ source: 'custom', custom: 'myvendorsrc serial="A 1" ! videoflip method=clockwise' }), {
+    ...common,
+    myvendorsrc: '',
+    videoflip: 'gstreamer1.0-plugins-good',
+    videorate: 'gstreamer1.0-plugins-base',
+    x264enc: 'gstreamer1.0-plugins-ugly',
+    rtph264pay: 'gstreamer1.0-plugins-good',
+  });
+});
+
+test('custom fragments split at spaces outside double quotes, which gst-launch reads itself', () => {
+  assert.deepEqual(splitFragment('  v4l2src device=/dev/video2\t!  videoconvert '), ['v4l2src', 'device=/dev/video2', '!', 'videoconvert']);
+  assert.deepEqual(splitFragment('filesrc location="/media/my clip.mp4" ! decodebin'), ['filesrc', 'location="/media/my clip.mp4"', '!', 'decodebin']);
+  assert.deepEqual(splitFragment('textoverlay text=a\\ b'), ['textoverlay', 'text=a\\ b']);
+});
+
+test('commandLine quotes only what a shell would misread', () => {
+  assert.equal(commandLine(['videotestsrc', '!', 'video/x-h264,level=(string)4', "it's"]), "gst-launch-1.0 videotestsrc ! 'video/x-h264,level=(string)4' 'it'\\''s'");
+});
+
+test('bad options are E_GST_OPTIONS errors that say what to change', () => {
+  const code = (options: Partial<PipelineOptions>): string => {
+    try {
+      buildPipeline({ ...BASE, ...options });
+      return 'no error';
+    } catch (error) {
+      assert.ok(isPipelineError(error), String(error));
+      assert.ok(error.message.length > 15, error.message);
+      return error.code;
+    }
+  };
+  assert.equal(code({}), 'no error');
+  for (const bad of [
+    { source: 'custom', custom: '' },
+    { source: 'custom', custom: '   ' },
+    { source: 'custom', custom: undefined },
+    { source: 'custom', custom: 'videotestsrc !' },
+    { source: 'custom', custom: 'videotestsrc name="unclosed' },
+    { source: 'custom', custom: 'videotestsrc ! pigeon_rtp.send_rtp_sink_0' },
+    { source: 'hailo', hef: undefined },
+    { source: 'hailo', hef: ' ' },
+    { source: 'v4l2', device: '' },
+    { width: 641 },
+    { height: 0 },
+    { fps: 0 },
+    { fps: 29.97 },
+    { bitrate: 0 },
+    { keyframeInterval: 0 },
+    { keyframeInterval: Number.NaN },
+    { rtpPort: 0 },
+    { rtcpPort: 70000 },
+    { rtcpInPort: -1 },
+    { payloadType: 200 },
+    { ssrc: 2 ** 32 },
+  ] as Partial<PipelineOptions>[]) {
+    assert.equal(code(bad), 'E_GST_OPTIONS', JSON.stringify(bad));
+  }
+});
