@@ -1,0 +1,68 @@
+/** checkElements against the real gst-inspect-1.0 (GStreamer 1.22 without libcamera or Hailo here). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkElements } from '../../pi-agent/src/elements.ts';
+import { buildPipeline, isPipelineError, type PipelineOptions } from '../../pi-agent/src/pipeline-spec.ts';
+
+const OPTIONS: PipelineOptions = {
+  source: 'test',
+  encoder: 'x264',
+  width: 640,
+  height: 480,
+  fps: 30,
+  bitrate: 2000,
+  keyframeInterval: 10,
+  rtpPort: 40000,
+  rtcpPort: 40001,
+  rtcpInPort: 40002,
+  hef: '/usr/share/hailo-models/yolov8s_h8l.hef',
+};
+
+test('test source with x264 and with VP8: every element is installed', async () => {
+  await checkElements(buildPipeline(OPTIONS).elements);
+  await checkElements(buildPipeline({ ...OPTIONS, encoder: 'vp8' }).elements);
+});
+
+test('hailo source: each missing element named with the package to install', async () => {
+  const error = await checkElements(buildPipeline({ ...OPTIONS, source: 'hailo' }).elements).then(
+    () => assert.fail('hailo elements are not installed here'),
+    (e: unknown) => e,
+  );
+  assert.ok(isPipelineError(error), String(error));
+  assert.equal(error.code, 'E_GST_MISSING');
+  assert.deepEqual(
+    error.missing?.map((e) => e.name),
+    ['hailomuxer', 'libcamerasrc', 'hailonet', 'hailofilter', 'hailooverlay'],
+  );
+  assert.equal(
+    error.message,
+    [
+      'GStreamer element hailomuxer is missing: install hailo-all (Raspberry Pi OS, then reboot): sudo apt install hailo-all',
+      'GStreamer element libcamerasrc is missing: install gstreamer1.0-libcamera: sudo apt install gstreamer1.0-libcamera',
+      'GStreamer element hailonet is missing: install hailo-all (Raspberry Pi OS, then reboot): sudo apt install hailo-all',
+      'GStreamer element hailofilter is missing: install hailo-all (Raspberry Pi OS, then reboot): sudo apt install hailo-all',
+      'GStreamer element hailooverlay is missing: install hailo-all (Raspberry Pi OS, then reboot): sudo apt install hailo-all',
+      'All at once: sudo apt install hailo-all gstreamer1.0-libcamera',
+      'If it is installed already, gst-inspect-1.0 -b lists the plugins GStreamer could not load.',
+    ].join('\n'),
+  );
+});
+
+test('an unknown element in a custom source is named, with no package guessed', async () => {
+  const spec = buildPipeline({ ...OPTIONS, source: 'custom', custom: 'pigeonnosuchsrc ! videoconvert' });
+  await assert.rejects(checkElements(spec.elements), (error: unknown) => {
+    assert.ok(isPipelineError(error));
+    assert.equal(error.code, 'E_GST_MISSING');
+    assert.match(error.message, /^GStreamer element pigeonnosuchsrc is missing: Pigeon does not know which package provides it/);
+    return true;
+  });
+});
+
+test('no gst-inspect-1.0: E_GST_NOT_INSTALLED naming gstreamer1.0-tools', async () => {
+  await assert.rejects(checkElements(buildPipeline(OPTIONS).elements, { env: { ...process.env, PATH: '/nonexistent' } }), (error: unknown) => {
+    assert.ok(isPipelineError(error));
+    assert.equal(error.code, 'E_GST_NOT_INSTALLED');
+    assert.match(error.message, /gst-inspect-1.0 was not found.*sudo apt install gstreamer1.0-tools/);
+    return true;
+  });
+});
