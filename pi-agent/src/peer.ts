@@ -1,0 +1,209 @@
+import {
+  MediaStreamTrack,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  PictureLossIndication,
+  RtcpPayloadSpecificFeedback,
+  type RTCDataChannel,
+  type RTCIceServer,
+  type RTCRtpTransceiver,
+} from 'werift';
+
+/**
+ * One viewer's WebRTC connection, and its only owner: a werift peer sending the encoder's RTP
+ * (sendonly video) with the 'pigeon' data channel beside it. Non-trickle: every SDP it gives out
+ * holds all candidates, since a blob is one message.
+ */
+export type VideoCodec = 'H264' | 'VP8';
+export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+
+export interface PeerConfig {
+  codec: VideoCodec;
+  /** Empty by default: no STUN server is contacted unless the user names one. */
+  iceServers: RTCIceServer[];
+  ipv6: boolean;
+}
+
+export interface PeerEvents {
+  state(state: PeerState): void;
+  /** The viewer asked for a keyframe (PLI or FIR). */
+  keyframe(): void;
+  message(text: string): void;
+  channelOpen(): void;
+}
+
+const FEEDBACK = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }];
+
+function codecParameters(codec: VideoCodec): RTCRtpCodecParameters {
+  return codec === 'H264'
+    ? new RTCRtpCodecParameters({
+        mimeType: 'video/H264',
+        clockRate: 90000,
+        rtcpFeedback: FEEDBACK,
+        parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+      })
+    : new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: FEEDBACK });
+}
+
+function fmtp(codec: RTCRtpCodecParameters, key: string): string | undefined {
+  return codec.parameters?.split(';').map((p) => p.split('=')).find(([k]) => k === key)?.[1]?.toLowerCase();
+}
+
+/**
+ * What the encoder makes is constrained baseline with packetization-mode 1; of a browser's H.264
+ * entries, prefer that exact profile, then any baseline one. werift would otherwise answer with
+ * every H.264 entry it was offered.
+ */
+function pickCodec(offered: RTCRtpCodecParameters[], codec: VideoCodec): RTCRtpCodecParameters | undefined {
+  const same = offered.filter((c) => c.mimeType.toLowerCase() === `video/${codec.toLowerCase()}`);
+  if (codec === 'VP8') return same[0];
+  const mode1 = same.filter((c) => fmtp(c, 'packetization-mode') === '1');
+  return (
+    mode1.find((c) => fmtp(c, 'profile-level-id')?.startsWith('42e0')) ?? mode1.find((c) => fmtp(c, 'profile-level-id')?.startsWith('42'))
+  );
+}
+
+export class PeerError extends Error {
+  override readonly name = 'PeerError';
+  constructor(
+    readonly code: 'E_CODEC_MISMATCH' | 'E_NO_VIDEO',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ViewerPeer {
+  private readonly pc: RTCPeerConnection;
+  private readonly track = new MediaStreamTrack({ kind: 'video' });
+  private transceiver: RTCRtpTransceiver | undefined;
+  private channel: RTCDataChannel | undefined;
+  private listeners: Partial<PeerEvents> = {};
+  private closed = false;
+
+  private constructor(config: PeerConfig) {
+    this.pc = new RTCPeerConnection({
+      iceServers: config.iceServers,
+      iceUseIpv6: config.ipv6,
+      bundlePolicy: 'max-bundle',
+      codecs: { video: [codecParameters(config.codec)], audio: [] },
+    });
+    this.pc.connectionStateChange.subscribe((state) => this.listeners.state?.(state));
+    this.pc.onDataChannel.subscribe((channel) => this.adopt(channel));
+  }
+
+  /** A peer with its offer made and every candidate gathered. */
+  static async offer(config: PeerConfig): Promise<{ peer: ViewerPeer; sdp: string }> {
+    const peer = new ViewerPeer(config);
+    peer.attach(peer.pc.addTransceiver(peer.track, { direction: 'sendonly' }));
+    peer.adopt(peer.pc.createDataChannel('pigeon'));
+    await peer.pc.setLocalDescription(await peer.pc.createOffer());
+    return { peer, sdp: peer.localSdp() };
+  }
+
+  /** A peer answering a viewer's offer (the browser offered). */
+  static async answer(config: PeerConfig, offerSdp: string): Promise<{ peer: ViewerPeer; sdp: string }> {
+    const peer = new ViewerPeer(config);
+    try {
+      await peer.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+      const video = peer.pc.getTransceivers().find((t) => t.kind === 'video');
+      if (!video) throw new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
+      const chosen = pickCodec(video.codecs, config.codec);
+      if (!chosen) {
+        throw new PeerError(
+          'E_CODEC_MISMATCH',
+          `the offer has no ${config.codec === 'H264' ? 'H.264 baseline (packetization-mode 1)' : 'VP8'} codec, which this agent's encoder makes`,
+        );
+      }
+      video.codecs = [chosen];
+      video.sender.codec = chosen;
+      video.setDirection('sendonly');
+      await video.sender.replaceTrack(peer.track);
+      peer.attach(video);
+      await peer.pc.setLocalDescription(await peer.pc.createAnswer());
+      return { peer, sdp: peer.localSdp() };
+    } catch (error) {
+      await peer.close();
+      throw error;
+    }
+  }
+
+  on<K extends keyof PeerEvents>(event: K, listener: PeerEvents[K]): void {
+    this.listeners[event] = listener;
+  }
+
+  async acceptAnswer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  get state(): PeerState {
+    return this.pc.connectionState;
+  }
+
+  /** Forwards one RTP packet from the encoder; werift rewrites SSRC, payload type and sequence. */
+  writeRtp(packet: Buffer): void {
+    if (this.pc.connectionState === 'connected') this.track.writeRtp(packet);
+  }
+
+  /**
+   * After the encoder restarts (its sequence numbers and timestamps start anew), map its next
+   * packet to follow straight on from the last one this viewer got, `gapMs` later. werift's own
+   * "discontinuity" mode adds its 32-bit timestamp offset in 16 bits, so it is not used.
+   */
+  continueFrom(packet: Buffer, gapMs: number): void {
+    const sender = this.transceiver?.sender;
+    if (!sender || packet.length < 12) return;
+    const ticks = Math.max(1, Math.round(gapMs * 90)); // the video RTP clock is 90 kHz
+    sender.replaceRTP({
+      sequenceNumber: (packet.readUInt16BE(2) - 1) & 0xffff,
+      timestamp: (packet.readUInt32BE(4) - ticks) >>> 0,
+    });
+  }
+
+  send(text: string): boolean {
+    if (this.channel?.readyState !== 'open') return false;
+    this.channel.send(text);
+    return true;
+  }
+
+  /** Round-trip time in ms from the viewer's receiver reports, once there is one. */
+  async rttMs(): Promise<number | undefined> {
+    const sender = this.transceiver?.sender;
+    if (!sender) return undefined;
+    const report = await sender.getStats();
+    for (const stat of report.values()) {
+      const rtt = (stat as { roundTripTime?: unknown }).roundTripTime;
+      if (typeof rtt === 'number' && rtt > 0) return Math.round(rtt * 1000);
+    }
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pc.close();
+  }
+
+  private attach(transceiver: RTCRtpTransceiver): void {
+    this.transceiver = transceiver;
+    transceiver.sender.onRtcp.subscribe((packet) => {
+      // PLI, or FIR (format 4); the other payload-specific feedback here is REMB.
+      if (!(packet instanceof RtcpPayloadSpecificFeedback)) return;
+      if (packet.feedback instanceof PictureLossIndication || packet.feedback.count === 4) this.listeners.keyframe?.();
+    });
+  }
+
+  private adopt(channel: RTCDataChannel): void {
+    this.channel = channel;
+    channel.stateChanged.subscribe((state) => {
+      if (state === 'open') this.listeners.channelOpen?.();
+    });
+    channel.onMessage.subscribe((data) => this.listeners.message?.(typeof data === 'string' ? data : data.toString('utf8')));
+  }
+
+  private localSdp(): string {
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new Error('werift gave no local description');
+    return sdp;
+  }
+}
