@@ -1,0 +1,18 @@
+/**
+ * Everything the agent reports, as data. The CLI prints these as status lines for people
+ * (stderr) or, with --json, one JSON object per line on stdout for scripts, systemd and Tauri.
+ */
+export type AgentEvent =
+  | { type: 'ready'; source: string; encoder: string; pipeline: string }
+  | { type: 'pipeline'; state: 'started' | 'exited' | 'restarting'; pid?: number; detail?: string; delayMs?: number }
+  | { type: 'offer'; offerId: number; text: string; bytes: number; qrVersion: number; expiresAt: string }
+  | { type: 'offer-expired'; offerId: number }
+  | { type: 'answer'; viewer: number; text: string; bytes: number; qrVersion: number }
+  | { type: 'refused'; code: string; reason: string }
+  | { type: 'viewer-joined'; viewer: number; viewers: number }
+  | { type: 'viewer-left'; viewer: number; reason: string; viewers: number }
+  | { type: 'message'; viewer: number; text: string }
+  | { type: 'stats'; fps: number; kbps: number; viewers: { viewer: number; rttMs: number | null }[] }
+  | { type: 'stopped'; reason: string };
+
+export type Emit = (event: AgentEvent) => void;

@@ -1,0 +1,223 @@
+import { randomInt } from 'node:crypto';
+import { qrMatrix } from '../../src/qr/matrix.ts';
+import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
+import { keepCandidates } from './candidates.ts';
+import { AgentError } from './errors.ts';
+import type { Emit } from './events.ts';
+import { ViewerPeer, type PeerConfig } from './peer.ts';
+import type { RtpIn } from './rtp-in.ts';
+
+/**
+ * Offers and viewers: each offer is single-use and expires; an answer is matched to its offer by
+ * the id in the blob; every connected viewer gets the same encoder's RTP. Refusing an answer
+ * never touches the viewers already watching.
+ */
+export interface ViewersOptions {
+  peer: PeerConfig;
+  maxViewers: number;
+  offerTtlMs: number;
+  /** Pass viewers' keyframe requests (and joins) to the encoder; off only to measure. */
+  keyframeOnJoin: boolean;
+  /** Host addresses the offer may carry; empty for all werift gathered. */
+  addresses: readonly string[];
+  emit: Emit;
+}
+
+interface Pending {
+  id: number;
+  peer: ViewerPeer;
+  timer: NodeJS.Timeout;
+}
+
+interface Viewer {
+  id: number;
+  peer: ViewerPeer;
+  joined: boolean;
+}
+
+// Remember this many spent ids to tell "used" and "expired" apart from "unknown".
+const HISTORY = 256;
+
+export class Viewers {
+  private pending: Pending | undefined;
+  private making: Promise<void> | undefined;
+  private readonly viewers = new Map<number, Viewer>();
+  private readonly used = new Set<number>();
+  private readonly expired = new Set<number>();
+  private last: { seq: number; ssrc: number; at: number } | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly options: ViewersOptions,
+    private readonly rtp: RtpIn,
+  ) {
+    rtp.onPacket = (packet) => this.forward(packet);
+  }
+
+  get count(): number {
+    return this.viewers.size;
+  }
+
+  ids(): number[] {
+    return [...this.viewers.keys()];
+  }
+
+  peerOf(id: number): ViewerPeer | undefined {
+    return this.viewers.get(id)?.peer;
+  }
+
+  /** Shows an offer for the next viewer, unless one is showing or the agent is full. */
+  offerNext(): Promise<void> {
+    if (this.stopped || this.pending || this.making || this.viewers.size >= this.options.maxViewers) return Promise.resolve();
+    this.making = this.makeOffer().finally(() => (this.making = undefined));
+    return this.making;
+  }
+
+  /** The viewer's answer to one of our offers, as pasted or scanned. */
+  async acceptAnswer(input: string): Promise<number> {
+    const answer = decodeBlob(input, { expect: 'answer' });
+    const id = answer.offerId;
+    if (id === undefined) {
+      throw new AgentError('E_NO_OFFER_ID', 'this answer does not say which offer it answers; answer the offer shown here');
+    }
+    const pending = this.pending;
+    if (!pending || pending.id !== id) {
+      if (this.used.has(id)) throw new AgentError('E_OFFER_USED', `offer #${id} was already answered; scan the offer shown now`);
+      if (this.expired.has(id)) throw new AgentError('E_OFFER_EXPIRED', `offer #${id} has expired; scan the offer shown now`);
+      throw new AgentError('E_OFFER_UNKNOWN', `this answers offer #${id}, which this agent did not make (another Pi, or an earlier run?)`);
+    }
+    clearTimeout(pending.timer);
+    this.pending = undefined;
+    this.remember(this.used, id);
+    const viewer: Viewer = { id, peer: pending.peer, joined: false };
+    this.viewers.set(id, viewer);
+    this.watch(viewer);
+    try {
+      await pending.peer.acceptAnswer(answer.sdp);
+    } catch (error) {
+      this.drop(viewer, `its answer was refused by WebRTC: ${(error as Error).message}`);
+      throw error;
+    }
+    return id;
+  }
+
+  /** The browser offered (`pi-agent answer`): answer it and start sending. Returns the answer blob. */
+  async answerOffer(input: string): Promise<string> {
+    const offer = decodeBlob(input, { expect: 'offer' });
+    if (this.viewers.size >= this.options.maxViewers) {
+      throw new AgentError('E_FULL', `already ${this.viewers.size} viewers, the most this agent takes (--viewers)`);
+    }
+    const { peer, sdp } = await ViewerPeer.answer(this.options.peer, offer.sdp);
+    const id = offer.offerId ?? this.freshId();
+    const blob = encodeBlob({ type: 'answer', sdp: keepCandidates(sdp, this.options.addresses) }, { offerId: id });
+    const viewer: Viewer = { id, peer, joined: false };
+    this.viewers.set(id, viewer);
+    this.watch(viewer);
+    this.options.emit({ type: 'answer', viewer: id, text: blob.text, bytes: blob.bytes.length, qrVersion: qrMatrix(blob.bytes).version });
+    return blob.text;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.making?.catch(() => undefined);
+    if (this.pending) {
+      clearTimeout(this.pending.timer);
+      await this.pending.peer.close();
+      this.pending = undefined;
+    }
+    await Promise.allSettled([...this.viewers.values()].map((v) => v.peer.close()));
+    this.viewers.clear();
+  }
+
+  private async makeOffer(): Promise<void> {
+    const { peer, sdp } = await ViewerPeer.offer(this.options.peer);
+    if (this.stopped) {
+      await peer.close();
+      return;
+    }
+    const id = this.freshId();
+    const blob = encodeBlob({ type: 'offer', sdp: keepCandidates(sdp, this.options.addresses) }, { offerId: id });
+    const expiresAt = new Date(Date.now() + this.options.offerTtlMs);
+    const timer = setTimeout(() => void this.expire(id), this.options.offerTtlMs);
+    timer.unref();
+    this.pending = { id, peer, timer };
+    this.options.emit({
+      type: 'offer',
+      offerId: id,
+      text: blob.text,
+      bytes: blob.bytes.length,
+      qrVersion: qrMatrix(blob.bytes).version,
+      expiresAt: expiresAt.toISOString(),
+    });
+  }
+
+  private async expire(id: number): Promise<void> {
+    if (this.pending?.id !== id) return;
+    const { peer } = this.pending;
+    this.pending = undefined;
+    this.remember(this.expired, id);
+    this.options.emit({ type: 'offer-expired', offerId: id });
+    await peer.close();
+    await this.offerNext();
+  }
+
+  private watch(viewer: Viewer): void {
+    const { peer, id } = viewer;
+    peer.on('state', (state) => {
+      if (state === 'connected' && !viewer.joined) {
+        viewer.joined = true;
+        this.options.emit({ type: 'viewer-joined', viewer: id, viewers: this.viewers.size });
+        // Its first frame should not wait for the periodic keyframe.
+        if (this.options.keyframeOnJoin) this.rtp.requestKeyframe();
+        void this.offerNext();
+      } else if (state === 'failed' || state === 'closed') {
+        this.drop(viewer, state === 'failed' ? 'connection failed (network changed, or the viewer went away)' : 'closed');
+      }
+    });
+    peer.on('keyframe', () => {
+      if (this.options.keyframeOnJoin) this.rtp.requestKeyframe();
+    });
+    peer.on('channelOpen', () => {
+      peer.send(JSON.stringify({ type: 'hello', agent: 'pi-agent', viewer: id }));
+    });
+    peer.on('message', (text) => this.options.emit({ type: 'message', viewer: id, text }));
+  }
+
+  private drop(viewer: Viewer, reason: string): void {
+    if (this.viewers.get(viewer.id) !== viewer) return;
+    this.viewers.delete(viewer.id);
+    void viewer.peer.close();
+    this.options.emit({ type: 'viewer-left', viewer: viewer.id, reason, viewers: this.viewers.size });
+    void this.offerNext();
+  }
+
+  private forward(packet: Buffer): void {
+    const seq = packet.readUInt16BE(2);
+    const ssrc = packet.readUInt32BE(8);
+    const now = Date.now();
+    // A restarted encoder starts a new sequence (and maybe SSRC): each viewer's stream must go
+    // on seamlessly, or its decoder drops everything that follows as out of order.
+    const jump = this.last === undefined ? 0 : Math.min((seq - this.last.seq) & 0xffff, (this.last.seq - seq) & 0xffff);
+    const restarted = this.last !== undefined && (ssrc !== this.last.ssrc || jump > 1000);
+    const gapMs = this.last === undefined ? 0 : now - this.last.at;
+    this.last = { seq, ssrc, at: now };
+    if (restarted) this.rtp.requestKeyframe();
+    for (const { peer, joined } of this.viewers.values()) {
+      if (!joined) continue;
+      if (restarted) peer.continueFrom(packet, gapMs);
+      peer.writeRtp(packet);
+    }
+  }
+
+  private freshId(): number {
+    for (;;) {
+      const id = randomInt(0, 0x10000);
+      if (!this.used.has(id) && !this.expired.has(id) && !this.viewers.has(id) && this.pending?.id !== id) return id;
+    }
+  }
+
+  private remember(set: Set<number>, id: number): void {
+    set.add(id);
+    if (set.size > HISTORY) set.delete(set.values().next().value!);
+  }
+}
