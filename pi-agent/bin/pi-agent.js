@@ -3,4 +3,7 @@
 import { tsImport } from 'tsx/esm/api';
 
 const { main } = await tsImport('../src/cli.ts', import.meta.url);
-process.exitCode = await main();
+const code = await main();
+// Exit now rather than wait for stragglers (stdin, werift's timers): everything the agent owns
+// was closed before main() returned, and on Linux stdout/stderr pipes are written synchronously.
+process.exit(code);

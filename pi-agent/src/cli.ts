@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { isSignalError } from '../../src/signal/index.ts';
 import { BLOB_HELP, blobCommand } from './blob-command.ts';
 import { AgentError } from './errors.ts';
 import type { Io } from './io.ts';
+import { STREAM_HELP, parseStreamOptions } from './options.ts';
+import { PipelineError } from './pipeline.ts';
+import { agentVersion, runStream } from './stream.ts';
 
 const HELP = `Usage: pi-agent <command> [options]
 
@@ -10,18 +12,23 @@ Pigeon's Raspberry Pi side: streams a camera to browsers over WebRTC with no sig
 server. Offers and answers travel as QR codes or short "pigeon:" text blobs.
 
 Commands:
-  blob encode|decode|qr   the offer/answer codec, for scripts and checking (see: pi-agent blob --help)
+  offer                   (the default) stream; show offers as QR codes, read the answers
+  answer                  stream; read a browser's offer, show the answer
+  blob encode|decode|qr   the offer/answer codec, for scripts and checking
 
-Options:
+Run "pi-agent offer --help" or "pi-agent blob --help" for their options.
+
   -h, --help      this help
   -v, --version   print the version
-
-Streaming commands (offer, answer) are not in this build yet.
 `;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+/** SIGINT/SIGTERM end a run cleanly: peers closed, pipeline stopped, exit 0. */
+function processSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = (name: string) => () => controller.abort(name);
+  process.once('SIGINT', stop('SIGINT'));
+  process.once('SIGTERM', stop('SIGTERM'));
+  return controller.signal;
 }
 
 /** Runs one command. Returns the exit code; never throws for expected errors. */
@@ -32,22 +39,32 @@ export async function main(partial: Partial<Io> = {}): Promise<number> {
     stdin: partial.stdin ?? process.stdin,
     stdout: partial.stdout ?? process.stdout,
     stderr: partial.stderr ?? process.stderr,
+    ...(partial.signal ? { signal: partial.signal } : {}),
   };
   const [command, ...rest] = io.argv;
   try {
     switch (command) {
-      case undefined:
       case '-h':
       case '--help':
       case 'help':
         io.stdout.write(HELP);
-        return command === undefined ? 2 : 0;
+        return 0;
       case '-v':
       case '--version':
-        io.stdout.write(`${version()}\n`);
+        io.stdout.write(`${agentVersion()}\n`);
         return 0;
       case 'blob':
         return await blobCommand(rest, io);
+      case undefined:
+      case 'offer':
+      case 'answer': {
+        const options = parseStreamOptions(rest);
+        if (options.help) {
+          io.stdout.write(STREAM_HELP);
+          return 0;
+        }
+        return await runStream(command ?? 'offer', options, io, io.signal ?? processSignal());
+      }
       default:
         throw new AgentError('E_USAGE', `unknown command "${command}". Run "pi-agent --help".`);
     }
@@ -57,13 +74,17 @@ export async function main(partial: Partial<Io> = {}): Promise<number> {
 }
 
 function report(error: unknown, io: Io): number {
+  if (error instanceof PipelineError) {
+    io.stderr.write(`pi-agent: ${error.code}: ${error.message}\n`);
+    return 1;
+  }
   if (isSignalError(error)) {
     io.stderr.write(`pi-agent: ${error.code}: ${error.message}\n`);
     return 1;
   }
   if (error instanceof AgentError) {
     io.stderr.write(`pi-agent: ${error.message}\n`);
-    if (error.code === 'E_USAGE' && io.argv[0] === 'blob') io.stderr.write(`\n${BLOB_HELP}`);
+    if (error.code === 'E_USAGE') io.stderr.write(io.argv[0] === 'blob' ? `\n${BLOB_HELP}` : '\nRun "pi-agent --help" for the options.\n');
     return error.code === 'E_USAGE' ? 2 : 1;
   }
   // node:util parseArgs reports bad flags with a code of its own.

@@ -7,6 +7,8 @@ export interface Io {
   stdin: Readable & { isTTY?: boolean };
   stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };
+  /** Ends a streaming run; the process's SIGINT/SIGTERM when not given. */
+  signal?: AbortSignal;
 }
 
 const MAX_INPUT = 1024 * 1024;

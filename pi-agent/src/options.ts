@@ -1,0 +1,152 @@
+import { parseArgs } from 'node:util';
+import { AgentError } from './errors.ts';
+
+/** Options of `pi-agent offer` and `pi-agent answer`, with their defaults. */
+export interface StreamOptions {
+  source: 'auto' | 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'custom';
+  device: string;
+  pipeline: string | undefined;
+  hef: string | undefined;
+  postProcess: string | undefined;
+  encoder: 'x264' | 'v4l2h264' | 'vp8';
+  width: number;
+  height: number;
+  fps: number;
+  bitrate: number;
+  keyframeInterval: number;
+  viewers: number;
+  keyframeOnJoin: boolean;
+  offerTtl: number;
+  iceServers: string[];
+  interfaceName: string | undefined;
+  ips: string[];
+  ipv6: boolean;
+  answerFile: string | undefined;
+  offerFile: string | undefined;
+  qrPng: string | undefined;
+  clear: boolean;
+  json: boolean;
+  statsInterval: number;
+}
+
+export const STREAM_HELP = `Usage: pi-agent [offer] [options]      the Pi offers; a browser answers (default)
+       pi-agent answer [options]       a browser offered; the Pi answers
+
+Streams a camera to browsers over WebRTC. The offer is printed as a QR code and a
+"pigeon:" text blob; paste the page's answer here (or point --answer-file at it).
+Each offer is for one viewer and expires; after a viewer joins, a new offer is shown.
+
+Source:
+  --source S            auto (default: libcamera if a camera is found, else test),
+                        test, libcamera, v4l2, hailo, custom
+  --device PATH         v4l2 device (default /dev/video0)
+  --pipeline '...'      custom: your own GStreamer source fragment ending in raw video
+  --hef PATH            hailo: the network (.hef) to run
+  --post-process PATH   hailo: hailofilter post-process .so (default: Hailo's YOLO one)
+
+Encoding:
+  --encoder E           x264 (default; software, Pi 5), v4l2h264 (Pi 4 hardware), vp8
+  --width N --height N --fps N   (default 640 x 480 at 30)
+  --bitrate KBPS        target bitrate in kbit/s (default 2000)
+  --keyframe-interval S seconds between periodic keyframes (default 2; a joining
+                        viewer asks for one at once anyway)
+  --no-keyframe-on-join do not pass viewers' keyframe requests to the encoder (only
+                        to measure what that request saves)
+
+Viewers and signaling:
+  --viewers N           most viewers at once, all fed by one encoder (default 4)
+  --offer-ttl S         seconds an offer stays valid (default 600)
+  --answer-file PATH    read answers from this file as well as stdin (checked every 0.5 s)
+  --offer-file PATH     answer: read the browser's offer from this file instead of stdin
+  --qr-png FILE         also write the current offer's QR code as a PNG
+  --clear               clear the screen before each new QR (for a Pi's own display)
+  --json                one JSON event per line on stdout instead of QR codes and status
+
+Network:
+  --ip ADDR             offer only this host address (repeatable)
+  --interface NAME      offer only the addresses of this interface (e.g. wlan0)
+  --ipv6                offer IPv6 host addresses too (larger QR)
+  --ice-server URL      a STUN/TURN server (repeatable; default none: no traffic leaves
+                        the local network)
+
+  --stats-interval S    seconds between status lines (default 5; 0 for none)
+  -h, --help            this help
+`;
+
+function number(value: string | undefined, fallback: number, flag: string, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new AgentError('E_USAGE', `${flag} must be a number from ${min} to ${max}, not "${value}"`);
+  return n;
+}
+
+function oneOf<T extends string>(value: string | undefined, fallback: T, allowed: readonly T[], flag: string): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new AgentError('E_USAGE', `${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
+}
+
+export function parseStreamOptions(args: string[]): StreamOptions & { help: boolean } {
+  const { values } = parseArgs({
+    args,
+    options: {
+      source: { type: 'string' },
+      device: { type: 'string' },
+      pipeline: { type: 'string' },
+      hef: { type: 'string' },
+      'post-process': { type: 'string' },
+      encoder: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      fps: { type: 'string' },
+      bitrate: { type: 'string' },
+      'keyframe-interval': { type: 'string' },
+      viewers: { type: 'string' },
+      'no-keyframe-on-join': { type: 'boolean', default: false },
+      'offer-ttl': { type: 'string' },
+      'ice-server': { type: 'string', multiple: true },
+      interface: { type: 'string' },
+      ip: { type: 'string', multiple: true },
+      ipv6: { type: 'boolean', default: false },
+      'answer-file': { type: 'string' },
+      'offer-file': { type: 'string' },
+      'qr-png': { type: 'string' },
+      clear: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      'stats-interval': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const source = oneOf(values.source, values.pipeline ? 'custom' : 'auto', ['auto', 'test', 'libcamera', 'v4l2', 'hailo', 'custom'], '--source');
+  if (source === 'custom' && !values.pipeline) throw new AgentError('E_USAGE', '--source custom needs --pipeline "<your source fragment>"');
+  if (source === 'hailo' && !values.hef) throw new AgentError('E_USAGE', '--source hailo needs --hef PATH (the network to run, e.g. yolov8s_h8l.hef)');
+  return {
+    help: values.help,
+    source,
+    device: values.device ?? '/dev/video0',
+    pipeline: values.pipeline,
+    hef: values.hef,
+    postProcess: values['post-process'],
+    encoder: oneOf(values.encoder, 'x264', ['x264', 'v4l2h264', 'vp8'], '--encoder'),
+    width: number(values.width, 640, '--width', 16, 4096),
+    height: number(values.height, 480, '--height', 16, 4096),
+    fps: number(values.fps, 30, '--fps', 1, 120),
+    bitrate: number(values.bitrate, 2000, '--bitrate', 50, 50000),
+    keyframeInterval: number(values['keyframe-interval'], 2, '--keyframe-interval', 0.1, 60),
+    viewers: number(values.viewers, 4, '--viewers', 1, 32),
+    keyframeOnJoin: !values['no-keyframe-on-join'],
+    offerTtl: number(values['offer-ttl'], 600, '--offer-ttl', 1, 86400),
+    iceServers: values['ice-server'] ?? [],
+    interfaceName: values.interface,
+    ips: values.ip ?? [],
+    ipv6: values.ipv6,
+    answerFile: values['answer-file'],
+    offerFile: values['offer-file'],
+    qrPng: values['qr-png'],
+    clear: values.clear,
+    json: values.json,
+    statsInterval: number(values['stats-interval'], 5, '--stats-interval', 0, 3600),
+  };
+}

@@ -1,0 +1,83 @@
+import QRCode from 'qrcode';
+import { qrMatrix } from '../../src/qr/matrix.ts';
+import { renderTerminal } from '../../src/qr/terminal.ts';
+import { decodeBlob } from '../../src/signal/index.ts';
+import type { AgentEvent } from './events.ts';
+import type { Io } from './io.ts';
+
+/**
+ * Turns agent events into what a person or a program reads: QR codes and blobs on stdout with
+ * status lines on stderr, or (--json) one JSON object per line on stdout and nothing else.
+ */
+export interface RenderOptions {
+  json: boolean;
+  qrPng: string | undefined;
+  /** Clear the screen before each QR, so a console shows only the current one. */
+  clear: boolean;
+}
+
+function time(iso: string): string {
+  return new Date(iso).toTimeString().slice(0, 5);
+}
+
+function writeQr(io: Io, text: string, clear: boolean): void {
+  const { frame } = decodeBlob(text);
+  let qr: string;
+  try {
+    qr = renderTerminal(qrMatrix(frame), { color: io.stdout.isTTY === true });
+  } catch (error) {
+    qr = `(${(error as Error).message}: use --qr-png, or paste the text below)\n`;
+  }
+  io.stdout.write(`${clear ? '\x1b[2J\x1b[H' : '\n'}${qr}${text}\n\n`);
+}
+
+function writePng(path: string, text: string, io: Io): void {
+  const { frame } = decodeBlob(text);
+  QRCode.toFile(path, [{ data: frame, mode: 'byte' }], { errorCorrectionLevel: 'M', margin: 4, scale: 10 }, (error) => {
+    if (error) io.stderr.write(`pi-agent: could not write ${path}: ${error.message}\n`);
+  });
+}
+
+export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) => void {
+  const say = (line: string): void => void io.stderr.write(`pi-agent: ${line}\n`);
+  return (event) => {
+    if ((event.type === 'offer' || event.type === 'answer') && options.qrPng) writePng(options.qrPng, event.text, io);
+    if (options.json) {
+      io.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+      return;
+    }
+    switch (event.type) {
+      case 'ready':
+        return say(`${event.source} -> ${event.encoder}: ${event.pipeline}`);
+      case 'pipeline':
+        if (event.state === 'started') return say(`pipeline running (gst-launch-1.0 pid ${event.pid ?? '?'})`);
+        if (event.state === 'exited') return say(`pipeline stopped: ${event.detail ?? 'no reason given'}`);
+        return say(`restarting the pipeline in ${((event.delayMs ?? 0) / 1000).toFixed(1)} s; viewers stay connected`);
+      case 'offer':
+        writeQr(io, event.text, options.clear);
+        return say(
+          `offer #${event.offerId}: ${event.bytes} bytes, QR version ${event.qrVersion}, valid until ${time(event.expiresAt)}. ` +
+            'Scan it with the Pigeon page, then paste the page\'s answer here.',
+        );
+      case 'offer-expired':
+        return say(`offer #${event.offerId} expired; here is a fresh one`);
+      case 'answer':
+        writeQr(io, event.text, options.clear);
+        return say(`answer for viewer #${event.viewer} (${event.bytes} bytes): show it to the page (scan or paste)`);
+      case 'refused':
+        return say(`refused (${event.code}): ${event.reason}. Viewers already watching are not affected.`);
+      case 'viewer-joined':
+        return say(`viewer #${event.viewer} joined (${event.viewers} watching)`);
+      case 'viewer-left':
+        return say(`viewer #${event.viewer} left: ${event.reason} (${event.viewers} watching)`);
+      case 'message':
+        return say(`viewer #${event.viewer} says: ${event.text}`);
+      case 'stats': {
+        const rtts = event.viewers.map((v) => (v.rttMs === null ? '-' : `${v.rttMs} ms`)).join(', ');
+        return say(`${event.viewers.length} watching · ${event.fps.toFixed(1)} fps · ${event.kbps} kbit/s${rtts ? ` · RTT ${rtts}` : ''}`);
+      }
+      case 'stopped':
+        return say(`stopped (${event.reason})`);
+    }
+  };
+}
