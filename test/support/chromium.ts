@@ -6,7 +6,22 @@ import { join } from 'node:path';
 import { launch, type Browser, type Page } from 'puppeteer-core';
 import type { TestPeer } from './peer.ts';
 
-export type BrowserPeer = TestPeer;
+/** What the page's <video> has shown of the far side's track. Times are epoch ms. */
+export interface VideoStats {
+  /** Frames the decoder delivered to the track. */
+  frames: number;
+  /** Frames decoded, from getStats (inbound-rtp). */
+  framesDecoded: number;
+  firstFrameAt: number | null;
+  /** Frames presented in the last `windowMs`, per second. */
+  fps: number;
+  width: number;
+  height: number;
+}
+
+export interface BrowserPeer extends TestPeer {
+  videoStats(windowMs?: number): Promise<VideoStats>;
+}
 
 export interface ChromiumHandle {
   newPeer(): Promise<BrowserPeer>;
@@ -64,6 +79,7 @@ interface PeerRuntime {
   send(text: string): void;
   nextMessage(timeoutMs: number): Promise<string>;
   close(): void;
+  videoStats(windowMs: number): Promise<VideoStats>;
 }
 
 async function openPeer(page: Page): Promise<BrowserPeer> {
@@ -88,6 +104,7 @@ async function openPeer(page: Page): Promise<BrowserPeer> {
     waitForDataChannelOpen: (timeoutMs = 10_000) => run('waitForOpen', timeoutMs),
     send: (message) => run('send', message),
     nextMessage: (timeoutMs = 10_000) => text('nextMessage', timeoutMs),
+    videoStats: async (windowMs = 3000) => (await callRuntime(page, 'videoStats', [windowMs])) as VideoStats,
     close: async () => {
       if (page.isClosed()) return;
       await run('close').catch(() => undefined);
@@ -123,8 +140,44 @@ function installPeerRuntime(): void {
     markOpen = resolve;
   });
 
+  let video: HTMLVideoElement | undefined;
+  let frames = 0;
+  let firstFrameAt: number | null = null;
+  const frameTimes: number[] = [];
+  const epoch = (): number => performance.timeOrigin + performance.now();
+  const show = (track: MediaStreamTrack): void => {
+    video = document.createElement('video');
+    video.muted = true;
+    video.playsInline = true;
+    document.body.append(video);
+    video.srcObject = new MediaStream([track]);
+    void video.play();
+    // Count frames as the decoder hands them to the track, not as a tab paints them: a tab in
+    // the background decodes but does not present, and each peer here is its own tab.
+    const Processor = (globalThis as unknown as {
+      MediaStreamTrackProcessor: new (init: { track: MediaStreamTrack }) => { readable: ReadableStream<{ close(): void }> };
+    }).MediaStreamTrackProcessor;
+    const reader = new Processor({ track: track.clone() }).readable.getReader();
+    const pump = async (): Promise<void> => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        value.close();
+        const at = epoch();
+        frames++;
+        firstFrameAt ??= at;
+        frameTimes.push(at);
+        if (frameTimes.length > 1000) frameTimes.shift();
+      }
+    };
+    void pump();
+  };
+
   const connection = (): RTCPeerConnection => {
-    if (!pc) pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    if (!pc) {
+      pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+      pc.ontrack = (event) => show(event.track);
+    }
     return pc;
   };
 
@@ -211,6 +264,21 @@ function installPeerRuntime(): void {
     close() {
       channel?.close();
       pc?.close();
+    },
+    async videoStats(windowMs) {
+      let framesDecoded = 0;
+      (await pc?.getStats())?.forEach((stat: { type: string; kind?: string; framesDecoded?: number }) => {
+        if (stat.type === 'inbound-rtp' && stat.kind === 'video') framesDecoded = stat.framesDecoded ?? 0;
+      });
+      const since = epoch() - windowMs;
+      return {
+        frames,
+        framesDecoded,
+        firstFrameAt,
+        fps: (frameTimes.filter((t) => t > since).length * 1000) / windowMs,
+        width: video?.videoWidth ?? 0,
+        height: video?.videoHeight ?? 0,
+      };
     },
   };
   (globalThis as unknown as { pigeonPeer: PeerRuntime }).pigeonPeer = api;
