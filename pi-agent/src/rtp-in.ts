@@ -18,8 +18,9 @@ export interface RtpInStats {
 const HOST = '127.0.0.1';
 // The SSRC the agent signs its RTCP with when it speaks for the viewers; any value not the encoder's.
 const AGENT_SSRC = 0x50494745; // "PIGE"
-// A burst of joining viewers needs one keyframe, not one each.
-const KEYFRAME_GAP_MS = 150;
+// A burst of joining viewers (and their own PLIs right after) needs one keyframe, not one
+// each; rtpbin passes every PLI on, and each keyframe costs several frames' worth of bits.
+const KEYFRAME_GAP_MS = 250;
 
 function bind(socket: Socket): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -90,7 +91,7 @@ export class RtpIn {
 
   /**
    * Asks the encoder for a keyframe now (a viewer joined or lost one). Requests closer together
-   * than 150 ms are merged into one sent at the end of the gap.
+   * than 250 ms are merged into one sent at the end of the gap.
    */
   requestKeyframe(): void {
     if (this.ssrc === undefined || this.pendingKeyframe) return;

@@ -33,10 +33,14 @@ interface Viewer {
   id: number;
   peer: ViewerPeer;
   joined: boolean;
+  /** Drops a viewer whose answer was taken but whose connection never came up. */
+  deadline: NodeJS.Timeout;
 }
 
 // Remember this many spent ids to tell "used" and "expired" apart from "unknown".
 const HISTORY = 256;
+// ICE and DTLS take well under a second on a LAN; past this the viewer is not coming.
+const CONNECT_TIMEOUT_MS = 30_000;
 
 export class Viewers {
   private pending: Pending | undefined;
@@ -89,9 +93,7 @@ export class Viewers {
     clearTimeout(pending.timer);
     this.pending = undefined;
     this.remember(this.used, id);
-    const viewer: Viewer = { id, peer: pending.peer, joined: false };
-    this.viewers.set(id, viewer);
-    this.watch(viewer);
+    const viewer = this.add(id, pending.peer);
     try {
       await pending.peer.acceptAnswer(answer.sdp);
     } catch (error) {
@@ -110,9 +112,7 @@ export class Viewers {
     const { peer, sdp } = await ViewerPeer.answer(this.options.peer, offer.sdp);
     const id = offer.offerId ?? this.freshId();
     const blob = encodeBlob({ type: 'answer', sdp: keepCandidates(sdp, this.options.addresses) }, { offerId: id });
-    const viewer: Viewer = { id, peer, joined: false };
-    this.viewers.set(id, viewer);
-    this.watch(viewer);
+    this.add(id, peer);
     this.options.emit({ type: 'answer', viewer: id, text: blob.text, bytes: blob.bytes.length, qrVersion: qrMatrix(blob.bytes).version });
     return blob.text;
   }
@@ -125,6 +125,7 @@ export class Viewers {
       await this.pending.peer.close();
       this.pending = undefined;
     }
+    for (const viewer of this.viewers.values()) clearTimeout(viewer.deadline);
     await Promise.allSettled([...this.viewers.values()].map((v) => v.peer.close()));
     this.viewers.clear();
   }
@@ -161,11 +162,28 @@ export class Viewers {
     await this.offerNext();
   }
 
+  private add(id: number, peer: ViewerPeer): Viewer {
+    const viewer: Viewer = {
+      id,
+      peer,
+      joined: false,
+      deadline: setTimeout(
+        () => this.drop(viewer, `did not connect within ${CONNECT_TIMEOUT_MS / 1000} s (same network as the Pi? a firewall?)`),
+        CONNECT_TIMEOUT_MS,
+      ),
+    };
+    viewer.deadline.unref();
+    this.viewers.set(id, viewer);
+    this.watch(viewer);
+    return viewer;
+  }
+
   private watch(viewer: Viewer): void {
     const { peer, id } = viewer;
     peer.on('state', (state) => {
       if (state === 'connected' && !viewer.joined) {
         viewer.joined = true;
+        clearTimeout(viewer.deadline);
         this.options.emit({ type: 'viewer-joined', viewer: id, viewers: this.viewers.size });
         // Its first frame should not wait for the periodic keyframe.
         if (this.options.keyframeOnJoin) this.rtp.requestKeyframe();
@@ -185,6 +203,7 @@ export class Viewers {
 
   private drop(viewer: Viewer, reason: string): void {
     if (this.viewers.get(viewer.id) !== viewer) return;
+    clearTimeout(viewer.deadline);
     this.viewers.delete(viewer.id);
     void viewer.peer.close();
     this.options.emit({ type: 'viewer-left', viewer: viewer.id, reason, viewers: this.viewers.size });

@@ -20,7 +20,8 @@ export class AgentProcess {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BIN, ...args, '--json'], { stdio: 'pipe' });
+    // PIGEON_AGENT_NODE runs the agent on another Node (e.g. Debian's 18, as on a Pi).
+    this.child = spawn(process.env.PIGEON_AGENT_NODE ?? process.execPath, [BIN, ...args, '--json'], { stdio: 'pipe' });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       let event: Timed;
       try {

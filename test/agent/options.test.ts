@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
+import { decodeBlob, encodeBlob, isAgentCodec } from '../../src/signal/index.ts';
+import { parseSdp } from '../../src/signal/sdp-parse.ts';
+import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
+import { AgentProcess } from './agent-process.ts';
+
+/* The agent's options and outputs, through the real process. */
+let chromium: ChromiumHandle;
+const agents: AgentProcess[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'pigeon-agent-'));
+const SOURCE = ['--source', 'test', '--stats-interval', '0'];
+
+before(async () => {
+  chromium = await launchChromium();
+});
+
+after(async () => {
+  await Promise.allSettled(agents.map((a) => a.stop()));
+  await chromium.close();
+});
+
+function startAgent(args: string[]): AgentProcess {
+  const agent = new AgentProcess(args);
+  agents.push(agent);
+  return agent;
+}
+
+function candidateAddresses(text: string): string[] {
+  return parseSdp(decodeBlob(text).sdp).session.candidates.map((c) => c.address);
+}
+
+/** This machine's own IPv4 addresses other than loopback, as werift will find them. */
+function hostAddresses(): string[] {
+  return execFileSync('hostname', ['-I'], { encoding: 'utf8' }).trim().split(/\s+/).filter((a) => a.includes('.'));
+}
+
+test('--ip keeps only that host candidate; an address this machine lacks is refused with the ones it has', async () => {
+  const [mine] = hostAddresses();
+  assert.ok(mine, 'this machine has an IPv4 address');
+  const agent = startAgent(['offer', ...SOURCE, '--ip', mine]);
+  assert.deepEqual(candidateAddresses((await agent.next('offer')).text), [mine]);
+  await agent.stop();
+
+  const wrong = new AgentProcess(['offer', ...SOURCE, '--ip', '198.51.100.77']);
+  assert.equal(await wrong.exited, 2);
+  assert.match(wrong.stderr, /none of the addresses WebRTC found here \(.*\) is one of --ip\/--interface \(198\.51\.100\.77\)/);
+  const noSuch = new AgentProcess(['offer', ...SOURCE, '--interface', 'nosuch0']);
+  assert.equal(await noSuch.exited, 2);
+  assert.match(noSuch.stderr, /no network interface "nosuch0" \(this machine has: .*lo/);
+});
+
+test('the agent listens on no TCP port while streaming (ICE over UDP only)', async () => {
+  const agent = startAgent(['offer', ...SOURCE]);
+  const offer = await agent.next('offer');
+  const viewer = await chromium.newPeer();
+  const sdp = await viewer.acceptOffer(decodeBlob(offer.text).sdp);
+  agent.write(encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId }).text);
+  await agent.next('viewer-joined');
+  const gst = agent.events.find((e) => e.type === 'pipeline' && e.state === 'started');
+  const pids = [agent.pid, gst?.type === 'pipeline' ? gst.pid : -1];
+  const listening = execFileSync('ss', ['-H', '-ltnp'], { encoding: 'utf8' });
+  for (const pid of pids) assert.doesNotMatch(listening, new RegExp(`pid=${pid},`), `process ${pid} listens on TCP`);
+  assert.match(execFileSync('ss', ['-H', '-lunp'], { encoding: 'utf8' }), new RegExp(`pid=${agent.pid},`), 'it does use UDP');
+  await viewer.close();
+  await agent.stop();
+});
+
+test('--qr-png writes the current offer as a PNG that scans back to the blob', async () => {
+  const png = join(dir, 'offer.png');
+  const agent = startAgent(['offer', ...SOURCE, '--qr-png', png]);
+  const offer = await agent.next('offer');
+  await sleep(300);
+  const image = PNG.sync.read(readFileSync(png));
+  const found = jsQR(new Uint8ClampedArray(image.data), image.width, image.height);
+  assert.ok(found, 'jsqr read the PNG');
+  assert.deepEqual(Uint8Array.from(found.binaryData), decodeBlob(offer.text).frame);
+  await agent.stop();
+});
+
+test('pi-agent answer --offer-file takes the browser offer from a file', async () => {
+  const file = join(dir, 'browser-offer.txt');
+  const viewer = await chromium.newPeer();
+  writeFileSync(file, `${encodeBlob({ type: 'offer', sdp: await viewer.createOffer() }, { keepCodec: isAgentCodec }).text}\n`);
+  const agent = startAgent(['answer', ...SOURCE, '--offer-file', file]);
+  const answer = await agent.next('answer');
+  await viewer.acceptAnswer(decodeBlob(answer.text, { expect: 'answer' }).sdp);
+  await agent.next('viewer-joined');
+  await viewer.close();
+  await agent.stop();
+});
+
+test('without --json a person sees the QR and blob on stdout and plain status lines on stderr', async () => {
+  const bin = fileURLToPath(new URL('../../pi-agent/bin/pi-agent.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'offer', ...SOURCE], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const until = Date.now() + 15_000;
+  while (!/offer #\d+: 66 bytes, QR version 5/.test(err) && Date.now() < until) await sleep(50);
+  child.stdin.write('not a blob\n');
+  while (!/refused \(E_NOT_PIGEON\)/.test(err) && Date.now() < until) await sleep(50);
+  child.kill('SIGINT');
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0);
+  assert.match(out, /█▀▀▀▀▀█|█ ▄▄▄▄▄ █/, 'a QR code in half blocks');
+  assert.match(out, /^pigeon:[A-Za-z0-9_-]{88}$/m);
+  assert.doesNotMatch(out, /\{"type"/);
+  assert.match(err, /pi-agent: pipeline running/);
+  assert.match(err, /Scan it with the Pigeon page, then paste the page's answer here/);
+  assert.match(err, /refused \(E_NOT_PIGEON\)/);
+  assert.match(err, /pi-agent: stopped \(SIGINT\)/);
+});
