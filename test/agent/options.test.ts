@@ -3,36 +3,22 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { decodeBlob, encodeBlob, isAgentCodec } from '../../src/signal/index.ts';
 import { parseSdp } from '../../src/signal/sdp-parse.ts';
-import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
 import { AgentProcess } from './agent-process.ts';
+import { agentRig } from './rig.ts';
 
 /* The agent's options and outputs, through the real process. */
-let chromium: ChromiumHandle;
-const agents: AgentProcess[] = [];
+const rig = agentRig();
 const dir = mkdtempSync(join(tmpdir(), 'pigeon-agent-'));
 const SOURCE = ['--source', 'test', '--stats-interval', '0'];
 
-before(async () => {
-  chromium = await launchChromium();
-});
-
-after(async () => {
-  await Promise.allSettled(agents.map((a) => a.stop()));
-  await chromium.close();
-});
-
-function startAgent(args: string[]): AgentProcess {
-  const agent = new AgentProcess(args);
-  agents.push(agent);
-  return agent;
-}
+const startAgent = (args: string[]): AgentProcess => rig.startAgent(args);
 
 function candidateAddresses(text: string): string[] {
   return parseSdp(decodeBlob(text).sdp).session.candidates.map((c) => c.address);
@@ -61,7 +47,7 @@ test('--ip keeps only that host candidate; an address this machine lacks is refu
 test('the agent listens on no TCP port while streaming (ICE over UDP only)', async () => {
   const agent = startAgent(['offer', ...SOURCE]);
   const offer = await agent.next('offer');
-  const viewer = await chromium.newPeer();
+  const viewer = await rig.chromium().newPeer();
   const sdp = await viewer.acceptOffer(decodeBlob(offer.text).sdp);
   agent.write(encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId }).text);
   await agent.next('viewer-joined');
@@ -88,7 +74,7 @@ test('--qr-png writes the current offer as a PNG that scans back to the blob', a
 
 test('pi-agent answer --offer-file takes the browser offer from a file', async () => {
   const file = join(dir, 'browser-offer.txt');
-  const viewer = await chromium.newPeer();
+  const viewer = await rig.chromium().newPeer();
   writeFileSync(file, `${encodeBlob({ type: 'offer', sdp: await viewer.createOffer() }, { keepCodec: isAgentCodec }).text}\n`);
   const agent = startAgent(['answer', ...SOURCE, '--offer-file', file]);
   const answer = await agent.next('answer');

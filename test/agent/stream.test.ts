@@ -1,33 +1,20 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBlob, encodeBlob, isAgentCodec } from '../../src/signal/index.ts';
-import { launchChromium, type BrowserPeer, type ChromiumHandle } from '../support/chromium.ts';
+import type { BrowserPeer } from '../support/chromium.ts';
 import { AgentProcess } from './agent-process.ts';
+import { agentRig } from './rig.ts';
 
 /*
  * End to end through blobs only: the real agent (gst-launch-1.0 on videotestsrc, werift) and
  * headless Chromium decoding the video. Nothing but blob text passes between them.
  */
-let chromium: ChromiumHandle;
-const agents: AgentProcess[] = [];
+const rig = agentRig();
 const BASE = ['--source', 'test', '--width', '640', '--height', '480', '--fps', '30', '--bitrate', '2000', '--stats-interval', '1'];
 
-before(async () => {
-  chromium = await launchChromium();
-});
-
-after(async () => {
-  await Promise.allSettled(agents.map((a) => a.stop()));
-  await chromium.close();
-});
-
-function startAgent(args: string[]): AgentProcess {
-  const agent = new AgentProcess(args);
-  agents.push(agent);
-  return agent;
-}
+const startAgent = (args: string[]): AgentProcess => rig.startAgent(args);
 
 const answered = new Set<string>();
 
@@ -35,7 +22,7 @@ const answered = new Set<string>();
 async function join(agent: AgentProcess): Promise<{ viewer: BrowserPeer; answeredAt: number }> {
   const offer = await agent.next('offer', { where: (e) => !answered.has(`${agent.pid}:${e.offerId}`) });
   answered.add(`${agent.pid}:${offer.offerId}`);
-  const viewer = await chromium.newPeer();
+  const viewer = await rig.chromium().newPeer();
   const answerSdp = await viewer.acceptOffer(decodeBlob(offer.text, { expect: 'offer' }).sdp);
   const answer = encodeBlob({ type: 'answer', sdp: answerSdp }, { offerId: offer.offerId });
   const answeredAt = Date.now();
@@ -79,7 +66,7 @@ test('pi-agent offer: Chromium plays 640x480 at 25+ fps and the data channel car
 test('pi-agent answer: the browser offers, the agent answers, video plays and messages flow', async () => {
   const agent = startAgent(['answer', ...BASE]);
   await agent.next('pipeline', { where: (e) => e.state === 'started' });
-  const viewer = await chromium.newPeer();
+  const viewer = await rig.chromium().newPeer();
   const offer = encodeBlob({ type: 'offer', sdp: await viewer.createOffer() }, { keepCodec: isAgentCodec, offerId: 77 });
   agent.write(offer.text);
   const answer = await agent.next('answer');
@@ -131,7 +118,7 @@ test('refused answers (garbage, reused, another offer, expired) leave the viewer
   const agent = startAgent(['offer', ...BASE, '--offer-ttl', '3']);
   const offer = await agent.next('offer');
   answered.add(`${agent.pid}:${offer.offerId}`);
-  const viewer = await chromium.newPeer();
+  const viewer = await rig.chromium().newPeer();
   const sdp = await viewer.acceptOffer(decodeBlob(offer.text).sdp);
   const answer = encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId });
   agent.write(answer.text);

@@ -2,21 +2,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkElements } from '../../pi-agent/src/elements.ts';
-import { buildPipeline, isPipelineError, type PipelineOptions } from '../../pi-agent/src/pipeline-spec.ts';
+import { buildPipeline, isPipelineError } from '../../pi-agent/src/pipeline-spec.ts';
+import { TEST_OPTIONS } from './options.ts';
 
-const OPTIONS: PipelineOptions = {
-  source: 'test',
-  encoder: 'x264',
-  width: 640,
-  height: 480,
-  fps: 30,
-  bitrate: 2000,
-  keyframeInterval: 10,
-  rtpPort: 40000,
-  rtcpPort: 40001,
-  rtcpInPort: 40002,
-  hef: '/usr/share/hailo-models/yolov8s_h8l.hef',
-};
+const OPTIONS = TEST_OPTIONS;
 
 test('test source with x264 and with VP8: every element is installed', async () => {
   await checkElements(buildPipeline(OPTIONS).elements);

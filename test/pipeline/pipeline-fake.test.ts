@@ -12,24 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { Pipeline, type PipelineRunOptions } from '../../pi-agent/src/pipeline.ts';
 import { buildPipeline, isPipelineError, type PipelineOptions } from '../../pi-agent/src/pipeline-spec.ts';
 import { alive, sleep } from './rtp.ts';
+import { TEST_OPTIONS } from './options.ts';
 
 const FAKES = fileURLToPath(new URL('../fixtures/fake-gst/', import.meta.url));
 const fake = (name: string): string => join(FAKES, name);
 const PIPELINE_TS = fileURLToPath(new URL('../../pi-agent/src/pipeline.ts', import.meta.url));
 
-const OPTIONS: PipelineOptions = {
-  source: 'test',
-  encoder: 'x264',
-  width: 640,
-  height: 480,
-  fps: 30,
-  bitrate: 2000,
-  keyframeInterval: 10,
-  rtpPort: 40000,
-  rtcpPort: 40001,
-  rtcpInPort: 40002,
-  ssrc: 1234,
-};
+const OPTIONS: PipelineOptions = { ...TEST_OPTIONS, ssrc: 1234 };
 
 function scratch(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'pigeon-fake-gst-'));

@@ -7,22 +7,11 @@ import { test, type TestContext } from 'node:test';
 import { Pipeline, type PipelineRunOptions } from '../../pi-agent/src/pipeline.ts';
 import { buildPipeline, isPipelineError, type PipelineOptions } from '../../pi-agent/src/pipeline-spec.ts';
 import { alive, freePort, isH264Keyframe, isVp8Keyframe, parseRtp, receiver, rtcpPli, rtcpReceiverReport, sleep, type Receiver } from './rtp.ts';
+import { TEST_OPTIONS } from './options.ts';
 
 const SSRC = 0x5eed1234;
 const VIEWER_SSRC = 0x0bad0001;
-const BASE: PipelineOptions = {
-  source: 'test',
-  encoder: 'x264',
-  width: 640,
-  height: 480,
-  fps: 30,
-  bitrate: 2000,
-  keyframeInterval: 10,
-  rtpPort: 0,
-  rtcpPort: 0,
-  rtcpInPort: 0,
-  ssrc: SSRC,
-};
+const BASE: PipelineOptions = { ...TEST_OPTIONS, rtpPort: 0, rtcpPort: 0, rtcpInPort: 0, ssrc: SSRC };
 
 interface Rig {
   pipeline: Pipeline;
