@@ -106,3 +106,16 @@ test('without --json a person sees the QR and blob on stdout and plain status li
   assert.match(err, /refused \(E_NOT_PIGEON\)/);
   assert.match(err, /pi-agent: stopped \(SIGINT\)/);
 });
+
+test('pi-agent offer --answer-file picks up an answer written to that file (headless use, e.g. over SSH)', async () => {
+  const file = join(dir, 'answer.txt');
+  writeFileSync(file, '');
+  const agent = startAgent(['offer', ...SOURCE, '--answer-file', file]);
+  const offer = await agent.next('offer');
+  const viewer = await rig.chromium().newPeer();
+  const sdp = await viewer.acceptOffer(decodeBlob(offer.text).sdp);
+  writeFileSync(file, `${encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId }).text}\n`);
+  await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
+  await viewer.close();
+  await agent.stop();
+});
