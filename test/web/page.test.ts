@@ -1,58 +1,226 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
-import { encodeBlob } from '../../src/signal/index.ts';
+import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
+import { AgentProcess } from '../agent/agent-process.ts';
 import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
 
 /*
- * The built page, opened from disk: the codec runs in the browser bundle exactly as in Node.
- * (npm test builds dist/ before the node tests run.)
+ * The built page, opened from disk with every non-file request failed, driven as a person would:
+ * paste the Pi's code, read the answer off the page, give it to the real agent, watch.
+ * (npm test builds dist/ before the node tests run.) Each state is also saved as a screenshot.
  */
 const SDP = readFileSync(new URL('../fixtures/werift-offer.sdp', import.meta.url), 'utf8');
 const PAGE = new URL('../../dist/index.html', import.meta.url).href;
+const SHOTS = new URL('../../docs/screenshots/', import.meta.url);
+const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
+
 let chromium: ChromiumHandle;
-let page: Page;
+const agents: AgentProcess[] = [];
 
 before(async () => {
   chromium = await launchChromium();
-  page = await chromium.newPage();
-  await page.goto(PAGE);
+  mkdirSync(SHOTS, { recursive: true });
 });
 
 after(async () => {
+  await Promise.allSettled(agents.map((a) => a.stop()));
   await chromium.close();
 });
 
-async function paste(text: string): Promise<{ status: string; alert: string; qr: boolean }> {
-  await page.evaluate(`(() => {
-    const root = document.querySelector('pigeon-app').shadowRoot;
-    const area = root.querySelector('textarea');
-    area.value = ${JSON.stringify(text)};
-    area.dispatchEvent(new Event('input'));
-  })()`);
-  return (await page.evaluate(`(async () => {
-    const app = document.querySelector('pigeon-app');
-    await app.updateComplete;
-    const root = app.shadowRoot;
-    return {
-      status: root.querySelector('[role=status]')?.textContent.replace(/\\s+/g, ' ').trim() ?? '',
-      alert: root.querySelector('[role=alert]')?.textContent ?? '',
-      qr: !!root.querySelector('img[src^="data:image/svg+xml"]'),
-    };
-  })()`)) as { status: string; alert: string; qr: boolean };
+interface Opened {
+  page: Page;
+  /** Requests the page tried to make to anything but file:// (all were failed). */
+  blocked: string[];
+  /** Console errors, CSP violations included. */
+  errors: string[];
 }
 
-test('the page from file:// reads a pasted offer and shows its QR', async () => {
-  const blob = encodeBlob({ type: 'offer', sdp: SDP }, { offerId: 42 });
-  const shown = await paste(`  ${blob.text.slice(0, 40)}\n${blob.text.slice(40)}  `);
-  assert.deepEqual(shown, { status: 'Offer #42, compact, 66 bytes', alert: '', qr: true });
+async function open(url = PAGE): Promise<Opened> {
+  const page = await chromium.newPage();
+  const blocked: string[] = [];
+  const errors: string[] = [];
+  await page.setRequestInterception(true);
+  page.on('request', (request) => {
+    if (request.url().startsWith('file:')) void request.continue();
+    else {
+      blocked.push(request.url());
+      void request.abort('internetdisconnected');
+    }
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(String(error)));
+  // tsx names functions with __name(); the page has none, and evaluate() ships function source.
+  await page.evaluateOnNewDocument('globalThis.__name = (f) => f');
+  await page.setViewport(SIZES.desktop);
+  await page.goto(url);
+  return { page, blocked, errors };
+}
+
+/** What a person sees of the app, read from its shadow DOM. */
+interface Seen {
+  alert: string;
+  answer: string;
+  instruction: string;
+  qr: { width: number; shown: number } | null;
+  status: string;
+  viewerStatus: string;
+  viewerAlert: string;
+  hello: string;
+}
+
+function look(page: Page): Promise<Seen> {
+  return page.evaluate(async () => {
+    const app = document.querySelector('pigeon-app')!;
+    await app.updateComplete;
+    const root = app.shadowRoot!;
+    const viewer = root.querySelector('pigeon-viewer');
+    await viewer?.updateComplete;
+    const text = (el: Element | null | undefined): string => el?.textContent?.replace(/\s+/g, ' ').trim() ?? '';
+    const canvas = root.querySelector('qr-view')?.shadowRoot?.querySelector('canvas');
+    return {
+      alert: text(root.querySelector('[role=alert]')),
+      answer: root.querySelector<HTMLTextAreaElement>('#answer-text')?.value ?? '',
+      instruction: text(root.querySelector('.instruction')),
+      qr: canvas ? { width: canvas.width, shown: canvas.getBoundingClientRect().width } : null,
+      status: text(root.querySelector('[role=status]')),
+      viewerStatus: viewer?.shadowRoot?.querySelector('[part=status]')?.getAttribute('data-status') ?? '',
+      viewerAlert: text(viewer?.shadowRoot?.querySelector('[role=alert]')),
+      hello: text(viewer?.shadowRoot?.querySelector('.hello')),
+    };
+  });
+}
+
+async function paste(page: Page, text: string): Promise<Seen> {
+  await page.evaluate((value) => {
+    const area = document.querySelector('pigeon-app')!.shadowRoot!.querySelector<HTMLTextAreaElement>('#offer-text')!;
+    area.value = value;
+    area.dispatchEvent(new Event('input'));
+  }, text);
+  return look(page);
+}
+
+async function until(page: Page, what: string, done: (seen: Seen) => boolean, timeoutMs = 15_000): Promise<Seen> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = await look(page);
+    if (done(seen)) return seen;
+    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms: ${JSON.stringify(seen)}`);
+    await sleep(100);
+  }
+}
+
+/** Saves the page as it is now at both sizes. */
+async function screenshots(page: Page, state: string): Promise<void> {
+  for (const [name, size] of Object.entries(SIZES)) {
+    await page.setViewport(size);
+    await sleep(150);
+    await page.screenshot({ path: new URL(`${state}-${name}.png`, SHOTS).pathname as `${string}.png`, fullPage: true });
+  }
+  await page.setViewport(SIZES.desktop);
+}
+
+function damage(text: string): string {
+  return text.slice(0, 20) + (text[20] === 'A' ? 'B' : 'A') + text.slice(21);
+}
+
+test('the built page from file:// makes no request to any other origin and obeys its own CSP', async () => {
+  const { page, blocked, errors } = await open();
+  const csp = await page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? '');
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /connect-src 'none'/);
+  const seen = await look(page);
+  assert.equal(seen.alert, '');
+  await screenshots(page, '1-start');
+  assert.deepEqual(blocked, []);
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
-test('a damaged paste shows the damaged message and no QR', async () => {
-  const text = encodeBlob({ type: 'offer', sdp: SDP }).text;
-  const shown = await paste(text.slice(0, 20) + (text[20] === 'A' ? 'B' : 'A') + text.slice(21));
-  assert.equal(shown.status, '');
-  assert.equal(shown.qr, false);
-  assert.match(shown.alert, /This code is damaged/);
+test('a damaged paste shows the damaged message', async () => {
+  const { page } = await open();
+  const seen = await paste(page, damage(encodeBlob({ type: 'offer', sdp: SDP }).text));
+  assert.match(seen.alert, /This code is damaged/);
+  assert.equal(seen.answer, '');
+  assert.equal(seen.viewerStatus, '');
+  await screenshots(page, '2-damaged');
+  await page.close();
+});
+
+test('an answer pasted where the offer goes says it is an answer', async () => {
+  const { page } = await open();
+  const seen = await paste(page, encodeBlob({ type: 'answer', sdp: SDP.replace('a=setup:actpass', 'a=setup:active') }, { offerId: 3 }).text);
+  assert.match(seen.alert, /This is an answer, but an offer was expected/);
+  assert.equal(seen.viewerStatus, '');
+  await page.close();
+});
+
+test('text that is no Pigeon code says so', async () => {
+  const { page } = await open();
+  assert.match((await paste(page, 'hello there')).alert, /This is not a Pigeon code/);
+  assert.match((await paste(page, 'pigeon:AAAA')).alert, /cut short|damaged|not a Pigeon/);
+  await page.close();
+});
+
+test('an offer in the URL fragment is answered without pasting, with the offer id', async () => {
+  const offer = encodeBlob({ type: 'offer', sdp: SDP }, { offerId: 42 });
+  const { page } = await open(`${PAGE}#${offer.text}`);
+  const seen = await until(page, 'the answer', (s) => s.answer !== '');
+  const answer = decodeBlob(seen.answer, { expect: 'answer' });
+  assert.equal(answer.offerId, 42);
+  await page.close();
+});
+
+test('live agent: paste its offer, give it the answer from the page, the video plays and the status says connected', async () => {
+  const agent = new AgentProcess(['offer', '--source', 'test', '--width', '640', '--height', '480', '--fps', '30']);
+  agents.push(agent);
+  const offer = await agent.next('offer');
+  const { page, blocked, errors } = await open();
+  await page.evaluate(() => {
+    const seen: unknown[] = [];
+    (globalThis as unknown as { pigeonStats: unknown[] }).pigeonStats = seen;
+    document.addEventListener('stats', (event) => seen.push(event.detail));
+  });
+
+  const answered = await paste(page, offer.text);
+  assert.equal(answered.alert, '');
+  const shown = await until(page, 'the answer', (s) => s.answer !== '');
+  assert.equal(shown.instruction, 'Paste this into the Pi agent, or hold it up to the Pi’s camera.');
+  assert.ok(shown.qr && shown.qr.shown >= 250, `QR shown ${JSON.stringify(shown.qr)} px wide`);
+  assert.equal(decodeBlob(shown.answer, { expect: 'answer' }).offerId, offer.offerId);
+  await screenshots(page, '3-answer');
+
+  agent.write(shown.answer);
+  await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
+  const connected = await until(page, 'connected', (s) => s.viewerStatus === 'connected');
+  assert.equal(connected.viewerAlert, '');
+
+  // Frames decoding, as getStats reports them through the viewer's public stats event.
+  const deadline = Date.now() + 15_000;
+  let last: { framesDecoded: number | null; width: number | null; height: number | null } | undefined;
+  for (;;) {
+    last = (await page.evaluate(() => (globalThis as unknown as { pigeonStats: unknown[] }).pigeonStats.at(-1))) as typeof last;
+    if ((last?.framesDecoded ?? 0) > 30 && last?.width) break;
+    if (Date.now() > deadline) throw new Error(`video not decoding: ${JSON.stringify(last)}`);
+    await sleep(200);
+  }
+  assert.deepEqual([last?.width, last?.height], [640, 480]);
+  const video = await page.evaluate(() => {
+    const v = document.querySelector('pigeon-app')!.shadowRoot!.querySelector('pigeon-viewer')!.shadowRoot!.querySelector('video')!;
+    return { width: v.videoWidth, paused: v.paused };
+  });
+  assert.deepEqual(video, { width: 640, paused: false });
+  const hello = await until(page, 'the agent hello', (s) => s.hello !== '');
+  assert.match(hello.hello, /pi-agent says hello \(viewer #\d+\)/);
+  await sleep(1500);
+  await screenshots(page, '4-watching');
+
+  assert.deepEqual(blocked, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+  await agent.stop();
 });

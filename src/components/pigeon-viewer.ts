@@ -1,0 +1,265 @@
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, query } from 'lit/decorators.js';
+import { PeerController, type PeerStatus } from '../controllers/peer-controller.ts';
+import {
+  answerEvent,
+  connectedEvent,
+  errorEvent,
+  statsEvent,
+  type ViewerErrorDetail,
+  type ViewerStats,
+} from '../events/index.ts';
+
+const STATUS_TEXT: Record<PeerStatus, string> = {
+  idle: 'Waiting for the Pi’s code',
+  answering: 'Preparing the answer…',
+  waiting: 'Waiting for the Pi to read the answer…',
+  // Chromium starts its checks as soon as the answer exists, before the Pi has it.
+  connecting: 'Waiting for the Pi to read the answer…',
+  connected: 'Connected',
+  disconnected: 'Connection interrupted, trying to recover…',
+  failed: 'Not connected',
+  closed: 'Closed',
+};
+
+/**
+ * Watches one Pi: give it the Pi's offer, hand the `answer` event's blob back to the Pi, and the
+ * video plays. Holds its own RTCPeerConnection (no STUN/TURN, non-trickle). Embeddable without
+ * the rest of the Pigeon page.
+ *
+ * ```html
+ * <pigeon-viewer offer="pigeon:…"></pigeon-viewer>
+ * ```
+ *
+ * @fires answer - `CustomEvent<AnswerDetail>`: the answer blob (`text`, `bytes`, `offerId`) to give
+ *   to the Pi, once ICE gathering is complete. Bubbles, composed.
+ * @fires connected - `CustomEvent<null>`: the Pi is reached; video follows. Bubbles, composed.
+ * @fires stats - `CustomEvent<ViewerStats>`: about once a second while connected. Bubbles, composed.
+ * @fires error - `CustomEvent<ViewerErrorDetail>`: a bad offer (`E_CHECKSUM`, `E_EXPECTED_OFFER` …,
+ *   see SignalErrorCode) or a connection failure (`E_ICE_FAILED`, `E_DISCONNECTED`, `E_WEBRTC`).
+ *   Does not bubble (a bubbling `error` would reach `window.onerror`): listen on the element.
+ * @csspart video - the `<video>`
+ * @csspart status - the connection state line, always shown
+ * @csspart stats - the stats overlay
+ */
+@customElement('pigeon-viewer')
+export class PigeonViewer extends LitElement {
+  static override styles = css`
+    :host {
+      display: block;
+      color: #eee;
+    }
+    .stage {
+      position: relative;
+      background: #111;
+      border-radius: 0.5rem;
+      overflow: hidden;
+      aspect-ratio: 4 / 3;
+      display: grid;
+      place-items: center;
+    }
+    .stage:fullscreen {
+      border-radius: 0;
+      aspect-ratio: auto;
+    }
+    video {
+      width: 100%;
+      height: 100%;
+      object-fit: contain;
+      display: block;
+    }
+    .placeholder {
+      margin: 3rem 1rem 1rem;
+      text-align: center;
+      opacity: 0.75;
+    }
+    .status {
+      position: absolute;
+      top: 0.5rem;
+      left: 0.5rem;
+      margin: 0;
+      padding: 0.2rem 0.6rem;
+      border-radius: 1rem;
+      background: rgb(0 0 0 / 0.7);
+      font-size: 0.9rem;
+      max-width: calc(100% - 11rem);
+    }
+    .status::before {
+      content: '';
+      display: inline-block;
+      width: 0.6em;
+      height: 0.6em;
+      margin-right: 0.4em;
+      border-radius: 50%;
+      background: #e0a800;
+    }
+    .status[data-status='connected']::before {
+      background: #2ecc71;
+    }
+    .status[data-status='failed']::before,
+    .status[data-status='closed']::before {
+      background: #e74c3c;
+    }
+    .stats {
+      position: absolute;
+      left: 0.5rem;
+      bottom: 0.5rem;
+      margin: 0;
+      padding: 0.3rem 0.6rem;
+      display: grid;
+      grid-template-columns: auto auto;
+      gap: 0 0.6rem;
+      background: rgb(0 0 0 / 0.7);
+      border-radius: 0.4rem;
+      font: 0.8rem/1.4 ui-monospace, monospace;
+    }
+    .stats dt {
+      opacity: 0.75;
+    }
+    .stats dd {
+      margin: 0;
+      text-align: right;
+    }
+    .controls {
+      position: absolute;
+      top: 0.5rem;
+      right: 0.5rem;
+      display: flex;
+      gap: 0.4rem;
+    }
+    button {
+      font: inherit;
+      font-size: 0.85rem;
+      color: #fff;
+      background: rgb(0 0 0 / 0.7);
+      border: 1px solid rgb(255 255 255 / 0.4);
+      border-radius: 0.4rem;
+      padding: 0.3rem 0.6rem;
+      min-height: 2rem;
+      cursor: pointer;
+    }
+    button:focus-visible {
+      outline: 3px solid #4da3ff;
+      outline-offset: 2px;
+    }
+    .error {
+      margin: 0.5rem 0 0;
+      padding: 0.6rem 0.8rem;
+      border-radius: 0.4rem;
+      background: #fdecea;
+      color: #8a1c12;
+    }
+    .hello {
+      margin: 0.4rem 0 0;
+      font-size: 0.85rem;
+      color: var(--pigeon-muted, #666);
+    }
+  `;
+
+  /** The Pi's offer, a `pigeon:` blob. Setting it (again) starts a new connection. */
+  @property() offer = '';
+
+  /** Hides the stats overlay; the overlay's own button toggles it. */
+  @property({ type: Boolean, reflect: true, attribute: 'stats-hidden' }) statsHidden = false;
+
+  private readonly peer = new PeerController(this, {
+    onAnswer: (detail) => this.dispatchEvent(answerEvent(detail)),
+    onConnected: () => this.dispatchEvent(connectedEvent()),
+    onStats: (detail) => this.dispatchEvent(statsEvent(detail)),
+    onError: (detail) => this.dispatchEvent(errorEvent(detail)),
+    onMessage: (text) => console.info('pigeon: data channel message from the agent:', text),
+  });
+
+  @query('.stage') private stage!: HTMLElement;
+
+  /** Connection state: `idle`, `answering`, `waiting`, `connecting`, `connected`, `disconnected`, `failed`, `closed`. */
+  get status(): PeerStatus {
+    return this.peer.status;
+  }
+
+  /** The agent's 'pigeon' data channel once it is open, for messages to the agent. */
+  get channel(): RTCDataChannel | undefined {
+    return this.peer.channel;
+  }
+
+  /** The last error, if the viewer stopped on one. */
+  get error(): ViewerErrorDetail | undefined {
+    return this.peer.error;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('offer')) {
+      if (this.offer.trim() === '') this.peer.close();
+      else void this.peer.accept(this.offer);
+    }
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Reattached after a move: the controller closed the old connection, so answer again.
+    if (this.hasUpdated && this.offer.trim() !== '' && this.peer.status === 'closed') void this.peer.accept(this.offer);
+  }
+
+  override render() {
+    const { status, stream, error } = this.peer;
+    return html`
+      <div class="stage">
+        <!-- No <video> before the Pi is reached: an empty one held Chromium's load event back. -->
+        ${stream && this.peer.connectedOnce
+          ? html`<video part="video" aria-label="Video from the Pi" .srcObject=${stream} autoplay muted playsinline></video>`
+          : html`<p class="placeholder">The video appears here once the Pi has the answer.</p>`}
+        <p class="status" part="status" role="status" data-status=${status}>${STATUS_TEXT[status]}</p>
+        <div class="controls">
+          <button type="button" aria-pressed=${this.statsHidden ? 'false' : 'true'} @click=${this.toggleStats}>Stats</button>
+          ${document.fullscreenEnabled ? html`<button type="button" @click=${this.fullscreen}>Fullscreen</button>` : nothing}
+        </div>
+        ${this.statsHidden || status !== 'connected' ? nothing : this.renderStats(this.peer.stats)}
+      </div>
+      ${error ? html`<p class="error" role="alert" data-code=${error.code}>${error.message}</p>` : nothing}
+      ${this.peer.hello ? html`<p class="hello">${helloText(this.peer.hello)}</p>` : nothing}
+    `;
+  }
+
+  private renderStats(stats: ViewerStats | undefined) {
+    const s = stats;
+    const show = (value: number | null | undefined, unit = '', digits = 0): string => (value == null ? '–' : `${value.toFixed(digits)}${unit}`);
+    return html`<dl class="stats" part="stats" aria-label="Connection statistics">
+      <dt>resolution</dt>
+      <dd>${s?.width && s.height ? `${s.width}×${s.height}` : '–'}</dd>
+      <dt>fps</dt>
+      <dd>${show(s?.fps)}</dd>
+      <dt>bitrate</dt>
+      <dd>${show(s?.kbps, ' kbit/s')}</dd>
+      <dt>RTT</dt>
+      <dd>${show(s?.rttMs, ' ms', 1)}</dd>
+      <dt>lost</dt>
+      <dd>${show(s?.packetsLost)}</dd>
+    </dl>`;
+  }
+
+  private toggleStats(): void {
+    this.statsHidden = !this.statsHidden;
+  }
+
+  private fullscreen(): void {
+    if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+    else void this.stage.requestFullscreen().catch(() => undefined);
+  }
+}
+
+/** The agent's hello is JSON (`{"type":"hello","agent":"pi-agent","viewer":7}`); anything else is shown as sent. */
+function helloText(text: string): string {
+  try {
+    const hello = JSON.parse(text) as { type?: unknown; agent?: unknown; viewer?: unknown };
+    if (hello.type === 'hello') return `Data channel open: ${String(hello.agent)} says hello (viewer #${String(hello.viewer)}).`;
+  } catch {
+    // Not JSON: show it as it came.
+  }
+  return `Data channel open: ${text}`;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'pigeon-viewer': PigeonViewer;
+  }
+}

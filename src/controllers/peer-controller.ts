@@ -1,0 +1,235 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { AnswerDetail, ConnectionErrorCode, ViewerErrorDetail, ViewerStats } from '../events/index.ts';
+import { decodeBlob, encodeBlob, isSignalError } from '../signal/index.ts';
+
+/**
+ * - `idle`: no offer yet
+ * - `answering`: building the answer (ICE gathering)
+ * - `waiting`: the answer is ready; the Pi has not reached us yet
+ * - `connecting`: ICE checks are getting replies
+ * - `connected`, `disconnected` (may come back), `failed`, `closed`
+ */
+export type PeerStatus = 'idle' | 'answering' | 'waiting' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+
+export interface PeerCallbacks {
+  onAnswer(answer: AnswerDetail): void;
+  onConnected(): void;
+  onStats(stats: ViewerStats): void;
+  onError(error: ViewerErrorDetail): void;
+  onMessage(text: string): void;
+}
+
+const STATS_INTERVAL_MS = 1000;
+
+export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
+  E_ICE_FAILED:
+    'Could not reach the Pi. Is this device on the same network as the Pi? A firewall or a guest Wi-Fi that keeps devices apart blocks the video.',
+  E_DISCONNECTED: 'The connection to the Pi was lost. Get a fresh code from the Pi and paste it again.',
+  E_WEBRTC: 'This browser could not set up the video connection.',
+};
+
+/**
+ * Owns the RTCPeerConnection that answers one Pi offer: non-trickle (the answer is encoded only
+ * after ICE gathering is complete, since there is no channel for later candidates), no STUN or
+ * TURN servers (Pigeon is for networks with no internet), the answer carries the offer's id.
+ */
+export class PeerController implements ReactiveController {
+  status: PeerStatus = 'idle';
+  stream: MediaStream | undefined;
+  /** The agent's 'pigeon' data channel, kept for re-signaling and commands later. */
+  channel: RTCDataChannel | undefined;
+  /** The agent's hello on the data channel, as it sent it. */
+  hello: string | undefined;
+  stats: ViewerStats | undefined;
+  error: ViewerErrorDetail | undefined;
+
+  private pc: RTCPeerConnection | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private lastBytes: { bytes: number; at: number } | undefined;
+  /** True from the first `connected` until close(): a later failure is a lost connection, not an unreachable Pi. */
+  connectedOnce = false;
+  /** Each accept() call gets a number, so a late result of a replaced offer is dropped. */
+  private generation = 0;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly callbacks: PeerCallbacks,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    // Nothing to set up until an offer arrives; accept() does it.
+  }
+
+  hostDisconnected(): void {
+    this.close();
+  }
+
+  /** Answers `offerText` (a `pigeon:` blob). Failures become `error` state and onError, never a rejection. */
+  async accept(offerText: string): Promise<void> {
+    this.close();
+    const generation = ++this.generation;
+    this.error = undefined;
+    this.hello = undefined;
+    this.setStatus('answering');
+    try {
+      const offer = decodeBlob(offerText, { expect: 'offer' });
+      const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
+      this.pc = pc;
+      pc.ontrack = (event) => {
+        this.stream = event.streams[0] ?? new MediaStream([event.track]);
+        this.host.requestUpdate();
+      };
+      pc.ondatachannel = (event) => this.adopt(event.channel);
+      pc.onconnectionstatechange = () => this.onConnectionState(pc);
+      pc.oniceconnectionstatechange = () => {
+        if (pc.iceConnectionState === 'checking' && this.status === 'waiting') this.host.requestUpdate();
+      };
+      await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+      const sdp = await gathered(pc);
+      if (generation !== this.generation) return;
+      const answer = encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId });
+      if (this.status === 'answering') this.setStatus('waiting');
+      this.callbacks.onAnswer({ text: answer.text, bytes: answer.bytes, offerId: offer.offerId });
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.fail(
+        isSignalError(error)
+          ? { code: error.code, message: error.message }
+          : { code: 'E_WEBRTC', message: `${CONNECTION_MESSAGES.E_WEBRTC} (${String(error)})` },
+      );
+    }
+  }
+
+  close(): void {
+    this.generation++;
+    this.stopStats();
+    this.channel = undefined;
+    this.stream = undefined;
+    this.stats = undefined;
+    this.lastBytes = undefined;
+    this.connectedOnce = false;
+    if (this.pc) {
+      this.pc.onconnectionstatechange = null;
+      this.pc.close();
+      this.pc = undefined;
+      this.setStatus('closed');
+    }
+  }
+
+  private adopt(channel: RTCDataChannel): void {
+    if (channel.label !== 'pigeon') return;
+    this.channel = channel;
+    channel.onmessage = (event: MessageEvent<unknown>) => {
+      const text = String(event.data);
+      this.hello ??= text;
+      this.callbacks.onMessage(text);
+      this.host.requestUpdate();
+    };
+  }
+
+  private onConnectionState(pc: RTCPeerConnection): void {
+    if (pc !== this.pc) return;
+    switch (pc.connectionState) {
+      case 'connecting':
+        this.setStatus('connecting');
+        break;
+      case 'connected':
+        this.connectedOnce = true;
+        this.setStatus('connected');
+        this.startStats();
+        this.callbacks.onConnected();
+        break;
+      case 'disconnected':
+        this.setStatus('disconnected');
+        break;
+      case 'failed': {
+        this.stopStats();
+        const code = this.connectedOnce ? 'E_DISCONNECTED' : 'E_ICE_FAILED';
+        this.fail({ code, message: CONNECTION_MESSAGES[code] });
+        break;
+      }
+      case 'closed':
+        this.setStatus('closed');
+        break;
+      case 'new':
+        break;
+    }
+  }
+
+  private fail(error: ViewerErrorDetail): void {
+    this.error = error;
+    this.setStatus('failed');
+    this.callbacks.onError(error);
+  }
+
+  private setStatus(status: PeerStatus): void {
+    this.status = status;
+    this.host.requestUpdate();
+  }
+
+  private startStats(): void {
+    this.stopStats();
+    this.timer = setInterval(() => void this.sample(), STATS_INTERVAL_MS);
+    void this.sample();
+  }
+
+  private stopStats(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async sample(): Promise<void> {
+    const pc = this.pc;
+    if (!pc) return;
+    const report = await pc.getStats();
+    if (pc !== this.pc) return;
+    const stats: ViewerStats = { width: null, height: null, fps: null, kbps: null, rttMs: null, packetsLost: null, framesDecoded: null };
+    let pairId: string | undefined;
+    report.forEach((s: Record<string, unknown>) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        stats.width = num(s.frameWidth);
+        stats.height = num(s.frameHeight);
+        stats.fps = num(s.framesPerSecond);
+        stats.packetsLost = num(s.packetsLost);
+        stats.framesDecoded = num(s.framesDecoded);
+        const bytes = num(s.bytesReceived);
+        const at = num(s.timestamp);
+        if (bytes !== null && at !== null) {
+          if (this.lastBytes && at > this.lastBytes.at) stats.kbps = ((bytes - this.lastBytes.bytes) * 8) / (at - this.lastBytes.at);
+          this.lastBytes = { bytes, at };
+        }
+      }
+      if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string') pairId = s.selectedCandidatePairId;
+    });
+    const pair = pairId === undefined ? undefined : (report.get(pairId) as Record<string, unknown> | undefined);
+    const rtt = num(pair?.currentRoundTripTime);
+    stats.rttMs = rtt === null ? null : rtt * 1000;
+    this.stats = stats;
+    this.callbacks.onStats(stats);
+    this.host.requestUpdate();
+  }
+}
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** Non-trickle: the local description once it holds every candidate. */
+async function gathered(pc: RTCPeerConnection): Promise<string> {
+  if (pc.iceGatheringState !== 'complete') {
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (pc.iceGatheringState !== 'complete') return;
+        pc.removeEventListener('icegatheringstatechange', check);
+        resolve();
+      };
+      pc.addEventListener('icegatheringstatechange', check);
+    });
+  }
+  const sdp = pc.localDescription?.sdp;
+  if (!sdp) throw new Error('no local description after ICE gathering');
+  return sdp;
+}

@@ -1,0 +1,58 @@
+/**
+ * Typed events that Pigeon elements dispatch. Each is declared once here; `answer`, `connected`
+ * and `stats` bubble and cross shadow roots, so a page can listen on any ancestor.
+ */
+
+/** What a viewer's `answer` event carries: the blob to hand back to the Pi. */
+export interface AnswerDetail {
+  /** `pigeon:…`, to paste into the Pi agent. */
+  text: string;
+  /** The frame bytes, for a binary QR code. */
+  bytes: Uint8Array;
+  /** The id of the offer this answers. */
+  offerId: number | undefined;
+}
+
+/** One getStats sample of the incoming video. Missing numbers are `null`. */
+export interface ViewerStats {
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  /** Received video bitrate over the last sample, kbit/s. */
+  kbps: number | null;
+  /** Round trip time of the selected candidate pair, ms. */
+  rttMs: number | null;
+  packetsLost: number | null;
+  framesDecoded: number | null;
+}
+
+/** Why a viewer stopped, with a code for programs and a message for people. */
+export interface ViewerErrorDetail {
+  /** A SignalError code (`E_CHECKSUM` …) or one of the connection codes below. */
+  code: string;
+  message: string;
+}
+
+/** Connection codes of `error` events that do not come from the codec. */
+export type ConnectionErrorCode = 'E_ICE_FAILED' | 'E_DISCONNECTED' | 'E_WEBRTC';
+
+function make<T>(type: string, detail: T, bubbles = true): CustomEvent<T> {
+  return new CustomEvent<T>(type, { detail, bubbles, composed: bubbles });
+}
+
+export const answerEvent = (detail: AnswerDetail): CustomEvent<AnswerDetail> => make('answer', detail);
+export const connectedEvent = (): CustomEvent<null> => make('connected', null);
+export const statsEvent = (detail: ViewerStats): CustomEvent<ViewerStats> => make('stats', detail);
+/**
+ * Does not bubble: an `error` event that reached `window` would be taken for a script error by
+ * `window.onerror` and by error trackers. Listen on the element itself.
+ */
+export const errorEvent = (detail: ViewerErrorDetail): CustomEvent<ViewerErrorDetail> => make('error', detail, false);
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    answer: CustomEvent<AnswerDetail>;
+    connected: CustomEvent<null>;
+    stats: CustomEvent<ViewerStats>;
+  }
+}

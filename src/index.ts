@@ -1,0 +1,8 @@
+/**
+ * What other apps (a Tauri shell, any web page) import to embed Pigeon without the rest of the
+ * page: `<pigeon-viewer>` and its typed events, and the `<qr-view>` to show its answer.
+ */
+export { PigeonViewer } from './components/pigeon-viewer.ts';
+export { QrView } from './components/qr-view.ts';
+export type { PeerStatus } from './controllers/peer-controller.ts';
+export type { AnswerDetail, ConnectionErrorCode, ViewerErrorDetail, ViewerStats } from './events/index.ts';
