@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { isSignalError } from '../../src/signal/index.ts';
 import { BLOB_HELP, blobCommand } from './blob-command.ts';
 import { AgentError } from './errors.ts';
 import type { Io } from './io.ts';
 import { STREAM_HELP, parseStreamOptions } from './options.ts';
 import { PipelineError } from './pipeline.ts';
-import { agentVersion, runStream } from './stream.ts';
+import { runStream } from './stream.ts';
 
 const HELP = `Usage: pi-agent <command> [options]
 
@@ -21,6 +22,10 @@ Run "pi-agent offer --help" or "pi-agent blob --help" for their options.
   -h, --help      this help
   -v, --version   print the version
 `;
+
+function agentVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 /** SIGINT/SIGTERM end a run cleanly: peers closed, pipeline stopped, exit 0. */
 function processSignal(): AbortSignal {

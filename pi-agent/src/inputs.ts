@@ -1,4 +1,4 @@
-import { readFile, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { readFile, unwatchFile, watchFile } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { isSignalError } from '../../src/signal/index.ts';
@@ -47,8 +47,8 @@ export function readBlobs(
   lines?.on('line', offer);
 
   let lastFile = '';
-  const onFile = (current: Stats): void => {
-    if (!sources.file || current.size === 0) return;
+  const readIfNew = (): void => {
+    if (!sources.file) return;
     readFile(sources.file, 'utf8', (error, content) => {
       if (error || content.trim() === '' || content === lastFile) return;
       lastFile = content;
@@ -56,15 +56,15 @@ export function readBlobs(
     });
   };
   if (sources.file) {
-    watchFile(sources.file, { interval: 500 }, onFile);
+    watchFile(sources.file, { interval: 500 }, readIfNew);
     // An answer already waiting in the file counts too.
-    onFile({ size: 1 } as Stats);
+    readIfNew();
   }
 
   return {
     close() {
       lines?.close();
-      if (sources.file) unwatchFile(sources.file, onFile);
+      if (sources.file) unwatchFile(sources.file, readIfNew);
     },
   };
 }

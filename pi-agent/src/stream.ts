@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { isSignalError } from '../../src/signal/index.ts';
 import { addressesOf } from './candidates.ts';
 import { checkElements } from './elements.ts';
@@ -122,9 +122,4 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     await pipeline?.stop();
     rtp.close();
   }
-}
-
-/** For --help output and README: the version, read once. */
-export function agentVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }

@@ -110,8 +110,17 @@ export class Viewers {
       throw new AgentError('E_FULL', `already ${this.viewers.size} viewers, the most this agent takes (--viewers)`);
     }
     const { peer, sdp } = await ViewerPeer.answer(this.options.peer, offer.sdp);
-    const id = offer.offerId ?? this.freshId();
-    const blob = encodeBlob({ type: 'answer', sdp: keepCandidates(sdp, this.options.addresses) }, { offerId: id });
+    let blob: ReturnType<typeof encodeBlob>;
+    try {
+      // The answer carries the page's own offer id back, so the page can match it to its offer.
+      const options = offer.offerId === undefined ? {} : { offerId: offer.offerId };
+      blob = encodeBlob({ type: 'answer', sdp: keepCandidates(sdp, this.options.addresses) }, options);
+    } catch (error) {
+      await peer.close();
+      throw error;
+    }
+    // Viewers are known by that id too, unless another viewer already has it.
+    const id = offer.offerId !== undefined && !this.viewers.has(offer.offerId) ? offer.offerId : this.freshId();
     this.add(id, peer);
     this.options.emit({ type: 'answer', viewer: id, text: blob.text, bytes: blob.bytes.length, qrVersion: qrMatrix(blob.bytes).version });
     return blob.text;
