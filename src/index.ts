@@ -5,4 +5,5 @@
 export { PigeonViewer } from './components/pigeon-viewer.ts';
 export { QrView } from './components/qr-view.ts';
 export type { PeerStatus } from './controllers/peer-controller.ts';
+export { viewerError } from './events/index.ts';
 export type { AnswerDetail, ConnectionErrorCode, ViewerErrorDetail, ViewerStats } from './events/index.ts';

@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { AnswerDetail, ViewerErrorDetail } from '../events/index.ts';
+import { viewerError, type AnswerDetail } from '../events/index.ts';
 import { decodeBlob, isSignalError } from '../signal/index.ts';
 import './pigeon-viewer.ts';
 import './qr-view.ts';
@@ -162,9 +162,14 @@ export class PigeonApp extends LitElement {
     this.answer = event.detail;
   }
 
-  private onViewerError(event: CustomEvent<ViewerErrorDetail>): void {
-    // The viewer shows it; the answer no longer helps once the connection failed.
-    if (event.detail.code.startsWith('E_ICE') || event.detail.code === 'E_DISCONNECTED') this.connected = false;
+  private onViewerError(event: Event): void {
+    // The viewer shows the message itself. Once the connection failed the answer is spent (the
+    // Pi's offers are single-use), so the page goes back to asking for a fresh code.
+    const code = viewerError(event)?.code;
+    if (code === 'E_ICE_FAILED' || code === 'E_DISCONNECTED') {
+      this.connected = false;
+      this.answer = undefined;
+    }
   }
 
   private async copy(): Promise<void> {

@@ -56,3 +56,12 @@ declare global {
     stats: CustomEvent<ViewerStats>;
   }
 }
+
+/**
+ * TypeScript types every `error` listener's event as ErrorEvent (the DOM's own), so this reads a
+ * viewer's error from it: `viewer.addEventListener('error', (e) => show(viewerError(e)?.message))`.
+ */
+export function viewerError(event: Event): ViewerErrorDetail | undefined {
+  const detail: unknown = (event as Partial<CustomEvent>).detail;
+  return detail && typeof detail === 'object' && 'code' in detail && 'message' in detail ? (detail as ViewerErrorDetail) : undefined;
+}
