@@ -86,6 +86,11 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
       emit({ type: 'pipeline', state: 'exited', detail: `exit ${code ?? signalName}${stderrTail ? `: ${stderrTail.trim().split('\n').at(-1)}` : ''}` }),
     );
     pipeline.on('restarting', (_attempt: number, delayMs: number) => emit({ type: 'pipeline', state: 'restarting', delayMs }));
+    // The pipeline gave up (gst-launch can no longer be run): end the run with its error.
+    let gaveUp: ((error: Error) => void) | undefined;
+    const failed = new Promise<never>((_, reject) => (gaveUp = reject));
+    failed.catch(() => undefined);
+    pipeline.on('error', (error) => gaveUp?.(error));
     await pipeline.start();
 
     if (options.statsInterval > 0) {
@@ -109,10 +114,13 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
       input = readBlobs({ ...(file ? { file } : { stdin: io.stdin }) }, async (text) => void (await hub.answerOffer(text)), { partial, refused });
     }
 
-    await new Promise<void>((resolve) => {
-      if (signal.aborted) resolve();
-      signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await Promise.race([
+      failed,
+      new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      }),
+    ]);
     emit({ type: 'stopped', reason: String(signal.reason ?? 'stopped') });
     return 0;
   } finally {

@@ -19,9 +19,9 @@ export class AgentProcess {
   private waiters: { match: (e: Timed) => boolean; resolve: (e: Timed) => void }[] = [];
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[]) {
+  constructor(args: string[], env: NodeJS.ProcessEnv = process.env) {
     // PIGEON_AGENT_NODE runs the agent on another Node (e.g. Debian's 18, as on a Pi).
-    this.child = spawn(process.env.PIGEON_AGENT_NODE ?? process.execPath, [BIN, ...args, '--json'], { stdio: 'pipe' });
+    this.child = spawn(process.env.PIGEON_AGENT_NODE ?? process.execPath, [BIN, ...args, '--json'], { stdio: 'pipe', env });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       let event: Timed;
       try {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -118,4 +118,20 @@ test('pi-agent offer --answer-file picks up an answer written to that file (head
   await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
   await viewer.close();
   await agent.stop();
+});
+
+test('when GStreamer can no longer be started at all, the agent says so and exits 1', async () => {
+  // A PATH holding only fake GStreamer tools (and what their scripts run), so removing the fake
+  // gst-launch-1.0 leaves none to find.
+  const bin = mkdtempSync(join(tmpdir(), 'pigeon-fake-gst-'));
+  for (const tool of ['gst-launch-1.0', 'gst-inspect-1.0']) {
+    copyFileSync(fileURLToPath(new URL(`../fixtures/fake-gst/${tool}`, import.meta.url)), join(bin, tool));
+  }
+  for (const tool of ['bash', 'sleep']) symlinkSync(execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+  const agent = new AgentProcess(['offer', ...SOURCE], { ...process.env, PATH: bin });
+  const started = await agent.next('pipeline', { where: (e) => e.state === 'started' });
+  rmSync(join(bin, 'gst-launch-1.0'));
+  process.kill(started.pid!, 'SIGKILL');
+  assert.equal(await agent.exited, 1);
+  assert.match(agent.stderr, /E_GST_NOT_INSTALLED: gst-launch-1.0 was not found/);
 });
