@@ -9,6 +9,7 @@ export type AgentEvent =
   | { type: 'offer-expired'; offerId: number }
   | { type: 'answer'; viewer: number; text: string; bytes: number; qrVersion: number }
   | { type: 'refused'; code: string; reason: string }
+  | { type: 'scanning'; active: boolean }
   | { type: 'viewer-joined'; viewer: number; viewers: number }
   | { type: 'viewer-left'; viewer: number; reason: string; viewers: number }
   | { type: 'message'; viewer: number; text: string }

@@ -21,6 +21,8 @@ export interface StreamOptions {
   interfaceName: string | undefined;
   ips: string[];
   ipv6: boolean;
+  /** Read answer QR codes with the camera: undefined = yes for camera sources, no for test/custom. */
+  scan: boolean | undefined;
   answerFile: string | undefined;
   offerFile: string | undefined;
   qrPng: string | undefined;
@@ -56,6 +58,8 @@ Encoding:
 Viewers and signaling:
   --viewers N           most viewers at once, all fed by one encoder (default 4)
   --offer-ttl S         seconds an offer stays valid (default 600)
+  --scan / --no-scan    read the page's answer QR with the camera while an offer waits
+                        (default: on for libcamera, v4l2 and hailo; off for test/custom)
   --answer-file PATH    read answers from this file as well as stdin (checked every 0.5 s)
   --offer-file PATH     answer: read the browser's offer from this file instead of stdin
   --qr-png FILE         also write the current offer's QR code as a PNG
@@ -108,6 +112,8 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
       interface: { type: 'string' },
       ip: { type: 'string', multiple: true },
       ipv6: { type: 'boolean', default: false },
+      scan: { type: 'boolean' },
+      'no-scan': { type: 'boolean' },
       'answer-file': { type: 'string' },
       'offer-file': { type: 'string' },
       'qr-png': { type: 'string' },
@@ -142,6 +148,7 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
     interfaceName: values.interface,
     ips: values.ip ?? [],
     ipv6: values.ipv6,
+    scan: values['no-scan'] ? false : values.scan,
     answerFile: values['answer-file'],
     offerFile: values['offer-file'],
     qrPng: values['qr-png'],

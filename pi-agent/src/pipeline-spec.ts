@@ -48,6 +48,18 @@ export interface PipelineOptions {
   payloadType?: number;
   /** Fixed SSRC for the payloader so the agent can address PLI to it (default: gst picks one). */
   ssrc?: number;
+  /**
+   * Also send small grey frames on file descriptor 3 for the agent's QR reader, a few a second,
+   * from the same camera (a tee: the camera is never opened twice).
+   */
+  scan?: ScanFrames;
+}
+
+/** Raw GRAY8 frames, width × height bytes each (width a multiple of 8, so rows are unpadded). */
+export interface ScanFrames {
+  width: number;
+  height: number;
+  fps: number;
 }
 
 export interface RequiredElement {
@@ -63,6 +75,8 @@ export interface PipelineSpec {
   elements: RequiredElement[];
   /** Human-readable one-line summary for logs. */
   description: string;
+  /** Set when the pipeline writes scan frames to fd 3. */
+  scan?: ScanFrames;
 }
 
 export type PipelineErrorCode = 'E_GST_OPTIONS' | 'E_GST_MISSING' | 'E_GST_NOT_INSTALLED' | 'E_GST_EXIT' | 'E_GST_START';
@@ -127,6 +141,7 @@ export function debianPackage(element: string): string {
 const RTPBIN = 'pigeon_rtp';
 const TEE = 'pigeon_tee';
 const MUXER = 'pigeon_hailomux';
+const SCAN_TEE = 'pigeon_scan';
 
 type Props = Record<string, string | number | boolean | undefined>;
 
@@ -170,6 +185,13 @@ function validate(options: PipelineOptions): void {
   checkInteger(options.rtcpPort, 'rtcpPort', 1, 65535);
   checkInteger(options.rtcpInPort, 'rtcpInPort', 1, 65535);
   if (options.payloadType !== undefined) checkInteger(options.payloadType, 'payloadType', 96, 127);
+  if (options.scan) {
+    checkInteger(options.scan.width, 'scan width', 64, 4096);
+    checkInteger(options.scan.height, 'scan height', 64, 4096);
+    checkInteger(options.scan.fps, 'scan fps', 1, 30);
+    // GRAY8 rows are padded to 4 bytes; a multiple of 8 keeps every frame exactly width × height.
+    if (options.scan.width % 8 !== 0) fail(`scan width must be a multiple of 8, not ${options.scan.width}`);
+  }
   if (options.ssrc !== undefined) checkInteger(options.ssrc, 'ssrc', 0, 0xffffffff);
   if (options.source === 'hailo') {
     if (options.hef === undefined || options.hef.trim() === '') fail('the hailo source needs a .hef network file (hef)');
@@ -345,15 +367,30 @@ export function buildPipeline(options: PipelineOptions): PipelineSpec {
     el('videoscale'),
     ...(src.ratedBySource ? [] : [el('videorate')]),
     [`video/x-raw,format=I420,width=${width},height=${height},framerate=${fps}/1`],
+    ...(options.scan ? [el('tee', { name: SCAN_TEE })] : []),
     // A slow encoder drops stale frames here instead of building latency.
     queue(2, 'downstream'),
     enc.tokens,
     [`${RTPBIN}.send_rtp_sink_0`],
   );
+  // The QR reader's branch may fall behind or stall without slowing the video: it keeps one
+  // frame at most and drops the rest.
+  const scan = options.scan
+    ? link(
+        [`${SCAN_TEE}.`],
+        queue(1, 'downstream'),
+        el('videorate', { 'drop-only': true }),
+        el('videoscale'),
+        el('videoconvert'),
+        [`video/x-raw,format=GRAY8,width=${options.scan.width},height=${options.scan.height},framerate=${options.scan.fps}/1`],
+        el('fdsink', { fd: 3, sync: false, async: false }),
+      )
+    : [];
   const udpsink = (port: number): string[] => el('udpsink', { host: '127.0.0.1', port, sync: false, async: false });
   const args = [
     ...el('rtpbin', { name: RTPBIN }),
     ...raw,
+    ...scan,
     ...link([`${RTPBIN}.send_rtp_src_0`], udpsink(options.rtpPort)),
     ...link([`${RTPBIN}.send_rtcp_src_0`], udpsink(options.rtcpPort)),
     ...link(el('udpsrc', { address: '127.0.0.1', port: options.rtcpInPort, caps: 'application/x-rtcp' }), [`${RTPBIN}.recv_rtcp_sink_0`]),
@@ -365,7 +402,8 @@ export function buildPipeline(options: PipelineOptions): PipelineSpec {
   const description =
     `${src.summary} ${width}×${height}@${fps} -> ${enc.summary} ${options.bitrate} kbit/s, keyframe every ${options.keyframeInterval} s` +
     ` -> RTP pt ${options.payloadType ?? 96}${ssrc} to 127.0.0.1:${options.rtpPort} (RTCP out ${options.rtcpPort}, in ${options.rtcpInPort})`;
-  return { args, elements, description };
+  const scanNote = options.scan ? `; QR reader ${options.scan.width}×${options.scan.height}@${options.scan.fps} on fd 3` : '';
+  return { args, elements, description: description + scanNote, ...(options.scan ? { scan: options.scan } : {}) };
 }
 
 /** A shell command line for the argv, for logs and for running the pipeline by hand. */

@@ -40,6 +40,8 @@ export interface PipelineEvents {
   error: [error: PipelineError];
   /** Each line gst-launch prints, for logging with --verbose. */
   output: [stream: 'stdout' | 'stderr', line: string];
+  /** Bytes of scan frames from fd 3 (spec.scan), in order; a new run starts on a frame boundary. */
+  scan: [chunk: Buffer];
 }
 
 export type PipelineState = 'idle' | 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed';
@@ -191,7 +193,9 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
     const gstLaunch = this.opts.gstLaunch ?? 'gst-launch-1.0';
     const { LANGUAGE: _language, ...inherited } = this.opts.env ?? process.env;
     const env = { ...inherited, LC_ALL: 'C', GST_DEBUG_NO_COLOR: '1' };
-    const child = spawn(gstLaunch, this.spec.args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(gstLaunch, this.spec.args, { stdio: ['ignore', 'pipe', 'pipe', this.spec.scan ? 'pipe' : 'ignore'], env });
+    const scan = child.stdio[3];
+    if (scan && 'on' in scan) (scan as NodeJS.ReadableStream).on('data', (chunk: Buffer) => this.emit('scan', chunk));
     const run: Run = { child, ready: Promise.resolve(), closed: Promise.resolve({ code: null, signal: null }), startedAt: Date.now(), stderr: '' };
     this.run = run;
     track(child);

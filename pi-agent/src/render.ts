@@ -64,6 +64,8 @@ export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) =>
       case 'answer':
         writeQr(io, event.text, options.clear);
         return say(`answer for viewer #${event.viewer} (${event.bytes} bytes): show it to the page (scan or paste)`);
+      case 'scanning':
+        return say(event.active ? 'looking for the answer QR with the camera (hold the page up to it)' : 'camera QR reader paused');
       case 'refused':
         return say(`refused (${event.code}): ${event.reason}. Viewers already watching are not affected.`);
       case 'viewer-joined':

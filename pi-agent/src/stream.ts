@@ -10,9 +10,10 @@ import type { Io } from './io.ts';
 import type { StreamOptions } from './options.ts';
 import { PeerError } from './peer.ts';
 import { Pipeline } from './pipeline.ts';
-import { buildPipeline, type SourceKind } from './pipeline-spec.ts';
+import { buildPipeline, type ScanFrames, type SourceKind } from './pipeline-spec.ts';
 import { renderer } from './render.ts';
 import { RtpIn } from './rtp-in.ts';
+import { QrScanner } from './scanner.ts';
 import { Viewers } from './viewers.ts';
 
 /**
@@ -25,6 +26,18 @@ function chooseSource(options: StreamOptions, env: NodeJS.ProcessEnv): { source:
   const hasCamera = existsSync('/dev') && readdirSync('/dev').some((name) => /^media\d+$/.test(name));
   if (hasElement && hasCamera) return { source: 'libcamera', why: 'a libcamera camera was found' };
   return { source: 'test', why: hasElement ? 'no camera found' : 'libcamerasrc is not installed' };
+}
+
+/**
+ * The QR reader's frames: at most 640 wide (a phone's QR held up close spans a third of that),
+ * a multiple of 8 for unpadded GRAY8 rows, four a second.
+ */
+function scanFrames(options: StreamOptions, source: SourceKind): ScanFrames | undefined {
+  const wanted = options.scan ?? (source === 'libcamera' || source === 'v4l2' || source === 'hailo');
+  if (!wanted) return undefined;
+  const width = Math.max(64, Math.floor(Math.min(options.width, 640) / 8) * 8);
+  const height = Math.max(64, Math.round((width * options.height) / options.width / 2) * 2);
+  return { width, height, fps: 4 };
 }
 
 /** Known failures become a refusal a person can act on; the viewers keep watching. */
@@ -55,6 +68,7 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     rtpPort: rtp.rtpPort,
     rtcpPort: rtp.rtcpPort,
     rtcpInPort: rtp.rtcpInPort,
+    ...(mode === 'offer' && scanFrames(options, source) ? { scan: scanFrames(options, source)! } : {}),
   });
   let pipeline: Pipeline | undefined;
   let viewers: Viewers | undefined;
@@ -106,6 +120,16 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     const partial = (): void => void io.stderr.write('pi-agent: that looks cut short; paste the rest (or the whole code again)\n');
     const refused = (error: unknown): void => emit({ type: 'refused', ...refusal(error) });
     if (mode === 'offer') {
+      if (spec.scan) {
+        const scanner = new QrScanner(
+          spec.scan,
+          () => hub.waiting(),
+          (bytes) => void hub.acceptAnswer(bytes).catch(refused),
+          (active) => emit({ type: 'scanning', active }),
+        );
+        pipeline.on('scan', (chunk) => scanner.push(chunk));
+        pipeline.on('started', () => scanner.reset());
+      }
       await hub.offerNext();
       input = readBlobs({ stdin: io.stdin, ...(options.answerFile ? { file: options.answerFile } : {}) }, async (text) => void (await hub.acceptAnswer(text)), { partial, refused });
     } else {

@@ -77,8 +77,13 @@ export class Viewers {
     return this.making;
   }
 
-  /** The viewer's answer to one of our offers, as pasted or scanned. */
-  async acceptAnswer(input: string): Promise<number> {
+  /** True while an offer is showing and waiting for its answer. */
+  waiting(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** The viewer's answer to one of our offers: pasted text, or a scanned QR's bytes. */
+  async acceptAnswer(input: string | Uint8Array): Promise<number> {
     const answer = decodeBlob(input, { expect: 'answer' });
     const id = answer.offerId;
     if (id === undefined) {

@@ -257,3 +257,16 @@ test('bad options are E_GST_OPTIONS errors that say what to change', () => {
     assert.equal(code(bad), 'E_GST_OPTIONS', JSON.stringify(bad));
   }
 });
+
+test('scan: a tee after the raw caps feeds small GRAY8 frames to fd 3, leaky so video never waits', () => {
+  const args = buildPipeline({ ...BASE, scan: { width: 640, height: 360, fps: 4 } }).args;
+  const text = args.join(' ');
+  assert.match(text, /format=I420,width=1280,height=720,framerate=30\/1 ! tee name=pigeon_scan ! queue/);
+  assert.match(
+    text,
+    /pigeon_scan\. ! queue leaky=downstream max-size-buffers=1 .*! videorate drop-only=true ! videoscale ! videoconvert ! video\/x-raw,format=GRAY8,width=640,height=360,framerate=4\/1 ! fdsink fd=3 sync=false async=false/,
+  );
+  assert.deepEqual(buildPipeline({ ...BASE, scan: { width: 640, height: 360, fps: 4 } }).scan, { width: 640, height: 360, fps: 4 });
+  assert.equal(buildPipeline(BASE).scan, undefined);
+  assert.throws(() => buildPipeline({ ...BASE, scan: { width: 630, height: 360, fps: 4 } }), /scan width must be a multiple of 8/);
+});

@@ -1,0 +1,73 @@
+import jsQR from 'jsqr';
+import type { ScanFrames } from './pipeline-spec.ts';
+
+/**
+ * Reads QR codes from the pipeline's small grey frames (fd 3 of gst-launch): the Pi's own
+ * camera reading the page's answer, so nobody types. It decodes only while `active()` says an
+ * offer is waiting, and hands each code's bytes over once (the same code stays in view for
+ * many frames).
+ */
+export class QrScanner {
+  private readonly frameBytes: number;
+  private readonly rgba: Uint8ClampedArray;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private lastCode = '';
+  private lastCodeAt = 0;
+  private looking = false;
+
+  constructor(
+    private readonly size: ScanFrames,
+    private readonly active: () => boolean,
+    private readonly found: (bytes: Uint8Array) => void,
+    private readonly lookingChanged: (looking: boolean) => void = () => undefined,
+  ) {
+    this.frameBytes = size.width * size.height;
+    this.rgba = new Uint8ClampedArray(this.frameBytes * 4).fill(255);
+  }
+
+  /** Bytes from the pipe, cut into whole frames. */
+  push(chunk: Buffer): void {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    while (this.pendingBytes >= this.frameBytes) {
+      const all = Buffer.concat(this.pending);
+      const frame = all.subarray(0, this.frameBytes);
+      const rest = all.subarray(this.frameBytes);
+      this.pending = rest.length > 0 ? [rest] : [];
+      this.pendingBytes = rest.length;
+      this.frame(frame);
+    }
+  }
+
+  /** A new pipeline run: its first byte starts a frame. */
+  reset(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  private frame(gray: Buffer): void {
+    const active = this.active();
+    if (active !== this.looking) {
+      this.looking = active;
+      this.lookingChanged(active);
+    }
+    if (!active) return;
+    for (let i = 0, j = 0; i < gray.length; i++, j += 4) {
+      const v = gray[i]!;
+      this.rgba[j] = v;
+      this.rgba[j + 1] = v;
+      this.rgba[j + 2] = v;
+    }
+    // A phone screen held to the camera may show light-on-dark; try both.
+    const code = jsQR(this.rgba, this.size.width, this.size.height, { inversionAttempts: 'attemptBoth' });
+    if (!code) return;
+    const bytes = Uint8Array.from(code.binaryData);
+    const key = Buffer.from(bytes).toString('base64');
+    // The same code is still in view a moment later: one hand-over, until it changes or 30 s pass.
+    if (key === this.lastCode && Date.now() - this.lastCodeAt < 30_000) return;
+    this.lastCode = key;
+    this.lastCodeAt = Date.now();
+    this.found(bytes);
+  }
+}
