@@ -55,8 +55,10 @@ export class PigeonViewer extends LitElement {
       border-radius: 0.5rem;
       overflow: hidden;
       aspect-ratio: 4 / 3;
+      max-height: 75vh;
       display: grid;
       place-items: center;
+      container-type: inline-size;
     }
     .stage:fullscreen {
       border-radius: 0;
@@ -113,6 +115,14 @@ export class PigeonViewer extends LitElement {
       border-radius: 0.4rem;
       font: 0.8rem/1.4 ui-monospace, monospace;
     }
+    /* On a phone the overlay would hide half the picture: smaller, in two pairs a row. */
+    @container (max-width: 32rem) {
+      .stats {
+        grid-template-columns: auto auto auto auto;
+        font-size: 0.65rem;
+        padding: 0.2rem 0.4rem;
+      }
+    }
     .stats dt {
       opacity: 0.75;
     }
@@ -143,7 +153,8 @@ export class PigeonViewer extends LitElement {
       outline-offset: 2px;
     }
     .error {
-      margin: 0.5rem 0 0;
+      margin: 3rem 1rem 1rem;
+      max-width: 30rem;
       padding: 0.6rem 0.8rem;
       border-radius: 0.4rem;
       background: #fdecea;
@@ -207,7 +218,9 @@ export class PigeonViewer extends LitElement {
         <!-- No <video> before the Pi is reached: an empty one held Chromium's load event back. -->
         ${stream && this.peer.connectedOnce
           ? html`<video part="video" aria-label="Video from the Pi" .srcObject=${stream} autoplay muted playsinline></video>`
-          : html`<p class="placeholder">The video appears here once the Pi has the answer.</p>`}
+          : error
+            ? html`<p class="error" role="alert" data-code=${error.code}>${error.message}</p>`
+            : html`<p class="placeholder">The video appears here once the Pi has the answer.</p>`}
         <p class="status" part="status" role="status" data-status=${status}>${STATUS_TEXT[status]}</p>
         <div class="controls">
           <button type="button" aria-pressed=${this.statsHidden ? 'false' : 'true'} @click=${this.toggleStats}>Stats</button>
@@ -215,7 +228,7 @@ export class PigeonViewer extends LitElement {
         </div>
         ${this.statsHidden || status !== 'connected' ? nothing : this.renderStats(this.peer.stats)}
       </div>
-      ${error ? html`<p class="error" role="alert" data-code=${error.code}>${error.message}</p>` : nothing}
+      ${error && this.peer.connectedOnce ? html`<p class="error" role="alert" data-code=${error.code}>${error.message}</p>` : nothing}
       ${this.peer.hello ? html`<p class="hello">${helloText(this.peer.hello)}</p>` : nothing}
     `;
   }

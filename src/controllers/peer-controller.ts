@@ -23,7 +23,7 @@ const STATS_INTERVAL_MS = 1000;
 
 export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
   E_ICE_FAILED:
-    'Could not reach the Pi. Is this device on the same network as the Pi? A firewall or a guest Wi-Fi that keeps devices apart blocks the video.',
+    'Could not reach the Pi. Is this device on the same network as the Pi? A firewall or a guest Wi-Fi that keeps devices apart blocks the video. Then paste a fresh code from the Pi.',
   E_DISCONNECTED: 'The connection to the Pi was lost. Get a fresh code from the Pi and paste it again.',
   E_WEBRTC: 'This browser could not set up the video connection.',
 };

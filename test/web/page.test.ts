@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Page } from 'puppeteer-core';
+import type { CDPSession, Page } from 'puppeteer-core';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
 import { AgentProcess } from '../agent/agent-process.ts';
 import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
@@ -15,7 +15,10 @@ import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
 const SDP = readFileSync(new URL('../fixtures/werift-offer.sdp', import.meta.url), 'utf8');
 const PAGE = new URL('../../dist/index.html', import.meta.url).href;
 const SHOTS = new URL('../../docs/screenshots/', import.meta.url);
-const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
+const SIZES = {
+  phone: { width: 390, height: 844, mobile: true },
+  desktop: { width: 1280, height: 800, mobile: false },
+} as const;
 
 let chromium: ChromiumHandle;
 const agents: AgentProcess[] = [];
@@ -56,7 +59,7 @@ async function open(url = PAGE): Promise<Opened> {
   page.on('pageerror', (error) => errors.push(String(error)));
   // tsx names functions with __name(); the page has none, and evaluate() ships function source.
   await page.evaluateOnNewDocument('globalThis.__name = (f) => f');
-  await page.setViewport(SIZES.desktop);
+  await resize(page, SIZES.desktop);
   await page.goto(url);
   return { page, blocked, errors };
 }
@@ -114,14 +117,38 @@ async function until(page: Page, what: string, done: (seen: Seen) => boolean, ti
   }
 }
 
-/** Saves the page as it is now at both sizes. */
+/**
+ * Sets the window size; `mobile` gives a phone's overlay scrollbars and viewport handling.
+ * Straight through DevTools: puppeteer's setViewport reloads the page when `isMobile` changes,
+ * which would drop the connection being shown.
+ */
+const sessions = new WeakMap<Page, CDPSession>();
+
+async function resize(page: Page, size: (typeof SIZES)[keyof typeof SIZES]): Promise<void> {
+  let session = sessions.get(page);
+  if (!session) {
+    // Puppeteer's own 800×600 override would compete with ours.
+    await page.setViewport(null);
+    session = await page.createCDPSession();
+    sessions.set(page, session);
+  }
+  await session.send('Emulation.setDeviceMetricsOverride', { ...size, deviceScaleFactor: 1 });
+}
+
+/** Saves the whole page as it is now at both sizes (taller than the window when it scrolls). */
 async function screenshots(page: Page, state: string): Promise<void> {
   for (const [name, size] of Object.entries(SIZES)) {
-    await page.setViewport(size);
-    await sleep(150);
-    await page.screenshot({ path: new URL(`${state}-${name}.png`, SHOTS).pathname as `${string}.png`, fullPage: true });
+    await resize(page, size);
+    await sleep(200);
+    const height = Math.max(size.height, await page.evaluate(() => document.documentElement.scrollHeight));
+    const shot = await sessions.get(page)!.send('Page.captureScreenshot', {
+      format: 'png',
+      captureBeyondViewport: true,
+      clip: { x: 0, y: 0, width: size.width, height, scale: 1 },
+    });
+    writeFileSync(new URL(`${state}-${name}.png`, SHOTS), Buffer.from(shot.data, 'base64'));
   }
-  await page.setViewport(SIZES.desktop);
+  await resize(page, SIZES.desktop);
 }
 
 function damage(text: string): string {
@@ -166,12 +193,57 @@ test('text that is no Pigeon code says so', async () => {
   await page.close();
 });
 
-test('an offer in the URL fragment is answered without pasting, with the offer id', async () => {
+/** Tabs through the page and names each control that takes focus, looking through shadow roots. */
+async function tabOrder(page: Page, presses: number): Promise<string[]> {
+  const names: string[] = [];
+  for (let i = 0; i < presses; i++) {
+    await page.keyboard.press('Tab');
+    names.push(
+      await page.evaluate(() => {
+        let el: Element | null = document.activeElement;
+        while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+        if (!el) return '';
+        const label = el.id ? el.getRootNode() instanceof ShadowRoot && (el.getRootNode() as ShadowRoot).querySelector(`label[for="${el.id}"]`) : null;
+        return `${el.localName}:${(label ? label.textContent : el.textContent)?.replace(/\s+/g, ' ').trim() ?? ''}`;
+      }),
+    );
+  }
+  return names;
+}
+
+test('an offer in the URL fragment is answered without pasting; every control is reachable by keyboard; "could not reach the Pi" when nobody answers', async () => {
+  // The fixture offer's only address is 192.0.2.2 (TEST-NET-1), which never answers.
   const offer = encodeBlob({ type: 'offer', sdp: SDP }, { offerId: 42 });
-  const { page } = await open(`${PAGE}#${offer.text}`);
+  const { page, blocked, errors } = await open(`${PAGE}#${offer.text}`);
   const seen = await until(page, 'the answer', (s) => s.answer !== '');
   const answer = decodeBlob(seen.answer, { expect: 'answer' });
   assert.equal(answer.offerId, 42);
+
+  const order = await tabOrder(page, 6);
+  assert.deepEqual(order, [
+    'textarea:Paste the code the Pi agent shows (it starts with pigeon:)',
+    'textarea:Answer as text',
+    'button:Copy answer',
+    'button:Stats',
+    'button:Fullscreen',
+    'button:Start over',
+  ]);
+  // Enter on the focused "Start over" goes back to the empty page.
+  await page.keyboard.press('Enter');
+  const reset = await look(page);
+  assert.deepEqual([reset.answer, reset.viewerStatus], ['', '']);
+  assert.equal(await page.evaluate(() => location.hash), '');
+
+  await page.evaluate((text) => {
+    location.hash = text;
+  }, offer.text);
+  await until(page, 'the answer again, from a hash change', (s) => s.answer !== '');
+  const failed = await until(page, 'the connection failing', (s) => s.viewerStatus === 'failed', 40_000);
+  assert.match(failed.viewerAlert, /Could not reach the Pi/);
+  assert.equal(failed.answer, '', 'the spent answer is no longer offered');
+  await screenshots(page, '5-unreachable');
+  assert.deepEqual(blocked, []);
+  assert.deepEqual(errors, []);
   await page.close();
 });
 
