@@ -27,6 +27,8 @@ export interface StreamOptions {
   offerFile: string | undefined;
   qrPng: string | undefined;
   clear: boolean;
+  display: boolean;
+  displaySink: string | undefined;
   json: boolean;
   statsInterval: number;
 }
@@ -64,6 +66,10 @@ Viewers and signaling:
   --offer-file PATH     answer: read the browser's offer from this file instead of stdin
   --qr-png FILE         also write the current offer's QR code as a PNG
   --clear               clear the screen before each new QR (for a Pi's own display)
+  --display             show the offer QR full-screen on the Pi's display through GStreamer
+                        (for when no terminal is attached)
+  --display-sink SINK   the video sink for --display (default kmssink, or autovideosink
+                        on a desktop)
   --json                one JSON event per line on stdout instead of QR codes and status
 
 Network:
@@ -118,6 +124,8 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
       'offer-file': { type: 'string' },
       'qr-png': { type: 'string' },
       clear: { type: 'boolean', default: false },
+      display: { type: 'boolean', default: false },
+      'display-sink': { type: 'string' },
       json: { type: 'boolean', default: false },
       'stats-interval': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -153,6 +161,8 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
     offerFile: values['offer-file'],
     qrPng: values['qr-png'],
     clear: values.clear,
+    display: values.display || values['display-sink'] !== undefined,
+    displaySink: values['display-sink'],
     json: values.json,
     statsInterval: number(values['stats-interval'], 5, '--stats-interval', 0, 3600),
   };

@@ -125,6 +125,13 @@ const PACKAGES: Record<string, string> = {
   udpsink: 'gstreamer1.0-plugins-good',
   udpsrc: 'gstreamer1.0-plugins-good',
   x264enc: 'gstreamer1.0-plugins-ugly',
+  fdsink: 'libgstreamer1.0-0',
+  multifilesrc: 'gstreamer1.0-plugins-good',
+  pngdec: 'gstreamer1.0-plugins-good',
+  kmssink: 'gstreamer1.0-plugins-bad',
+  fbdevsink: 'gstreamer1.0-plugins-bad',
+  autovideosink: 'gstreamer1.0-plugins-good',
+  fakesink: 'libgstreamer1.0-0',
   libcamerasrc: 'gstreamer1.0-libcamera',
   hailonet: HAILO_PACKAGE,
   hailofilter: HAILO_PACKAGE,
@@ -410,4 +417,23 @@ export function buildPipeline(options: PipelineOptions): PipelineSpec {
 export function commandLine(args: readonly string[], program = 'gst-launch-1.0'): string {
   const quote = (token: string): string => (token === '!' || /^[\w@%+=:,./-]+$/.test(token) ? token : `'${token.replaceAll("'", `'\\''`)}'`);
   return [program, ...args].map(quote).join(' ');
+}
+
+/**
+ * The Pi's own screen showing the current offer QR, for when no terminal is attached: a second
+ * small pipeline that re-reads the PNG every second, so writing a new PNG is all it takes to
+ * change it. kmssink draws on HDMI without a desktop; autovideosink inside one.
+ */
+export function buildDisplayPipeline(options: { file: string; sink: string }): PipelineSpec {
+  if (options.sink.trim() === '') fail('the display sink is empty: e.g. kmssink, fbdevsink or autovideosink');
+  const args = link(
+    el('multifilesrc', { location: options.file, loop: true, caps: 'image/png,framerate=1/1' }),
+    el('pngdec'),
+    el('videoconvert'),
+    // Paced to its one frame a second: multifilesrc is not a live source.
+    el('identity', { sync: true }),
+    splitFragment(options.sink),
+  );
+  const elements = [...new Set(elementNames(args))].map((name) => ({ name, debianPackage: debianPackage(name) }));
+  return { args, elements, description: `offer QR from ${options.file} on ${options.sink}` };
 }

@@ -1,9 +1,9 @@
-import QRCode from 'qrcode';
 import { qrMatrix } from '../../src/qr/matrix.ts';
 import { renderTerminal } from '../../src/qr/terminal.ts';
 import { decodeBlob } from '../../src/signal/index.ts';
 import type { AgentEvent } from './events.ts';
 import type { Io } from './io.ts';
+import { writeQrPng } from './qr-png.ts';
 
 /**
  * Turns agent events into what a person or a program reads: QR codes and blobs on stdout with
@@ -32,10 +32,7 @@ function writeQr(io: Io, text: string, clear: boolean): void {
 }
 
 function writePng(path: string, text: string, io: Io): void {
-  const { frame } = decodeBlob(text);
-  QRCode.toFile(path, [{ data: frame, mode: 'byte' }], { errorCorrectionLevel: 'M', margin: 4, scale: 10 }, (error) => {
-    if (error) io.stderr.write(`pi-agent: could not write ${path}: ${error.message}\n`);
-  });
+  writeQrPng(path, decodeBlob(text).frame).catch((error: Error) => io.stderr.write(`pi-agent: could not write ${path}: ${error.message}\n`));
 }
 
 export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) => void {

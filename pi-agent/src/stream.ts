@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { isSignalError } from '../../src/signal/index.ts';
 import { addressesOf } from './candidates.ts';
+import { OfferDisplay } from './display.ts';
 import { checkElements } from './elements.ts';
 import { AgentError } from './errors.ts';
 import type { Emit } from './events.ts';
@@ -48,7 +49,17 @@ function refusal(error: unknown): { code: string; reason: string } {
 }
 
 export async function runStream(mode: 'offer' | 'answer', options: StreamOptions, io: Io, signal: AbortSignal): Promise<number> {
-  const emit: Emit = renderer(io, options);
+  const render = renderer(io, options);
+  const display =
+    mode === 'offer' && options.display ? new OfferDisplay(options.displaySink ?? OfferDisplay.defaultSink(io.env), io.env) : undefined;
+  // A display that cannot start ends the run with its error, like the main pipeline.
+  let displayFailed: ((error: unknown) => void) | undefined;
+  const displayFailure = new Promise<never>((_, reject) => (displayFailed = reject));
+  displayFailure.catch(() => undefined);
+  const emit: Emit = (event) => {
+    render(event);
+    display?.handle(event, (error) => displayFailed?.(error));
+  };
   const { source, why } = chooseSource(options, io.env);
   const addresses = [...options.ips, ...(options.interfaceName ? addressesOf(options.interfaceName) : [])];
 
@@ -140,6 +151,7 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
 
     await Promise.race([
       failed,
+      displayFailure,
       new Promise<void>((resolve) => {
         if (signal.aborted) resolve();
         signal.addEventListener('abort', () => resolve(), { once: true });
@@ -152,6 +164,7 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     clearInterval(stats);
     await viewers?.stop();
     await pipeline?.stop();
+    await display?.stop();
     rtp.close();
   }
 }

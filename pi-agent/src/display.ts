@@ -1,0 +1,51 @@
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeBlob } from '../../src/signal/index.ts';
+import type { AgentEvent } from './events.ts';
+import { Pipeline } from './pipeline.ts';
+import { buildDisplayPipeline } from './pipeline-spec.ts';
+import { writeQrPng } from './qr-png.ts';
+
+/**
+ * --display: the current offer QR on the Pi's own screen when no terminal shows it. One owner
+ * for the second, small gst-launch child; a new offer only rewrites the PNG it re-reads.
+ */
+export class OfferDisplay {
+  private pipeline: Pipeline | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  readonly file: string;
+
+  constructor(
+    private readonly sink: string,
+    private readonly env: NodeJS.ProcessEnv,
+    file?: string,
+  ) {
+    this.file = file ?? join(tmpdir(), `pigeon-offer-${process.pid}.png`);
+  }
+
+  /** The sink for this machine: a desktop's window, or HDMI straight through KMS. */
+  static defaultSink(env: NodeJS.ProcessEnv): string {
+    return env.DISPLAY || env.WAYLAND_DISPLAY ? 'autovideosink' : 'kmssink';
+  }
+
+  /** Follows the agent's events: each new offer goes on screen. Errors end up in `failed`. */
+  handle(event: AgentEvent, failed: (error: unknown) => void): void {
+    if (event.type !== 'offer') return;
+    this.chain = this.chain.then(() => this.show(decodeBlob(event.text).frame)).catch(failed);
+  }
+
+  async stop(): Promise<void> {
+    await this.chain.catch(() => undefined);
+    await this.pipeline?.stop();
+    await rm(this.file, { force: true });
+  }
+
+  private async show(frame: Uint8Array): Promise<void> {
+    // Large modules: the code is read from across a desk.
+    await writeQrPng(this.file, frame, 16);
+    if (this.pipeline) return;
+    this.pipeline = new Pipeline(buildDisplayPipeline({ file: this.file, sink: this.sink }), { env: this.env });
+    await this.pipeline.start();
+  }
+}
