@@ -3,6 +3,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { viewerError, type AnswerDetail } from '../events/index.ts';
 import { decodeBlob, isSignalError } from '../signal/index.ts';
 import './pigeon-viewer.ts';
+import './qr-scan.ts';
 import './qr-view.ts';
 
 /**
@@ -52,6 +53,10 @@ export class PigeonApp extends LitElement {
     button:focus-visible {
       outline: 3px solid #1a73e8;
       outline-offset: 2px;
+    }
+    .or {
+      margin: 0.5rem 0;
+      color: #555;
     }
     .hint {
       margin: 0.3rem 0 0;
@@ -222,6 +227,8 @@ export class PigeonApp extends LitElement {
   private renderOfferStep() {
     return html`<section aria-labelledby="offer-title">
       <h2 id="offer-title">1. The Pi’s code</h2>
+      <qr-scan expect="offer" @scan=${(e: CustomEvent<{ text: string }>) => this.take(e.detail.text)}></qr-scan>
+      <p class="or">or</p>
       <label for="offer-text">Paste the code the Pi agent shows (it starts with <code>pigeon:</code>)</label>
       <textarea
         id="offer-text"

@@ -40,6 +40,13 @@ function make<T>(type: string, detail: T, bubbles = true): CustomEvent<T> {
   return new CustomEvent<T>(type, { detail, bubbles, composed: bubbles });
 }
 
+/** What `<qr-scan>`'s `scan` event carries: a Pigeon code read by the camera. */
+export interface ScanDetail {
+  /** The code as `pigeon:…` text, whether the QR held the bytes or the text. */
+  text: string;
+}
+
+export const scanEvent = (detail: ScanDetail): CustomEvent<ScanDetail> => make('scan', detail);
 export const answerEvent = (detail: AnswerDetail): CustomEvent<AnswerDetail> => make('answer', detail);
 export const connectedEvent = (): CustomEvent<null> => make('connected', null);
 export const statsEvent = (detail: ViewerStats): CustomEvent<ViewerStats> => make('stats', detail);
@@ -54,6 +61,7 @@ declare global {
     answer: CustomEvent<AnswerDetail>;
     connected: CustomEvent<null>;
     stats: CustomEvent<ViewerStats>;
+    scan: CustomEvent<ScanDetail>;
   }
 }
 

@@ -1,6 +1,7 @@
 // Real Chromium WebRTC peers for tests: each BrowserPeer is one RTCPeerConnection
 // living in its own headless tab, driven over the DevTools protocol.
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, type Browser, type Page } from 'puppeteer-core';
@@ -21,6 +22,12 @@ export interface VideoStats {
 
 export interface BrowserPeer extends TestPeer {
   videoStats(windowMs?: number): Promise<VideoStats>;
+  /**
+   * Reads a QR code of the sender's clock (ms since the epoch) from every presented video frame
+   * and keeps now − stamp: glass-to-glass latency on one machine (the agent's --source latency).
+   */
+  startLatencyProbe(): Promise<void>;
+  latencySamples(): Promise<{ latencyMs: number[]; readMs: number[] }>;
 }
 
 export interface ChromiumHandle {
@@ -42,7 +49,8 @@ const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export async function launchChromium(): Promise<ChromiumHandle> {
+/** `args` are added to the usual flags, e.g. a fake camera for scanning tests. */
+export async function launchChromium(options: { args?: string[] } = {}): Promise<ChromiumHandle> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'pigeon-chromium-'));
   let browser: Browser;
   try {
@@ -50,7 +58,7 @@ export async function launchChromium(): Promise<ChromiumHandle> {
       executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
       // Puppeteer's defaults would add many flags; we want exactly ours.
       ignoreDefaultArgs: true,
-      args: [...CHROMIUM_ARGS, `--user-data-dir=${userDataDir}`],
+      args: [...CHROMIUM_ARGS, ...(options.args ?? []), `--user-data-dir=${userDataDir}`],
       pipe: true,
     });
   } catch (error) {
@@ -80,6 +88,8 @@ interface PeerRuntime {
   nextMessage(timeoutMs: number): Promise<string>;
   close(): void;
   videoStats(windowMs: number): Promise<VideoStats>;
+  startLatencyProbe(): void;
+  latencySamples(): { latencyMs: number[]; readMs: number[] };
 }
 
 async function openPeer(page: Page): Promise<BrowserPeer> {
@@ -105,6 +115,11 @@ async function openPeer(page: Page): Promise<BrowserPeer> {
     send: (message) => run('send', message),
     nextMessage: (timeoutMs = 10_000) => text('nextMessage', timeoutMs),
     videoStats: async (windowMs = 3000) => (await callRuntime(page, 'videoStats', [windowMs])) as VideoStats,
+    startLatencyProbe: async () => {
+      await page.addScriptTag({ path: createRequire(import.meta.url).resolve('jsqr/dist/jsQR.js') });
+      await run('startLatencyProbe');
+    },
+    latencySamples: async () => (await callRuntime(page, 'latencySamples', [])) as { latencyMs: number[]; readMs: number[] },
     close: async () => {
       if (page.isClosed()) return;
       await run('close').catch(() => undefined);
@@ -145,6 +160,31 @@ function installPeerRuntime(): void {
   let firstFrameAt: number | null = null;
   const frameTimes: number[] = [];
   const epoch = (): number => performance.timeOrigin + performance.now();
+  let probing = false;
+  const latencyMs: number[] = [];
+  const readMs: number[] = [];
+  type Decoder = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
+  const probe = (): void => {
+    const target = video;
+    if (!probing || !target) return;
+    const canvas = document.createElement('canvas');
+    const context = canvas.getContext('2d', { willReadFrequently: true });
+    const read = (_now: number, meta: { expectedDisplayTime: number; width: number; height: number }): void => {
+      // When the compositor expects this frame to be on screen: the "glass" end.
+      const presented = performance.timeOrigin + meta.expectedDisplayTime;
+      const started = performance.now();
+      canvas.width = meta.width;
+      canvas.height = meta.height;
+      context?.drawImage(target, 0, 0);
+      const pixels = context?.getImageData(0, 0, meta.width, meta.height);
+      const decode = (globalThis as unknown as { jsQR?: Decoder }).jsQR;
+      const code = pixels && decode ? decode(pixels.data, meta.width, meta.height) : null;
+      readMs.push(performance.now() - started);
+      if (code && /^\d{13}$/.test(code.data)) latencyMs.push(presented - Number(code.data));
+      target.requestVideoFrameCallback(read);
+    };
+    target.requestVideoFrameCallback(read);
+  };
   const show = (track: MediaStreamTrack): void => {
     video = document.createElement('video');
     video.muted = true;
@@ -171,6 +211,7 @@ function installPeerRuntime(): void {
       }
     };
     void pump();
+    probe();
   };
 
   const connection = (): RTCPeerConnection => {
@@ -264,6 +305,13 @@ function installPeerRuntime(): void {
     close() {
       channel?.close();
       pc?.close();
+    },
+    startLatencyProbe() {
+      probing = true;
+      probe();
+    },
+    latencySamples() {
+      return { latencyMs: [...latencyMs], readMs: [...readMs] };
     },
     async videoStats(windowMs) {
       let framesDecoded = 0;

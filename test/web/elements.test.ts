@@ -125,7 +125,7 @@ test('<pigeon-viewer>: a damaged offer attribute shows the damaged message and f
 });
 
 test('<pigeon-viewer>: an answer given as the offer fires error E_EXPECTED_OFFER; the error event does not bubble', async () => {
-  const answer = encodeBlob({ type: 'answer', sdp: SDP.replace('a=setup:actpass', 'a=setup:active') }, { offerId: 1 }).text;
+  const answer = encodeBlob({ type: 'answer', sdp: SDP.replaceAll('a=setup:actpass', 'a=setup:active') }, { offerId: 1 }).text;
   const bubbled = await page.evaluate(async (text) => {
     let atWindow = false;
     window.addEventListener('error', () => (atWindow = true));

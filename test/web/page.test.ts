@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CDPSession, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
 import { AgentProcess } from '../agent/agent-process.ts';
 import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
+import { PAGE, look, open as openPage, paste, screenshots, until } from './driver.ts';
 
 /*
  * The built page, opened from disk with every non-file request failed, driven as a person would:
@@ -13,19 +14,12 @@ import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
  * (npm test builds dist/ before the node tests run.) Each state is also saved as a screenshot.
  */
 const SDP = readFileSync(new URL('../fixtures/werift-offer.sdp', import.meta.url), 'utf8');
-const PAGE = new URL('../../dist/index.html', import.meta.url).href;
-const SHOTS = new URL('../../docs/screenshots/', import.meta.url);
-const SIZES = {
-  phone: { width: 390, height: 844, mobile: true },
-  desktop: { width: 1280, height: 800, mobile: false },
-} as const;
 
 let chromium: ChromiumHandle;
 const agents: AgentProcess[] = [];
 
 before(async () => {
   chromium = await launchChromium();
-  mkdirSync(SHOTS, { recursive: true });
 });
 
 after(async () => {
@@ -33,123 +27,7 @@ after(async () => {
   await chromium.close();
 });
 
-interface Opened {
-  page: Page;
-  /** Requests the page tried to make to anything but file:// (all were failed). */
-  blocked: string[];
-  /** Console errors, CSP violations included. */
-  errors: string[];
-}
-
-async function open(url = PAGE): Promise<Opened> {
-  const page = await chromium.newPage();
-  const blocked: string[] = [];
-  const errors: string[] = [];
-  await page.setRequestInterception(true);
-  page.on('request', (request) => {
-    if (request.url().startsWith('file:')) void request.continue();
-    else {
-      blocked.push(request.url());
-      void request.abort('internetdisconnected');
-    }
-  });
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(String(error)));
-  // tsx names functions with __name(); the page has none, and evaluate() ships function source.
-  await page.evaluateOnNewDocument('globalThis.__name = (f) => f');
-  await resize(page, SIZES.desktop);
-  await page.goto(url);
-  return { page, blocked, errors };
-}
-
-/** What a person sees of the app, read from its shadow DOM. */
-interface Seen {
-  alert: string;
-  answer: string;
-  instruction: string;
-  qr: { width: number; shown: number } | null;
-  status: string;
-  viewerStatus: string;
-  viewerAlert: string;
-  hello: string;
-}
-
-function look(page: Page): Promise<Seen> {
-  return page.evaluate(async () => {
-    const app = document.querySelector('pigeon-app')!;
-    await app.updateComplete;
-    const root = app.shadowRoot!;
-    const viewer = root.querySelector('pigeon-viewer');
-    await viewer?.updateComplete;
-    const text = (el: Element | null | undefined): string => el?.textContent?.replace(/\s+/g, ' ').trim() ?? '';
-    const canvas = root.querySelector('qr-view')?.shadowRoot?.querySelector('canvas');
-    return {
-      alert: text(root.querySelector('[role=alert]')),
-      answer: root.querySelector<HTMLTextAreaElement>('#answer-text')?.value ?? '',
-      instruction: text(root.querySelector('.instruction')),
-      qr: canvas ? { width: canvas.width, shown: canvas.getBoundingClientRect().width } : null,
-      status: text(root.querySelector('[role=status]')),
-      viewerStatus: viewer?.shadowRoot?.querySelector('[part=status]')?.getAttribute('data-status') ?? '',
-      viewerAlert: text(viewer?.shadowRoot?.querySelector('[role=alert]')),
-      hello: text(viewer?.shadowRoot?.querySelector('.hello')),
-    };
-  });
-}
-
-async function paste(page: Page, text: string): Promise<Seen> {
-  await page.evaluate((value) => {
-    const area = document.querySelector('pigeon-app')!.shadowRoot!.querySelector<HTMLTextAreaElement>('#offer-text')!;
-    area.value = value;
-    area.dispatchEvent(new Event('input'));
-  }, text);
-  return look(page);
-}
-
-async function until(page: Page, what: string, done: (seen: Seen) => boolean, timeoutMs = 15_000): Promise<Seen> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const seen = await look(page);
-    if (done(seen)) return seen;
-    if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms: ${JSON.stringify(seen)}`);
-    await sleep(100);
-  }
-}
-
-/**
- * Sets the window size; `mobile` gives a phone's overlay scrollbars and viewport handling.
- * Straight through DevTools: puppeteer's setViewport reloads the page when `isMobile` changes,
- * which would drop the connection being shown.
- */
-const sessions = new WeakMap<Page, CDPSession>();
-
-async function resize(page: Page, size: (typeof SIZES)[keyof typeof SIZES]): Promise<void> {
-  let session = sessions.get(page);
-  if (!session) {
-    // Puppeteer's own 800×600 override would compete with ours.
-    await page.setViewport(null);
-    session = await page.createCDPSession();
-    sessions.set(page, session);
-  }
-  await session.send('Emulation.setDeviceMetricsOverride', { ...size, deviceScaleFactor: 1 });
-}
-
-/** Saves the whole page as it is now at both sizes (taller than the window when it scrolls). */
-async function screenshots(page: Page, state: string): Promise<void> {
-  for (const [name, size] of Object.entries(SIZES)) {
-    await resize(page, size);
-    await sleep(200);
-    const height = Math.max(size.height, await page.evaluate(() => document.documentElement.scrollHeight));
-    const shot = await sessions.get(page)!.send('Page.captureScreenshot', {
-      format: 'png',
-      captureBeyondViewport: true,
-      clip: { x: 0, y: 0, width: size.width, height, scale: 1 },
-    });
-    writeFileSync(new URL(`${state}-${name}.png`, SHOTS), Buffer.from(shot.data, 'base64'));
-  }
-  await resize(page, SIZES.desktop);
-}
+const open = (url?: string) => openPage(chromium, url);
 
 function damage(text: string): string {
   return text.slice(0, 20) + (text[20] === 'A' ? 'B' : 'A') + text.slice(21);
@@ -180,7 +58,7 @@ test('a damaged paste shows the damaged message', async () => {
 
 test('an answer pasted where the offer goes says it is an answer', async () => {
   const { page } = await open();
-  const seen = await paste(page, encodeBlob({ type: 'answer', sdp: SDP.replace('a=setup:actpass', 'a=setup:active') }, { offerId: 3 }).text);
+  const seen = await paste(page, encodeBlob({ type: 'answer', sdp: SDP.replaceAll('a=setup:actpass', 'a=setup:active') }, { offerId: 3 }).text);
   assert.match(seen.alert, /This is an answer, but an offer was expected/);
   assert.equal(seen.viewerStatus, '');
   await page.close();
@@ -219,8 +97,9 @@ test('an offer in the URL fragment is answered without pasting; every control is
   const answer = decodeBlob(seen.answer, { expect: 'answer' });
   assert.equal(answer.offerId, 42);
 
-  const order = await tabOrder(page, 6);
+  const order = await tabOrder(page, 7);
   assert.deepEqual(order, [
+    'button:Scan with camera',
     'textarea:Paste the code the Pi agent shows (it starts with pigeon:)',
     'textarea:Answer as text',
     'button:Copy answer',
