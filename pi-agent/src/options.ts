@@ -3,7 +3,7 @@ import { AgentError } from './errors.ts';
 
 /** Options of `pi-agent offer` and `pi-agent answer`, with their defaults. */
 export interface StreamOptions {
-  source: 'auto' | 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'custom';
+  source: 'auto' | 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'custom' | 'latency';
   device: string;
   pipeline: string | undefined;
   hef: string | undefined;
@@ -42,7 +42,8 @@ Each offer is for one viewer and expires; after a viewer joins, a new offer is s
 
 Source:
   --source S            auto (default: libcamera if a camera is found, else test),
-                        test, libcamera, v4l2, hailo, custom
+                        test, libcamera, v4l2, hailo, custom, or latency (frames carrying
+                        a QR code of the clock, to measure glass-to-glass latency)
   --device PATH         v4l2 device (default /dev/video0)
   --pipeline '...'      custom: your own GStreamer source fragment ending in raw video
   --hef PATH            hailo: the network (.hef) to run
@@ -133,7 +134,7 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
     strict: true,
     allowPositionals: false,
   });
-  const source = oneOf(values.source, values.pipeline ? 'custom' : 'auto', ['auto', 'test', 'libcamera', 'v4l2', 'hailo', 'custom'], '--source');
+  const source = oneOf(values.source, values.pipeline ? 'custom' : 'auto', ['auto', 'test', 'libcamera', 'v4l2', 'hailo', 'custom', 'latency'], '--source');
   if (source === 'custom' && !values.pipeline) throw new AgentError('E_USAGE', '--source custom needs --pipeline "<your source fragment>"');
   if (source === 'hailo' && !values.hef) throw new AgentError('E_USAGE', '--source hailo needs --hef PATH (the network to run, e.g. yolov8s_h8l.hef)');
   return {

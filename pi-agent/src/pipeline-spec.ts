@@ -15,7 +15,7 @@
  * event, so the encoder emits a keyframe when a viewer joins.
  */
 
-export type SourceKind = 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'custom';
+export type SourceKind = 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'custom' | 'stdin';
 export type EncoderKind = 'x264' | 'v4l2h264' | 'vp8';
 
 export interface PipelineOptions {
@@ -77,6 +77,8 @@ export interface PipelineSpec {
   description: string;
   /** Set when the pipeline writes scan frames to fd 3. */
   scan?: ScanFrames;
+  /** Set when the source reads raw GRAY8 frames of width × height from stdin (source 'stdin'). */
+  input?: { width: number; height: number };
 }
 
 export type PipelineErrorCode = 'E_GST_OPTIONS' | 'E_GST_MISSING' | 'E_GST_NOT_INSTALLED' | 'E_GST_EXIT' | 'E_GST_START';
@@ -126,6 +128,8 @@ const PACKAGES: Record<string, string> = {
   udpsrc: 'gstreamer1.0-plugins-good',
   x264enc: 'gstreamer1.0-plugins-ugly',
   fdsink: 'libgstreamer1.0-0',
+  fdsrc: 'libgstreamer1.0-0',
+  rawvideoparse: 'gstreamer1.0-plugins-bad',
   multifilesrc: 'gstreamer1.0-plugins-good',
   pngdec: 'gstreamer1.0-plugins-good',
   kmssink: 'gstreamer1.0-plugins-bad',
@@ -277,6 +281,13 @@ function source(options: PipelineOptions): Source {
       return { tokens: customSource(options), ratedBySource: false, summary: 'custom source' };
     case 'hailo':
       return { tokens: hailoSource(options), ratedBySource: true, summary: `Hailo detection (${options.hef ?? ''})` };
+    case 'stdin':
+      // Frames made by the agent itself (the latency source): GRAY8 at the output size and rate.
+      return {
+        tokens: link(el('fdsrc', { fd: 0, 'do-timestamp': true }), el('rawvideoparse', { width, height, format: 'gray8', framerate: `${fps}/1` })),
+        ratedBySource: true,
+        summary: 'frames from the agent',
+      };
   }
 }
 
@@ -410,7 +421,13 @@ export function buildPipeline(options: PipelineOptions): PipelineSpec {
     `${src.summary} ${width}×${height}@${fps} -> ${enc.summary} ${options.bitrate} kbit/s, keyframe every ${options.keyframeInterval} s` +
     ` -> RTP pt ${options.payloadType ?? 96}${ssrc} to 127.0.0.1:${options.rtpPort} (RTCP out ${options.rtcpPort}, in ${options.rtcpInPort})`;
   const scanNote = options.scan ? `; QR reader ${options.scan.width}×${options.scan.height}@${options.scan.fps} on fd 3` : '';
-  return { args, elements, description: description + scanNote, ...(options.scan ? { scan: options.scan } : {}) };
+  return {
+    args,
+    elements,
+    description: description + scanNote,
+    ...(options.scan ? { scan: options.scan } : {}),
+    ...(options.source === 'stdin' ? { input: { width, height } } : {}),
+  };
 }
 
 /** A shell command line for the argv, for logs and for running the pipeline by hand. */

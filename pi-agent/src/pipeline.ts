@@ -128,6 +128,12 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
     return child !== undefined && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
   }
 
+  /** The running child's stdin, for a source that reads frames from it (spec.input). */
+  get input(): NodeJS.WritableStream | undefined {
+    const stdin = this.run?.child.stdin;
+    return this.pid !== undefined && stdin && !stdin.destroyed ? stdin : undefined;
+  }
+
   get state(): PipelineState {
     return this.currentState;
   }
@@ -193,7 +199,12 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
     const gstLaunch = this.opts.gstLaunch ?? 'gst-launch-1.0';
     const { LANGUAGE: _language, ...inherited } = this.opts.env ?? process.env;
     const env = { ...inherited, LC_ALL: 'C', GST_DEBUG_NO_COLOR: '1' };
-    const child = spawn(gstLaunch, this.spec.args, { stdio: ['ignore', 'pipe', 'pipe', this.spec.scan ? 'pipe' : 'ignore'], env });
+    const child = spawn(gstLaunch, this.spec.args, {
+      stdio: [this.spec.input ? 'pipe' : 'ignore', 'pipe', 'pipe', this.spec.scan ? 'pipe' : 'ignore'],
+      env,
+    });
+    // A write to a child that just died must not take the agent down with EPIPE.
+    child.stdin?.on('error', () => undefined);
     const scan = child.stdio[3];
     if (scan && 'on' in scan) (scan as NodeJS.ReadableStream).on('data', (chunk: Buffer) => this.emit('scan', chunk));
     const run: Run = { child, ready: Promise.resolve(), closed: Promise.resolve({ code: null, signal: null }), startedAt: Date.now(), stderr: '' };

@@ -13,6 +13,7 @@ import { PeerError } from './peer.ts';
 import { Pipeline } from './pipeline.ts';
 import { buildPipeline, type ScanFrames, type SourceKind } from './pipeline-spec.ts';
 import { renderer } from './render.ts';
+import { LatencySource } from './latency-source.ts';
 import { RtpIn } from './rtp-in.ts';
 import { QrScanner } from './scanner.ts';
 import { Viewers } from './viewers.ts';
@@ -22,6 +23,7 @@ import { Viewers } from './viewers.ts';
  * together, reads blobs from the person, and runs until SIGINT/SIGTERM (or `signal`).
  */
 function chooseSource(options: StreamOptions, env: NodeJS.ProcessEnv): { source: SourceKind; why: string } {
+  if (options.source === 'latency') return { source: 'stdin', why: 'latency frames made by the agent' };
   if (options.source !== 'auto') return { source: options.source, why: 'as asked' };
   const hasElement = spawnSync('gst-inspect-1.0', ['--exists', 'libcamerasrc'], { env }).status === 0;
   const hasCamera = existsSync('/dev') && readdirSync('/dev').some((name) => /^media\d+$/.test(name));
@@ -85,6 +87,7 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
   let viewers: Viewers | undefined;
   let stats: NodeJS.Timeout | undefined;
   let input: { close(): void } | undefined;
+  let latency: LatencySource | undefined;
   try {
     await checkElements(spec.elements, { env: io.env });
     emit({ type: 'ready', source: `${source} (${why})`, encoder: options.encoder, pipeline: spec.description });
@@ -116,6 +119,10 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     const failed = new Promise<never>((_, reject) => (gaveUp = reject));
     failed.catch(() => undefined);
     pipeline.on('error', (error) => gaveUp?.(error));
+    const live = pipeline;
+    // Started before the pipeline: a source reading stdin only reaches PLAYING once frames come.
+    latency = spec.input ? new LatencySource(spec.input.width, spec.input.height, options.fps, () => live.input) : undefined;
+    latency?.start();
     await pipeline.start();
 
     if (options.statsInterval > 0) {
@@ -161,6 +168,7 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     return 0;
   } finally {
     input?.close();
+    latency?.stop();
     clearInterval(stats);
     await viewers?.stop();
     await pipeline?.stop();

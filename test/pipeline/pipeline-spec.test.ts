@@ -62,6 +62,7 @@ const SOURCES: Record<SourceKind, string> = {
   libcamera: 'rtpbin libcamerasrc ! video/x-raw ! videoconvert ! videoscale ! ',
   v4l2: 'rtpbin v4l2src ! videoconvert ! videoscale ! videorate ! ',
   custom: 'rtpbin v4l2src ! videoconvert ! videoconvert ! videoscale ! videorate ! ',
+  stdin: 'rtpbin fdsrc ! rawvideoparse ! videoconvert ! videoscale ! ',
   hailo:
     'rtpbin hailomuxer libcamerasrc ! video/x-raw ! queue ! tee ' +
     'pigeon_tee. ! queue ! pigeon_hailomux.sink_0 ' +
@@ -269,4 +270,11 @@ test('scan: a tee after the raw caps feeds small GRAY8 frames to fd 3, leaky so 
   assert.deepEqual(buildPipeline({ ...BASE, scan: { width: 640, height: 360, fps: 4 } }).scan, { width: 640, height: 360, fps: 4 });
   assert.equal(buildPipeline(BASE).scan, undefined);
   assert.throws(() => buildPipeline({ ...BASE, scan: { width: 630, height: 360, fps: 4 } }), /scan width must be a multiple of 8/);
+});
+
+test('stdin source (the latency frames): GRAY8 frames of the output size from fd 0, announced as input', () => {
+  const spec = buildPipeline({ ...BASE, source: 'stdin' });
+  assert.match(spec.args.join(' '), /^rtpbin name=pigeon_rtp fdsrc fd=0 do-timestamp=true ! rawvideoparse width=1280 height=720 format=gray8 framerate=30\/1 ! /);
+  assert.deepEqual(spec.input, { width: 1280, height: 720 });
+  assert.equal(buildPipeline(BASE).input, undefined);
 });
