@@ -3,7 +3,8 @@
  * page: `<pigeon-viewer>` and its typed events, and the `<qr-view>` to show its answer.
  */
 export { PigeonViewer } from './components/pigeon-viewer.ts';
+export { QrScan } from './components/qr-scan.ts';
 export { QrView } from './components/qr-view.ts';
 export type { PeerStatus } from './controllers/peer-controller.ts';
 export { viewerError } from './events/index.ts';
-export type { AnswerDetail, ConnectionErrorCode, ViewerErrorDetail, ViewerStats } from './events/index.ts';
+export type { AnswerDetail, BlobDetail, ConnectionErrorCode, OfferDetail, ScanDetail, ViewerErrorDetail, ViewerStats } from './events/index.ts';

@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { viewerError, type AnswerDetail } from '../events/index.ts';
+import { viewerError, type BlobDetail, type ScanDetail } from '../events/index.ts';
 import { decodeBlob, isSignalError } from '../signal/index.ts';
 import './pigeon-viewer.ts';
 import './qr-scan.ts';
@@ -116,12 +116,20 @@ export class PigeonApp extends LitElement {
     }
   `;
 
-  /** The Pi's offer text being watched; set by a paste or the URL fragment. */
+  /** The Pi's offer text being watched; set by a paste, a scan or the URL fragment. */
   @property() offer = '';
 
+  /**
+   * `answer` (the default): the Pi offers (`pi-agent offer`) and this page answers.
+   * `offer`: this page offers and the Pi answers (`pi-agent answer`).
+   */
+  @state() private direction: 'answer' | 'offer' = 'answer';
   @state() private pasted = '';
   @state() private pasteError = '';
-  @state() private answer: AnswerDetail | undefined;
+  /** The blob this page made for the Pi: its answer, or its own offer. */
+  @state() private mine: BlobDetail | undefined;
+  /** The Pi's answer to this page's offer. */
+  @state() private piAnswer = '';
   @state() private connected = false;
   @state() private copied = '';
 
@@ -139,124 +147,167 @@ export class PigeonApp extends LitElement {
   /** `#pigeon:…` (a phone's camera app opens the page that way): use it as if pasted. */
   private readonly readFragment = (): void => {
     const fragment = decodeURIComponent(window.location.hash.slice(1));
-    if (fragment.includes('pigeon:')) this.take(fragment);
+    if (fragment.includes('pigeon:')) {
+      this.direction = 'answer';
+      this.take(fragment);
+    }
   };
 
   private onInput(event: Event): void {
     this.take((event.target as HTMLTextAreaElement).value);
   }
 
+  /** A code from the paste box or the scanner: the Pi's offer, or its answer to ours. */
   private take(text: string): void {
+    const expect = this.direction === 'answer' ? 'offer' : 'answer';
     this.pasted = text;
     this.pasteError = '';
     if (text.trim() === '') return;
     try {
-      decodeBlob(text, { expect: 'offer' });
+      decodeBlob(text, { expect });
     } catch (error) {
       this.pasteError = isSignalError(error) ? error.message : `Unexpected error: ${String(error)}`;
       return;
     }
+    if (expect === 'answer') {
+      this.piAnswer = text;
+      return;
+    }
     if (text === this.offer) return;
-    this.answer = undefined;
+    this.mine = undefined;
     this.connected = false;
     this.copied = '';
     this.offer = text;
   }
 
-  private onAnswer(event: CustomEvent<AnswerDetail>): void {
-    this.answer = event.detail;
+  private onMine(event: CustomEvent<BlobDetail>): void {
+    this.mine = event.detail;
   }
 
   private onViewerError(event: Event): void {
-    // The viewer shows the message itself. Once the connection failed the answer is spent (the
+    // The viewer shows the message itself. Once the connection failed the blob is spent (the
     // Pi's offers are single-use), so the page goes back to asking for a fresh code.
     const code = viewerError(event)?.code;
     if (code === 'E_ICE_FAILED' || code === 'E_DISCONNECTED') {
       this.connected = false;
-      this.answer = undefined;
+      this.mine = undefined;
     }
   }
 
   private async copy(): Promise<void> {
-    if (!this.answer) return;
+    if (!this.mine) return;
     try {
-      await navigator.clipboard.writeText(this.answer.text);
+      await navigator.clipboard.writeText(this.mine.text);
       this.copied = 'Copied.';
     } catch {
-      const area = this.renderRoot.querySelector<HTMLTextAreaElement>('#answer-text');
+      const area = this.renderRoot.querySelector<HTMLTextAreaElement>('#mine-text');
       area?.select();
       this.copied = 'Could not copy by itself: the text is selected, copy it with Ctrl+C (or long-press).';
     }
   }
 
-  private startOver(): void {
+  private reset(): void {
     this.offer = '';
     this.pasted = '';
     this.pasteError = '';
-    this.answer = undefined;
+    this.mine = undefined;
+    this.piAnswer = '';
     this.connected = false;
     this.copied = '';
+  }
+
+  private startOver(): void {
+    this.reset();
+    this.direction = 'answer';
     if (window.location.hash) history.replaceState(null, '', window.location.pathname + window.location.search);
   }
 
+  /** The way round for `pi-agent answer`: this page offers first. */
+  private async createOffer(): Promise<void> {
+    this.reset();
+    this.direction = 'offer';
+    await this.updateComplete;
+    await this.renderRoot.querySelector('pigeon-viewer')?.createOffer();
+  }
+
   override render() {
-    const watching = this.offer !== '';
+    const offering = this.direction === 'offer';
+    const watching = offering || this.offer !== '';
+    const steps = this.connected
+      ? nothing
+      : offering
+        ? html`${this.mine
+            ? this.renderMine(this.mine, '1. Give this page’s offer to the Pi', 'Paste this into pi-agent answer, or hold it up to the Pi’s camera.')
+            : nothing}
+          ${this.renderCodeStep('2. The Pi’s answer', 'Paste the answer the Pi agent shows (it starts with pigeon:)')}`
+        : html`${this.renderCodeStep('1. The Pi’s code', 'Paste the code the Pi agent shows (it starts with pigeon:)')}
+          ${this.mine ? this.renderMine(this.mine, '2. Give this answer to the Pi', 'Paste this into the Pi agent, or hold it up to the Pi’s camera.') : nothing}`;
     return html`
       <header>
         <h1>Pigeon</h1>
         <p class="tagline">Watch a Raspberry Pi camera, straight from the Pi: no server, no internet.</p>
       </header>
-      ${this.connected ? nothing : this.renderOfferStep()} ${this.answer && !this.connected ? this.renderAnswerStep(this.answer) : nothing}
+      ${steps}
       ${watching
         ? html`<section aria-labelledby="watch-title">
             <h2 id="watch-title">${this.connected ? 'Live from the Pi' : '3. Watch'}</h2>
             <pigeon-viewer
               .offer=${this.offer}
-              @answer=${this.onAnswer}
+              .answer=${this.piAnswer}
+              @answer=${this.onMine}
+              @offer=${this.onMine}
               @connected=${() => (this.connected = true)}
               @error=${this.onViewerError}
             ></pigeon-viewer>
-            <div class="row">
-              <button type="button" class="secondary" @click=${this.startOver}>Start over</button>
-            </div>
           </section>`
         : nothing}
+      <div class="row">
+        ${watching ? html`<button type="button" class="secondary" @click=${this.startOver}>Start over</button>` : nothing}
+        ${offering || this.connected
+          ? nothing
+          : html`<button type="button" class="secondary" @click=${this.createOffer}>Create an offer (for pi-agent answer)</button>`}
+      </div>
     `;
   }
 
-  private renderOfferStep() {
-    return html`<section aria-labelledby="offer-title">
-      <h2 id="offer-title">1. The Pi’s code</h2>
-      <qr-scan expect="offer" @scan=${(e: CustomEvent<{ text: string }>) => this.take(e.detail.text)}></qr-scan>
+  private renderCodeStep(title: string, label: string) {
+    const offering = this.direction === 'offer';
+    return html`<section aria-labelledby="code-title">
+      <h2 id="code-title">${title}</h2>
+      <qr-scan expect=${offering ? 'answer' : 'offer'} @scan=${(e: CustomEvent<ScanDetail>) => this.take(e.detail.text)}></qr-scan>
       <p class="or">or</p>
-      <label for="offer-text">Paste the code the Pi agent shows (it starts with <code>pigeon:</code>)</label>
+      <label for="code-text">${label}</label>
       <textarea
-        id="offer-text"
+        id="code-text"
         .value=${this.pasted}
         @input=${this.onInput}
         placeholder="pigeon:…"
         spellcheck="false"
         autocomplete="off"
         autocapitalize="off"
-        aria-describedby="offer-hint"
+        aria-describedby="code-hint"
         aria-invalid=${this.pasteError ? 'true' : 'false'}
       ></textarea>
-      <p class="hint" id="offer-hint">Run <code>pi-agent offer</code> on the Pi. Opening this page with the code after <code>#</code> works too.</p>
+      <p class="hint" id="code-hint">
+        ${offering
+          ? html`The Pi prints its answer after reading this page’s offer.`
+          : html`Run <code>pi-agent offer</code> on the Pi. Opening this page with the code after <code>#</code> works too.`}
+      </p>
       ${this.pasteError ? html`<p class="error" role="alert">${this.pasteError}</p>` : nothing}
     </section>`;
   }
 
-  private renderAnswerStep(answer: AnswerDetail) {
-    return html`<section aria-labelledby="answer-title">
-      <h2 id="answer-title">2. Give this answer to the Pi</h2>
-      <p class="instruction">Paste this into the Pi agent, or hold it up to the Pi’s camera.</p>
+  private renderMine(blob: BlobDetail, title: string, instruction: string) {
+    return html`<section aria-labelledby="mine-title">
+      <h2 id="mine-title">${title}</h2>
+      <p class="instruction">${instruction}</p>
       <div class="answer">
-        <qr-view .data=${answer.bytes} label="QR code of the answer for the Pi"></qr-view>
+        <qr-view .data=${blob.bytes} label="QR code of the ${blob === this.mine && this.direction === 'offer' ? 'offer' : 'answer'} for the Pi"></qr-view>
         <div>
-          <label for="answer-text">Answer as text</label>
-          <textarea id="answer-text" readonly .value=${answer.text} spellcheck="false"></textarea>
+          <label for="mine-text">${this.direction === 'offer' ? 'Offer' : 'Answer'} as text</label>
+          <textarea id="mine-text" readonly .value=${blob.text} spellcheck="false"></textarea>
           <div class="row">
-            <button type="button" @click=${this.copy}>Copy answer</button>
+            <button type="button" @click=${this.copy}>Copy ${this.direction === 'offer' ? 'offer' : 'answer'}</button>
             <span role="status">${this.copied}</span>
           </div>
         </div>

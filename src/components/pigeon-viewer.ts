@@ -4,6 +4,7 @@ import { PeerController, type PeerStatus } from '../controllers/peer-controller.
 import {
   answerEvent,
   connectedEvent,
+  offerEvent,
   errorEvent,
   statsEvent,
   type ViewerErrorDetail,
@@ -13,6 +14,7 @@ import {
 const STATUS_TEXT: Record<PeerStatus, string> = {
   idle: 'Waiting for the Pi’s code',
   answering: 'Preparing the answer…',
+  offering: 'Preparing this page’s offer…',
   waiting: 'Waiting for the Pi to read the answer…',
   // Chromium starts its checks as soon as the answer exists, before the Pi has it.
   connecting: 'Waiting for the Pi to read the answer…',
@@ -33,6 +35,8 @@ const STATUS_TEXT: Record<PeerStatus, string> = {
  *
  * @fires answer - `CustomEvent<AnswerDetail>`: the answer blob (`text`, `bytes`, `offerId`) to give
  *   to the Pi, once ICE gathering is complete. Bubbles, composed.
+ * @fires offer - `CustomEvent<OfferDetail>`: after `createOffer()`, this viewer's own offer for
+ *   `pi-agent answer`, once ICE gathering is complete. Bubbles, composed.
  * @fires connected - `CustomEvent<null>`: the Pi is reached; video follows. Bubbles, composed.
  * @fires stats - `CustomEvent<ViewerStats>`: about once a second while connected. Bubbles, composed.
  * @fires error - `CustomEvent<ViewerErrorDetail>`: a bad offer (`E_CHECKSUM`, `E_EXPECTED_OFFER` …,
@@ -170,11 +174,18 @@ export class PigeonViewer extends LitElement {
   /** The Pi's offer, a `pigeon:` blob. Setting it (again) starts a new connection. */
   @property() offer = '';
 
+  /**
+   * The Pi's answer to this viewer's own offer (see `createOffer()`), a `pigeon:` blob. A wrong
+   * one shows its error and leaves the offer standing, so the right one can still be given.
+   */
+  @property() answer = '';
+
   /** Hides the stats overlay; the overlay's own button toggles it. */
   @property({ type: Boolean, reflect: true, attribute: 'stats-hidden' }) statsHidden = false;
 
   private readonly peer = new PeerController(this, {
     onAnswer: (detail) => this.dispatchEvent(answerEvent(detail)),
+    onOffer: (detail) => this.dispatchEvent(offerEvent(detail)),
     onConnected: () => this.dispatchEvent(connectedEvent()),
     onStats: (detail) => this.dispatchEvent(statsEvent(detail)),
     onError: (detail) => this.dispatchEvent(errorEvent(detail)),
@@ -198,11 +209,21 @@ export class PigeonViewer extends LitElement {
     return this.peer.error;
   }
 
+  /**
+   * The other way round, for `pi-agent answer`: makes this viewer's own offer (fired as `offer`);
+   * then set `answer` to the Pi's answer. Replaces any connection there was.
+   */
+  createOffer(): Promise<void> {
+    return this.peer.offer();
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('offer')) {
-      if (this.offer.trim() === '') this.peer.close();
-      else void this.peer.accept(this.offer);
+      if (this.offer.trim() !== '') void this.peer.accept(this.offer);
+      // Only an offer taken away closes: a first render with none must not end a createOffer().
+      else if (changed.get('offer')) this.peer.close();
     }
+    if (changed.has('answer') && this.answer.trim() !== '') void this.peer.acceptAnswer(this.answer);
   }
 
   override connectedCallback(): void {
@@ -220,15 +241,19 @@ export class PigeonViewer extends LitElement {
           ? html`<video part="video" aria-label="Video from the Pi" .srcObject=${stream} autoplay muted playsinline></video>`
           : error
             ? html`<p class="error" role="alert" data-code=${error.code}>${error.message}</p>`
-            : html`<p class="placeholder">The video appears here once the Pi has the answer.</p>`}
-        <p class="status" part="status" role="status" data-status=${status}>${STATUS_TEXT[status]}</p>
+            : html`<p class="placeholder">
+                ${this.peer.role === 'offerer' ? 'The video appears here once this page has the Pi’s answer.' : 'The video appears here once the Pi has the answer.'}
+              </p>`}
+        <p class="status" part="status" role="status" data-status=${status}>
+          ${status === 'waiting' && this.peer.role === 'offerer' ? 'Waiting for the Pi’s answer…' : STATUS_TEXT[status]}
+        </p>
         <div class="controls">
           <button type="button" aria-pressed=${this.statsHidden ? 'false' : 'true'} @click=${this.toggleStats}>Stats</button>
           ${document.fullscreenEnabled ? html`<button type="button" @click=${this.fullscreen}>Fullscreen</button>` : nothing}
         </div>
         ${this.statsHidden || status !== 'connected' ? nothing : this.renderStats(this.peer.stats)}
       </div>
-      ${error && this.peer.connectedOnce ? html`<p class="error" role="alert" data-code=${error.code}>${error.message}</p>` : nothing}
+      ${error && (this.peer.connectedOnce || status !== 'failed') ? html`<p class="error" role="alert" data-code=${error.code}>${error.message}</p>` : nothing}
       ${this.peer.hello ? html`<p class="hello">${helloText(this.peer.hello)}</p>` : nothing}
     `;
   }

@@ -1,18 +1,19 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { AnswerDetail, ConnectionErrorCode, ViewerErrorDetail, ViewerStats } from '../events/index.ts';
-import { decodeBlob, encodeBlob, isSignalError } from '../signal/index.ts';
+import type { AnswerDetail, ConnectionErrorCode, OfferDetail, ViewerErrorDetail, ViewerStats } from '../events/index.ts';
+import { decodeBlob, encodeBlob, isAgentCodec, isSignalError } from '../signal/index.ts';
 
 /**
  * - `idle`: no offer yet
- * - `answering`: building the answer (ICE gathering)
- * - `waiting`: the answer is ready; the Pi has not reached us yet
+ * - `answering` / `offering`: building our answer / our offer (ICE gathering)
+ * - `waiting`: our blob is ready; the Pi has not reached us yet (or, offering, has not answered)
  * - `connecting`: ICE checks are getting replies
  * - `connected`, `disconnected` (may come back), `failed`, `closed`
  */
-export type PeerStatus = 'idle' | 'answering' | 'waiting' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+export type PeerStatus = 'idle' | 'answering' | 'offering' | 'waiting' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
 export interface PeerCallbacks {
   onAnswer(answer: AnswerDetail): void;
+  onOffer(offer: OfferDetail): void;
   onConnected(): void;
   onStats(stats: ViewerStats): void;
   onError(error: ViewerErrorDetail): void;
@@ -26,6 +27,8 @@ export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
     'Could not reach the Pi. Is this device on the same network as the Pi? A firewall or a guest Wi-Fi that keeps devices apart blocks the video. Then paste a fresh code from the Pi.',
   E_DISCONNECTED: 'The connection to the Pi was lost. Get a fresh code from the Pi and paste it again.',
   E_WEBRTC: 'This browser could not set up the video connection.',
+  E_OTHER_OFFER: 'This answer is for another offer, not the one this page shows now. Give the Pi this page’s offer again and use its new answer.',
+  E_NO_OFFER: 'This page has made no offer yet, so there is nothing to answer. Press “Create an offer” first.',
 };
 
 /**
@@ -35,6 +38,8 @@ export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
  */
 export class PeerController implements ReactiveController {
   status: PeerStatus = 'idle';
+  /** Which side this page plays in the current attempt. */
+  role: 'answerer' | 'offerer' = 'answerer';
   stream: MediaStream | undefined;
   /** The agent's 'pigeon' data channel, kept for re-signaling and commands later. */
   channel: RTCDataChannel | undefined;
@@ -46,6 +51,8 @@ export class PeerController implements ReactiveController {
   private pc: RTCPeerConnection | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastBytes: { bytes: number; at: number } | undefined;
+  /** Our own offer's id while we are the offering side. */
+  private offerId: number | undefined;
   /** True from the first `connected` until close(): a later failure is a lost connection, not an unreachable Pi. */
   connectedOnce = false;
   /** Each accept() call gets a number, so a late result of a replaced offer is dropped. */
@@ -68,24 +75,11 @@ export class PeerController implements ReactiveController {
 
   /** Answers `offerText` (a `pigeon:` blob). Failures become `error` state and onError, never a rejection. */
   async accept(offerText: string): Promise<void> {
-    this.close();
-    const generation = ++this.generation;
-    this.error = undefined;
-    this.hello = undefined;
-    this.setStatus('answering');
+    const generation = this.begin('answering');
+    this.role = 'answerer';
     try {
       const offer = decodeBlob(offerText, { expect: 'offer' });
-      const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
-      this.pc = pc;
-      pc.ontrack = (event) => {
-        this.stream = event.streams[0] ?? new MediaStream([event.track]);
-        this.host.requestUpdate();
-      };
-      pc.ondatachannel = (event) => this.adopt(event.channel);
-      pc.onconnectionstatechange = () => this.onConnectionState(pc);
-      pc.oniceconnectionstatechange = () => {
-        if (pc.iceConnectionState === 'checking' && this.status === 'waiting') this.host.requestUpdate();
-      };
+      const pc = this.newPeer();
       await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       await pc.setLocalDescription(await pc.createAnswer());
       const sdp = await gathered(pc);
@@ -94,13 +88,81 @@ export class PeerController implements ReactiveController {
       if (this.status === 'answering') this.setStatus('waiting');
       this.callbacks.onAnswer({ text: answer.text, bytes: answer.bytes, offerId: offer.offerId });
     } catch (error) {
-      if (generation !== this.generation) return;
-      this.fail(
-        isSignalError(error)
-          ? { code: error.code, message: error.message }
-          : { code: 'E_WEBRTC', message: `${CONNECTION_MESSAGES.E_WEBRTC} (${String(error)})` },
-      );
+      if (generation === this.generation) this.failWith(error);
     }
+  }
+
+  /**
+   * The other way round, for `pi-agent answer`: this page offers (receive video, the 'pigeon'
+   * data channel), reduced to the codecs the agent sends so the blob stays compact.
+   */
+  async offer(): Promise<void> {
+    const generation = this.begin('offering');
+    this.role = 'offerer';
+    try {
+      const pc = this.newPeer();
+      pc.addTransceiver('video', { direction: 'recvonly' });
+      this.adopt(pc.createDataChannel('pigeon'));
+      await pc.setLocalDescription(await pc.createOffer());
+      const sdp = await gathered(pc);
+      if (generation !== this.generation) return;
+      // A fresh id each time, so the Pi's answer is matched to this very offer.
+      const offerId = crypto.getRandomValues(new Uint16Array(1))[0]!;
+      const blob = encodeBlob({ type: 'offer', sdp }, { offerId, keepCodec: isAgentCodec });
+      this.offerId = offerId;
+      this.setStatus('waiting');
+      this.callbacks.onOffer({ text: blob.text, bytes: blob.bytes, offerId });
+    } catch (error) {
+      if (generation === this.generation) this.failWith(error);
+    }
+  }
+
+  /** Takes the Pi's answer to our offer. Failures become `error` state and onError. */
+  async acceptAnswer(answerText: string): Promise<void> {
+    const pc = this.pc;
+    try {
+      const answer = decodeBlob(answerText, { expect: 'answer' });
+      if (!pc || this.offerId === undefined) return this.fail({ code: 'E_NO_OFFER', message: CONNECTION_MESSAGES.E_NO_OFFER });
+      if (answer.offerId !== undefined && answer.offerId !== this.offerId) {
+        return this.fail({ code: 'E_OTHER_OFFER', message: CONNECTION_MESSAGES.E_OTHER_OFFER }, false);
+      }
+      this.error = undefined;
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+      this.host.requestUpdate();
+    } catch (error) {
+      if (pc === this.pc) this.failWith(error, false);
+    }
+  }
+
+  /** Closes what was there and starts a new attempt; returns its generation. */
+  private begin(status: PeerStatus): number {
+    this.close();
+    const generation = ++this.generation;
+    this.error = undefined;
+    this.hello = undefined;
+    this.setStatus(status);
+    return generation;
+  }
+
+  private newPeer(): RTCPeerConnection {
+    const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
+    this.pc = pc;
+    pc.ontrack = (event) => {
+      this.stream = event.streams[0] ?? new MediaStream([event.track]);
+      this.host.requestUpdate();
+    };
+    pc.ondatachannel = (event) => this.adopt(event.channel);
+    pc.onconnectionstatechange = () => this.onConnectionState(pc);
+    return pc;
+  }
+
+  private failWith(error: unknown, final = true): void {
+    this.fail(
+      isSignalError(error)
+        ? { code: error.code, message: error.message }
+        : { code: 'E_WEBRTC', message: `${CONNECTION_MESSAGES.E_WEBRTC} (${String(error)})` },
+      final,
+    );
   }
 
   close(): void {
@@ -111,6 +173,7 @@ export class PeerController implements ReactiveController {
     this.stats = undefined;
     this.lastBytes = undefined;
     this.connectedOnce = false;
+    this.offerId = undefined;
     if (this.pc) {
       this.pc.onconnectionstatechange = null;
       this.pc.close();
@@ -159,9 +222,11 @@ export class PeerController implements ReactiveController {
     }
   }
 
-  private fail(error: ViewerErrorDetail): void {
+  /** `final: false` for a bad answer pasted while our offer still stands: the next paste may be right. */
+  private fail(error: ViewerErrorDetail, final = true): void {
     this.error = error;
-    this.setStatus('failed');
+    if (final) this.setStatus('failed');
+    else this.host.requestUpdate();
     this.callbacks.onError(error);
   }
 

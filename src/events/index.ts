@@ -3,15 +3,17 @@
  * and `stats` bubble and cross shadow roots, so a page can listen on any ancestor.
  */
 
-/** What a viewer's `answer` event carries: the blob to hand back to the Pi. */
-export interface AnswerDetail {
+/** What a viewer's `answer` and `offer` events carry: a blob to hand to the Pi. */
+export interface BlobDetail {
   /** `pigeon:…`, to paste into the Pi agent. */
   text: string;
   /** The frame bytes, for a binary QR code. */
   bytes: Uint8Array;
-  /** The id of the offer this answers. */
+  /** The offer's id (for an answer: the id of the offer it answers). */
   offerId: number | undefined;
 }
+export type AnswerDetail = BlobDetail;
+export type OfferDetail = BlobDetail;
 
 /** One getStats sample of the incoming video. Missing numbers are `null`. */
 export interface ViewerStats {
@@ -34,7 +36,7 @@ export interface ViewerErrorDetail {
 }
 
 /** Connection codes of `error` events that do not come from the codec. */
-export type ConnectionErrorCode = 'E_ICE_FAILED' | 'E_DISCONNECTED' | 'E_WEBRTC';
+export type ConnectionErrorCode = 'E_ICE_FAILED' | 'E_DISCONNECTED' | 'E_WEBRTC' | 'E_OTHER_OFFER' | 'E_NO_OFFER';
 
 function make<T>(type: string, detail: T, bubbles = true): CustomEvent<T> {
   return new CustomEvent<T>(type, { detail, bubbles, composed: bubbles });
@@ -48,6 +50,7 @@ export interface ScanDetail {
 
 export const scanEvent = (detail: ScanDetail): CustomEvent<ScanDetail> => make('scan', detail);
 export const answerEvent = (detail: AnswerDetail): CustomEvent<AnswerDetail> => make('answer', detail);
+export const offerEvent = (detail: OfferDetail): CustomEvent<OfferDetail> => make('offer', detail);
 export const connectedEvent = (): CustomEvent<null> => make('connected', null);
 export const statsEvent = (detail: ViewerStats): CustomEvent<ViewerStats> => make('stats', detail);
 /**
@@ -59,6 +62,7 @@ export const errorEvent = (detail: ViewerErrorDetail): CustomEvent<ViewerErrorDe
 declare global {
   interface GlobalEventHandlersEventMap {
     answer: CustomEvent<AnswerDetail>;
+    offer: CustomEvent<OfferDetail>;
     connected: CustomEvent<null>;
     stats: CustomEvent<ViewerStats>;
     scan: CustomEvent<ScanDetail>;

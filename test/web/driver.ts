@@ -71,7 +71,7 @@ export function look(page: Page): Promise<Seen> {
     const canvas = root.querySelector('qr-view')?.shadowRoot?.querySelector('canvas');
     return {
       alert: text(root.querySelector('[role=alert]')),
-      answer: root.querySelector<HTMLTextAreaElement>('#answer-text')?.value ?? '',
+      answer: root.querySelector<HTMLTextAreaElement>('#mine-text')?.value ?? '',
       instruction: text(root.querySelector('.instruction')),
       qr: canvas ? { width: canvas.width, shown: canvas.getBoundingClientRect().width } : null,
       status: text(root.querySelector('[role=status]')),
@@ -85,7 +85,7 @@ export function look(page: Page): Promise<Seen> {
 
 export async function paste(page: Page, text: string): Promise<Seen> {
   await page.evaluate((value) => {
-    const area = document.querySelector('pigeon-app')!.shadowRoot!.querySelector<HTMLTextAreaElement>('#offer-text')!;
+    const area = document.querySelector('pigeon-app')!.shadowRoot!.querySelector<HTMLTextAreaElement>('#code-text')!;
     area.value = value;
     area.dispatchEvent(new Event('input'));
   }, text);

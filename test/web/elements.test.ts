@@ -33,7 +33,7 @@ beforeEach(async () => {
   await page.evaluate(() => {
     const log: { type: string; detail: unknown; target: string }[] = [];
     (globalThis as unknown as { fired: typeof log }).fired = log;
-    for (const type of ['answer', 'connected', 'stats', 'error']) {
+    for (const type of ['answer', 'offer', 'connected', 'stats', 'error']) {
       document.addEventListener(
         type,
         (event) => {
@@ -198,4 +198,28 @@ test('<pigeon-viewer>: an offer from an address nobody answers on ends in E_ICE_
   assert.equal(view.status, 'failed');
   assert.equal(view.statusText, 'Not connected');
   assert.match(view.alert, /Could not reach the Pi\. Is this device on the same network as the Pi\?.*firewall/);
+});
+
+test('<pigeon-viewer>: createOffer() fires an offer event; an answer to another offer is refused and the offer stands', async () => {
+  await page.evaluate(async () => {
+    const viewer = document.createElement('pigeon-viewer');
+    document.body.append(viewer);
+    await viewer.updateComplete;
+    await viewer.createOffer();
+  });
+  const offer = await firstEvent('offer');
+  const { text, offerId } = offer.detail as { text: string; offerId: number };
+  const decoded = decodeBlob(text, { expect: 'offer' });
+  assert.equal(decoded.offerId, offerId);
+  assert.equal(decoded.mode, 'compact');
+  assert.equal((await viewerView()).statusText, 'Waiting for the Pi’s answer…');
+  const other = encodeBlob({ type: 'answer', sdp: SDP.replaceAll('a=setup:actpass', 'a=setup:active') }, { offerId: (offerId + 1) & 0xffff }).text;
+  await page.evaluate((answer) => {
+    document.querySelector('pigeon-viewer')!.answer = answer;
+  }, other);
+  const error = await firstEvent('error');
+  assert.equal((error.detail as { code: string }).code, 'E_OTHER_OFFER');
+  const view = await viewerView();
+  assert.equal(view.status, 'waiting');
+  assert.match(view.alert, /This answer is for another offer/);
 });

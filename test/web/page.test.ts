@@ -175,3 +175,37 @@ test('live agent: paste its offer, give it the answer from the page, the video p
   await page.close();
   await agent.stop();
 });
+
+test('create an offer for a live pi-agent answer: the agent answers it, the answer pasted back, the video plays', async () => {
+  const agent = new AgentProcess(['answer', '--source', 'test', '--width', '640', '--height', '480']);
+  agents.push(agent);
+  await agent.next('pipeline', { where: (e) => e.state === 'started' });
+  const { page, blocked, errors } = await open();
+  await page.evaluate(() => {
+    const root = document.querySelector('pigeon-app')!.shadowRoot!;
+    [...root.querySelectorAll('button')].find((b) => b.textContent?.startsWith('Create an offer'))!.click();
+  });
+  const shown = await until(page, 'the page’s offer', (s) => s.answer !== '');
+  assert.equal(shown.instruction, 'Paste this into pi-agent answer, or hold it up to the Pi’s camera.');
+  const mine = decodeBlob(shown.answer, { expect: 'offer' });
+  assert.equal(mine.mode, 'compact');
+  await screenshots(page, '7-page-offer');
+
+  agent.write(shown.answer);
+  const answer = await agent.next('answer');
+  assert.equal(answer.viewer, mine.offerId);
+  // A wrong paste first: an offer is not an answer, and the page's offer still stands.
+  assert.match((await paste(page, shown.answer)).alert, /This is an offer, but an answer was expected/);
+  await paste(page, answer.text);
+  await until(page, 'connected', (s) => s.viewerStatus === 'connected');
+  const deadline = Date.now() + 10_000;
+  while ((await page.evaluate(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('pigeon-viewer')!.shadowRoot!.querySelector('video')?.videoWidth ?? 0)) !== 640) {
+    if (Date.now() > deadline) throw new Error('no video after the Pi answered');
+    await sleep(100);
+  }
+  assert.match((await until(page, 'the agent hello', (s) => s.hello !== '')).hello, /pi-agent says hello/);
+  assert.deepEqual(blocked, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+  await agent.stop();
+});
