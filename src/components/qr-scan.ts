@@ -7,6 +7,7 @@ import type { BlobType } from '../signal/index.ts';
 /**
  * Reads a Pigeon QR code with a camera (the back one on a phone, any other from the picker).
  * The camera runs only between the person pressing "Scan with camera" and a code being read.
+ * A photo or screenshot of the code can be picked or dropped on it instead.
  *
  * @fires scan - `CustomEvent<ScanDetail>`: a Pigeon code of the `expect`ed type, as `pigeon:` text.
  *   Bubbles, composed.
@@ -49,6 +50,27 @@ export class QrScan extends LitElement {
       outline: 3px solid #1a73e8;
       outline-offset: 2px;
     }
+    .file {
+      position: relative;
+      display: inline-flex;
+      align-items: center;
+      min-height: 2.75rem;
+      padding: 0 1rem;
+      border: 1px solid #1a73e8;
+      border-radius: 0.4rem;
+      color: #1a73e8;
+      cursor: pointer;
+    }
+    .file input {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      opacity: 0;
+    }
+    .file:focus-within {
+      outline: 3px solid #1a73e8;
+      outline-offset: 2px;
+    }
     .message {
       margin: 0.5rem 0 0;
       padding: 0.5rem 0.8rem;
@@ -78,6 +100,26 @@ export class QrScan extends LitElement {
     this.scanner.stop();
   }
 
+  private onFile(event: Event): void {
+    const input = event.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (file) void this.scanner.readImage(file);
+  }
+
+  private onDrop(event: DragEvent): void {
+    event.preventDefault();
+    const file = event.dataTransfer?.files[0];
+    if (file) void this.scanner.readImage(file);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // A screenshot dragged onto the scanner is read like a picked one.
+    this.addEventListener('dragover', (e) => e.preventDefault());
+    this.addEventListener('drop', (e) => this.onDrop(e));
+  }
+
   override render() {
     const { status, message, cameras, deviceId, video } = this.scanner;
     const on = status === 'scanning' || status === 'starting';
@@ -94,10 +136,13 @@ export class QrScan extends LitElement {
               </select></label
             >`
           : nothing}
+        <label class="file"
+          >Open a photo of it<input type="file" accept="image/*" @change=${this.onFile}
+        /></label>
         <span role="status" class="state">${status === 'scanning' ? 'Point the camera at the QR code.' : status === 'starting' ? 'Starting the camera…' : ''}</span>
       </div>
       ${on ? html`<div class="preview">${video}</div>` : nothing}
-      ${message ? html`<p class="message" role=${status === 'denied' || status === 'unavailable' ? 'alert' : 'status'}>${message}</p>` : nothing}
+      ${message ? html`<p class="message" role=${status === 'scanning' ? 'status' : 'alert'}>${message}</p>` : nothing}
     `;
   }
 }

@@ -127,18 +127,51 @@ export class ScanController implements ReactiveController {
     }, SCAN_INTERVAL_MS);
   }
 
+  /**
+   * A photo or screenshot of a code, picked or dropped. Tried at a few sizes: a phone photo is
+   * too big to read fast, and a small blurred code reads better when not shrunk.
+   */
+  async readImage(file: Blob): Promise<void> {
+    this.stop();
+    this.message = '';
+    let bitmap: ImageBitmap;
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch {
+      this.message = 'This file is not a picture this browser can open. Pick a photo or screenshot of the QR code.';
+      this.host.requestUpdate();
+      return;
+    }
+    for (const target of [1000, 600, bitmap.width]) {
+      const text = this.read(bitmap, bitmap.width, bitmap.height, target);
+      if (text !== undefined) {
+        bitmap.close();
+        this.callbacks.onFound(text);
+        return;
+      }
+      if (this.message) break;
+    }
+    bitmap.close();
+    this.message ||= 'No QR code was found in this picture. Take it again closer and straighter, or paste the code instead.';
+    this.host.requestUpdate();
+  }
+
   /** One frame: the code's text if it is a Pigeon code of the expected type. */
   private scanFrame(): string | undefined {
     const { videoWidth, videoHeight } = this.video;
     if (!videoWidth || !videoHeight) return undefined;
-    const scale = Math.min(1, SCAN_WIDTH / videoWidth);
-    const width = Math.round(videoWidth * scale);
-    const height = Math.round(videoHeight * scale);
+    return this.read(this.video, videoWidth, videoHeight, SCAN_WIDTH);
+  }
+
+  private read(source: CanvasImageSource, sourceWidth: number, sourceHeight: number, maxWidth: number): string | undefined {
+    const scale = Math.min(1, maxWidth / sourceWidth);
+    const width = Math.round(sourceWidth * scale);
+    const height = Math.round(sourceHeight * scale);
     this.canvas.width = width;
     this.canvas.height = height;
     const ctx = this.canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) return undefined;
-    ctx.drawImage(this.video, 0, 0, width, height);
+    ctx.drawImage(source, 0, 0, width, height);
     const found = jsQR(ctx.getImageData(0, 0, width, height).data, width, height, { inversionAttempts: 'attemptBoth' });
     if (!found) return undefined;
     try {

@@ -81,7 +81,7 @@ async function tabOrder(page: Page, presses: number): Promise<string[]> {
         let el: Element | null = document.activeElement;
         while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
         if (!el) return '';
-        const label = el.id ? el.getRootNode() instanceof ShadowRoot && (el.getRootNode() as ShadowRoot).querySelector(`label[for="${el.id}"]`) : null;
+        const label = (el.id ? (el.getRootNode() as ShadowRoot).querySelector?.(`label[for="${el.id}"]`) : null) ?? el.closest('label');
         return `${el.localName}:${(label ? label.textContent : el.textContent)?.replace(/\s+/g, ' ').trim() ?? ''}`;
       }),
     );
@@ -97,9 +97,10 @@ test('an offer in the URL fragment is answered without pasting; every control is
   const answer = decodeBlob(seen.answer, { expect: 'answer' });
   assert.equal(answer.offerId, 42);
 
-  const order = await tabOrder(page, 7);
+  const order = await tabOrder(page, 8);
   assert.deepEqual(order, [
     'button:Scan with camera',
+    'input:Open a photo of it',
     'textarea:Paste the code the Pi agent shows (it starts with pigeon:)',
     'textarea:Answer as text',
     'button:Copy answer',

@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Page } from 'puppeteer-core';
+import type { ElementHandle, Page } from 'puppeteer-core';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
 import { AgentProcess } from '../agent/agent-process.ts';
 import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
 import { look, open, screenshots, until } from './driver.ts';
 import { writeQrY4m } from './fake-camera.ts';
+import { qrPhotoPng } from './qr-photo.ts';
 
 /*
- * Scanning for real: Chromium's fake camera plays a file showing a QR code made by the codec,
+ * Scanning for real (and reading a photo of a code): Chromium's fake camera plays a file showing a QR code made by the codec,
  * and the built page's scanner (getUserMedia → jsqr) must find it. Each code is its own camera
  * file, so each test launches its own Chromium.
  */
@@ -90,5 +91,23 @@ test('camera permission denied says so and how to allow it', async () => {
   const seen = await until(page, 'the denied message', (s) => /permission was denied/.test(s.scan));
   assert.match(seen.scan, /Allow the camera for this page/);
   assert.equal((await look(page)).answer, '');
+  await chromium.close();
+});
+
+test('a photo of the offer QR (turned 9°, blurred) picked from a file is read; a photo with no code says so', async () => {
+  const offer = encodeBlob({ type: 'offer', sdp: SDP }, { offerId: 11 });
+  const good = join(dir, 'offer-photo.png');
+  writeFileSync(good, qrPhotoPng(offer.bytes, { degrees: 9, blur: 1 }));
+  const blank = join(dir, 'blank.png');
+  writeFileSync(blank, qrPhotoPng(offer.bytes, { degrees: 0, blur: 12 }));
+  const chromium = await launchChromium();
+  cleanup.push(() => chromium.close());
+  const { page } = await open(chromium);
+  const input = await page.evaluateHandle(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('qr-scan')!.shadowRoot!.querySelector('input[type=file]')!);
+  await (input as ElementHandle<HTMLInputElement>).uploadFile(blank);
+  assert.match((await until(page, 'the no-code message', (s) => /No QR code was found/.test(s.scan))).scan, /closer and straighter/);
+  await (input as ElementHandle<HTMLInputElement>).uploadFile(good);
+  const shown = await until(page, 'the answer to the photographed offer', (s) => s.answer !== '');
+  assert.equal(decodeBlob(shown.answer, { expect: 'answer' }).offerId, 11);
   await chromium.close();
 });
