@@ -137,7 +137,7 @@ export class QrScan extends LitElement {
             >`
           : nothing}
         <label class="file"
-          >Open a photo of it<input type="file" accept="image/*" @change=${this.onFile}
+          >Open a photo of the code<input type="file" accept="image/*" @change=${this.onFile}
         /></label>
         <span role="status" class="state">${status === 'scanning' ? 'Point the camera at the QR code.' : status === 'starting' ? 'Starting the camera…' : ''}</span>
       </div>

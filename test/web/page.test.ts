@@ -100,7 +100,7 @@ test('an offer in the URL fragment is answered without pasting; every control is
   const order = await tabOrder(page, 8);
   assert.deepEqual(order, [
     'button:Scan with camera',
-    'input:Open a photo of it',
+    'input:Open a photo of the code',
     'textarea:Paste the code the Pi agent shows (it starts with pigeon:)',
     'textarea:Answer as text',
     'button:Copy answer',
