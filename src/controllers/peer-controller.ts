@@ -24,7 +24,7 @@ const STATS_INTERVAL_MS = 1000;
 
 export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
   E_ICE_FAILED:
-    'Could not reach the Pi. Is this device on the same network as the Pi? A firewall or a guest Wi-Fi that keeps devices apart blocks the video. Then paste a fresh code from the Pi.',
+    'Could not reach the Pi. Is this device on the same network as the Pi? A firewall, or a guest Wi-Fi that keeps devices apart, blocks the video. The Pi’s code may also have expired (after 10 minutes) or been used already. Get a fresh code from the Pi and try again.',
   E_DISCONNECTED: 'The connection to the Pi was lost. Get a fresh code from the Pi and paste it again.',
   E_WEBRTC: 'This browser could not set up the video connection.',
   E_OTHER_OFFER: 'This answer is for another offer, not the one this page shows now. Give the Pi this page’s offer again and use its new answer.',
