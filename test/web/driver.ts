@@ -43,6 +43,8 @@ export async function open(chromium: ChromiumHandle, url = PAGE): Promise<Opened
   await page.evaluateOnNewDocument('globalThis.__name = (f) => f');
   await resize(page, SIZES.desktop);
   await page.goto(url);
+  // A tab behind others decodes but does not play or paint its <video>: this one is looked at.
+  await page.bringToFront();
   return { page, blocked, errors };
 }
 
