@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_MESSAGE_CHARS, ProtocolError, encodeMessage, parseAgentMessage, parseViewerMessage } from '../../src/signal/index.ts';
+import { MAX_MESSAGE_CHARS, ProtocolError, encodeMessage, parseAgentMessage, parseViewerMessage, type AgentMessage, type ViewerMessage } from '../../src/signal/index.ts';
 
 const code = (run: () => unknown): string => {
   try {
@@ -14,16 +14,16 @@ const code = (run: () => unknown): string => {
 
 test('every message type round-trips through encode and parse', () => {
   const settings = { width: 640, height: 480, fps: 30, bitrate: 2000 };
-  const agent = [
+  const agent: AgentMessage[] = [
     { v: 1, type: 'hello', agent: 'pi-agent', viewer: 7, settings, limits: { minBitrate: 200, maxBitrate: 4000, maxWidth: 1280, maxHeight: 720, maxFps: 30 } },
     { v: 1, type: 'telemetry', fps: 30, kbps: 1987, viewers: 2, cpu: 4.2, tempC: 51.5 },
     { v: 1, type: 'detections', boxes: [{ label: 'person', confidence: 0.91, x: 0.1, y: 0.2, w: 0.3, h: 0.5 }], rtpTimestamp: 123456, time: 1795474891287 },
     { v: 1, type: 'settings', settings, by: 7 },
     { v: 1, type: 'signal', blob: 'pigeon:qQAB' },
     { v: 1, type: 'error', code: 'E_MSG_MALFORMED', message: 'message "set" has a bad "bitrate"' },
-  ] as const;
+  ];
   for (const message of agent) assert.deepEqual(parseAgentMessage(encodeMessage(message)), message);
-  const viewer = [{ v: 1, type: 'keyframe' }, { v: 1, type: 'set', bitrate: 800 }, { v: 1, type: 'signal', blob: 'pigeon:qQAB' }] as const;
+  const viewer: ViewerMessage[] = [{ v: 1, type: 'keyframe' }, { v: 1, type: 'set', bitrate: 800 }, { v: 1, type: 'signal', blob: 'pigeon:qQAB' }];
   for (const message of viewer) assert.deepEqual(parseViewerMessage(encodeMessage(message)), message);
 });
 
