@@ -7,4 +7,15 @@ export { QrScan } from './components/qr-scan.ts';
 export { QrView } from './components/qr-view.ts';
 export type { PeerStatus } from './controllers/peer-controller.ts';
 export { viewerError } from './events/index.ts';
-export type { AnswerDetail, BlobDetail, ConnectionErrorCode, OfferDetail, ScanDetail, ViewerErrorDetail, ViewerStats } from './events/index.ts';
+export type {
+  AnswerDetail,
+  BlobDetail,
+  ConnectionErrorCode,
+  OfferDetail,
+  ScanDetail,
+  SettingsDetail,
+  TelemetryDetail,
+  ViewerErrorDetail,
+  ViewerStats,
+} from './events/index.ts';
+export type { Box, StreamLimits, StreamSettings } from './signal/index.ts';

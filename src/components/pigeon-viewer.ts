@@ -6,10 +6,14 @@ import {
   connectedEvent,
   offerEvent,
   errorEvent,
+  settingsEvent,
   statsEvent,
+  telemetryEvent,
+  type TelemetryDetail,
   type ViewerErrorDetail,
   type ViewerStats,
 } from '../events/index.ts';
+import type { StreamLimits, StreamSettings } from '../signal/index.ts';
 
 const STATUS_TEXT: Record<PeerStatus, string> = {
   idle: 'Waiting for the Pi’s code',
@@ -39,6 +43,10 @@ const STATUS_TEXT: Record<PeerStatus, string> = {
  *   `pi-agent answer`, once ICE gathering is complete. Bubbles, composed.
  * @fires connected - `CustomEvent<null>`: the Pi is reached; video follows. Bubbles, composed.
  * @fires stats - `CustomEvent<ViewerStats>`: about once a second while connected. Bubbles, composed.
+ * @fires telemetry - `CustomEvent<TelemetryDetail>`: the agent's own report (pipeline fps, encoder
+ *   bitrate, viewers, CPU, SoC temperature), about once a second over the data channel. Bubbles, composed.
+ * @fires settings - `CustomEvent<SettingsDetail>`: the encoder's settings changed (by this viewer
+ *   when `mine`, else by viewer `by`). Bubbles, composed.
  * @fires error - `CustomEvent<ViewerErrorDetail>`: a bad offer (`E_CHECKSUM`, `E_EXPECTED_OFFER` …,
  *   see SignalErrorCode) or a connection failure (`E_ICE_FAILED`, `E_DISCONNECTED`, `E_WEBRTC`).
  *   Does not bubble (a bubbling `error` would reach `window.onerror`): listen on the element.
@@ -134,6 +142,12 @@ export class PigeonViewer extends LitElement {
       margin: 0;
       text-align: right;
     }
+    /* The Pi's own numbers, below the browser's. */
+    .stats .agent {
+      margin-top: 0.2rem;
+      padding-top: 0.2rem;
+      border-top: 1px solid rgb(255 255 255 / 0.3);
+    }
     .controls {
       position: absolute;
       top: 0.5rem;
@@ -189,7 +203,9 @@ export class PigeonViewer extends LitElement {
     onConnected: () => this.dispatchEvent(connectedEvent()),
     onStats: (detail) => this.dispatchEvent(statsEvent(detail)),
     onError: (detail) => this.dispatchEvent(errorEvent(detail)),
-    onMessage: (text) => console.info('pigeon: data channel message from the agent:', text),
+    onTelemetry: (detail) => this.dispatchEvent(telemetryEvent(detail)),
+    onSettings: (detail) => this.dispatchEvent(settingsEvent(detail)),
+    onDetections: () => undefined,
   });
 
   @query('.stage') private stage!: HTMLElement;
@@ -202,6 +218,21 @@ export class PigeonViewer extends LitElement {
   /** The agent's 'pigeon' data channel once it is open, for messages to the agent. */
   get channel(): RTCDataChannel | undefined {
     return this.peer.channel;
+  }
+
+  /** The agent's latest telemetry over the data channel. */
+  get telemetry(): TelemetryDetail | undefined {
+    return this.peer.telemetry;
+  }
+
+  /** What the agent's encoder makes now (from its hello, then each change). */
+  get settings(): StreamSettings | undefined {
+    return this.peer.settings;
+  }
+
+  /** What this viewer may ask for, as the agent's options allow. */
+  get limits(): StreamLimits | undefined {
+    return this.peer.limits;
   }
 
   /** The last error, if the viewer stopped on one. */
@@ -251,14 +282,16 @@ export class PigeonViewer extends LitElement {
           <button type="button" aria-pressed=${this.statsHidden ? 'false' : 'true'} @click=${this.toggleStats}>Stats</button>
           ${document.fullscreenEnabled ? html`<button type="button" @click=${this.fullscreen}>Fullscreen</button>` : nothing}
         </div>
-        ${this.statsHidden || status !== 'connected' ? nothing : this.renderStats(this.peer.stats)}
+        ${this.statsHidden || status !== 'connected' ? nothing : this.renderStats(this.peer.stats, this.peer.telemetry)}
       </div>
       ${error && (this.peer.connectedOnce || status !== 'failed') ? html`<p class="error" role="alert" data-code=${error.code}>${error.message}</p>` : nothing}
-      ${this.peer.hello ? html`<p class="hello">${helloText(this.peer.hello)}</p>` : nothing}
+      ${this.peer.hello
+        ? html`<p class="hello">Data channel open: ${this.peer.hello.agent} says hello (viewer #${this.peer.hello.viewer}).</p>`
+        : nothing}
     `;
   }
 
-  private renderStats(stats: ViewerStats | undefined) {
+  private renderStats(stats: ViewerStats | undefined, telemetry: TelemetryDetail | undefined) {
     const s = stats;
     const show = (value: number | null | undefined, unit = '', digits = 0): string => (value == null ? '–' : `${value.toFixed(digits)}${unit}`);
     return html`<dl class="stats" part="stats" aria-label="Connection statistics">
@@ -272,6 +305,20 @@ export class PigeonViewer extends LitElement {
       <dd>${show(s?.rttMs, ' ms', 1)}</dd>
       <dt>lost</dt>
       <dd>${show(s?.packetsLost)}</dd>
+      ${telemetry
+        ? html`<dt class="agent">Pi fps</dt>
+            <dd class="agent" data-key="fps">${show(telemetry.fps)}</dd>
+            <dt>Pi bitrate</dt>
+            <dd data-key="kbps">${show(telemetry.kbps, ' kbit/s')}</dd>
+            <dt>viewers</dt>
+            <dd data-key="viewers">${telemetry.viewers}</dd>
+            <dt>Pi CPU</dt>
+            <dd data-key="cpu">${show(telemetry.cpu, ' %', 1)}</dd>
+            ${telemetry.tempC === undefined
+              ? nothing
+              : html`<dt>SoC temp</dt>
+                  <dd data-key="tempC">${show(telemetry.tempC, ' °C', 1)}</dd>`}`
+        : nothing}
     </dl>`;
   }
 
@@ -283,17 +330,6 @@ export class PigeonViewer extends LitElement {
     if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
     else void this.stage.requestFullscreen().catch(() => undefined);
   }
-}
-
-/** The agent's hello is JSON (`{"type":"hello","agent":"pi-agent","viewer":7}`); anything else is shown as sent. */
-function helloText(text: string): string {
-  try {
-    const hello = JSON.parse(text) as { type?: unknown; agent?: unknown; viewer?: unknown };
-    if (hello.type === 'hello') return `Data channel open: ${String(hello.agent)} says hello (viewer #${String(hello.viewer)}).`;
-  } catch {
-    // Not JSON: show it as it came.
-  }
-  return `Data channel open: ${text}`;
 }
 
 declare global {

@@ -1,6 +1,18 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { AnswerDetail, ConnectionErrorCode, OfferDetail, ViewerErrorDetail, ViewerStats } from '../events/index.ts';
-import { decodeBlob, encodeBlob, isAgentCodec, isSignalError } from '../signal/index.ts';
+import type { AnswerDetail, ConnectionErrorCode, OfferDetail, SettingsDetail, TelemetryDetail, ViewerErrorDetail, ViewerStats } from '../events/index.ts';
+import {
+  ProtocolError,
+  decodeBlob,
+  encodeBlob,
+  encodeMessage,
+  isAgentCodec,
+  isSignalError,
+  parseAgentMessage,
+  type AgentMessage,
+  type StreamLimits,
+  type StreamSettings,
+  type ViewerMessage,
+} from '../signal/index.ts';
 
 /**
  * - `idle`: no offer yet
@@ -17,10 +29,17 @@ export interface PeerCallbacks {
   onConnected(): void;
   onStats(stats: ViewerStats): void;
   onError(error: ViewerErrorDetail): void;
-  onMessage(text: string): void;
+  onTelemetry(telemetry: TelemetryDetail): void;
+  onSettings(settings: SettingsDetail): void;
+  onDetections(detections: DetectionsMessage): void;
 }
 
+export type HelloMessage = Extract<AgentMessage, { type: 'hello' }>;
+export type DetectionsMessage = Extract<AgentMessage, { type: 'detections' }>;
+
 const STATS_INTERVAL_MS = 1000;
+/** How long an ICE restart waits for the agent's answer on the data channel. */
+const RESTART_ANSWER_MS = 10_000;
 
 export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
   E_ICE_FAILED:
@@ -29,6 +48,9 @@ export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
   E_WEBRTC: 'This browser could not set up the video connection.',
   E_OTHER_OFFER: 'This answer is for another offer, not the one this page shows now. Give the Pi this page’s offer again and use its new answer.',
   E_NO_OFFER: 'This page has made no offer yet, so there is nothing to answer. Press “Create an offer” first.',
+  E_CHANNEL_CLOSED:
+    'The Pi closed the connection (its data channel is gone), so it cannot be reconnected from here. Get a fresh code from the Pi and paste it again.',
+  E_RESTART: 'Reconnecting over the data channel did not work.',
 };
 
 /**
@@ -41,10 +63,20 @@ export class PeerController implements ReactiveController {
   /** Which side this page plays in the current attempt. */
   role: 'answerer' | 'offerer' = 'answerer';
   stream: MediaStream | undefined;
-  /** The agent's 'pigeon' data channel, kept for re-signaling and commands later. */
+  /** The agent's 'pigeon' data channel: telemetry, detections, control and re-signaling. */
   channel: RTCDataChannel | undefined;
-  /** The agent's hello on the data channel, as it sent it. */
-  hello: string | undefined;
+  /** The agent's hello: its name, this viewer's number, what it streams and what may be asked for. */
+  hello: HelloMessage | undefined;
+  /** What the encoder makes now: from the hello, then from each `settings` message. */
+  settings: StreamSettings | undefined;
+  /** The last `settings` message's viewer, when another viewer changed the quality. */
+  settingsBy: number | undefined;
+  limits: StreamLimits | undefined;
+  telemetry: TelemetryDetail | undefined;
+  /** True while an ICE restart waits for its new connection. */
+  restarting = false;
+  /** Messages the agent sent that were refused (malformed, oversize, newer version). */
+  refused = 0;
   stats: ViewerStats | undefined;
   error: ViewerErrorDetail | undefined;
 
@@ -57,6 +89,8 @@ export class PeerController implements ReactiveController {
   connectedOnce = false;
   /** Each accept() call gets a number, so a late result of a replaced offer is dropped. */
   private generation = 0;
+  /** The agent's answer to our ICE-restart offer, awaited by restartIce(). */
+  private pendingAnswer: ((blob: string) => void) | undefined;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -139,7 +173,6 @@ export class PeerController implements ReactiveController {
     this.close();
     const generation = ++this.generation;
     this.error = undefined;
-    this.hello = undefined;
     this.setStatus(status);
     return generation;
   }
@@ -168,7 +201,11 @@ export class PeerController implements ReactiveController {
   close(): void {
     this.generation++;
     this.stopStats();
+    if (this.channel) this.channel.onclose = this.channel.onmessage = null;
     this.channel = undefined;
+    this.hello = this.settings = this.settingsBy = this.limits = this.telemetry = undefined;
+    this.restarting = false;
+    this.pendingAnswer = undefined;
     this.stream = undefined;
     this.stats = undefined;
     this.lastBytes = undefined;
@@ -182,15 +219,139 @@ export class PeerController implements ReactiveController {
     }
   }
 
+  /** Sends a message to the agent; false when the data channel is not open (or it is too large). */
+  send(message: ViewerMessage): boolean {
+    if (this.channel?.readyState !== 'open') return false;
+    try {
+      this.channel.send(encodeMessage(message));
+      return true;
+    } catch (error) {
+      console.warn('pigeon: could not send to the agent:', error);
+      return false;
+    }
+  }
+
+  /**
+   * ICE restart with no new QR: our new offer (compact blob, the agent's codecs only) goes over
+   * the data channel, the agent's answer comes back on it. Failures become error state, never a
+   * rejection; the connection keeps running on its old path if it still can.
+   */
+  async restartIce(): Promise<void> {
+    const pc = this.pc;
+    if (!pc || this.channel?.readyState !== 'open') {
+      return this.fail({ code: 'E_RESTART', message: `${CONNECTION_MESSAGES.E_RESTART} There is no open data channel to the Pi.` }, false);
+    }
+    if (this.restarting) return;
+    this.restarting = true;
+    this.error = undefined;
+    this.host.requestUpdate();
+    try {
+      pc.restartIce();
+      const sdp = await gatheredAfter(pc, async () => pc.setLocalDescription(await pc.createOffer()));
+      const blob = encodeBlob({ type: 'offer', sdp }, { keepCodec: isAgentCodec });
+      const answer = new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer from the Pi within ${RESTART_ANSWER_MS / 1000} s`)), RESTART_ANSWER_MS);
+        this.pendingAnswer = (text) => (clearTimeout(timer), resolve(text));
+      });
+      if (!this.send({ v: 1, type: 'signal', blob: blob.text })) throw new Error('the data channel closed');
+      const decoded = decodeBlob(await answer, { expect: 'answer' });
+      if (pc !== this.pc) return;
+      await pc.setRemoteDescription({ type: 'answer', sdp: decoded.sdp });
+    } catch (error) {
+      if (pc !== this.pc) return;
+      // Back to the description that works, so the next try (or the old path) still can.
+      if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
+      const why = isSignalError(error) ? error.message : error instanceof Error ? error.message : String(error);
+      this.fail({ code: 'E_RESTART', message: `${CONNECTION_MESSAGES.E_RESTART} (${why})` }, false);
+    } finally {
+      if (pc === this.pc) {
+        this.pendingAnswer = undefined;
+        this.restarting = false;
+        this.host.requestUpdate();
+      }
+    }
+  }
+
   private adopt(channel: RTCDataChannel): void {
     if (channel.label !== 'pigeon') return;
     this.channel = channel;
-    channel.onmessage = (event: MessageEvent<unknown>) => {
-      const text = String(event.data);
-      this.hello ??= text;
-      this.callbacks.onMessage(text);
-      this.host.requestUpdate();
+    channel.onmessage = (event: MessageEvent<unknown>) => this.receive(event.data);
+    channel.onclose = () => {
+      if (channel !== this.channel || !this.pc) return;
+      // Without the channel there is no way to re-signal: only a fresh code from the Pi helps.
+      this.stopStats();
+      this.fail({ code: 'E_CHANNEL_CLOSED', message: CONNECTION_MESSAGES.E_CHANNEL_CLOSED });
     };
+  }
+
+  /** One message from the agent. Never throws: a bad one is answered with an `error` message. */
+  private receive(data: unknown): void {
+    let message: AgentMessage | { type: 'unknown'; name: string };
+    try {
+      if (typeof data !== 'string') throw new ProtocolError('E_MSG_NOT_JSON', 'binary message; the protocol is JSON text');
+      message = parseAgentMessage(data);
+    } catch (error) {
+      const refusal = error instanceof ProtocolError ? error : new ProtocolError('E_MSG_MALFORMED', String(error));
+      this.refused++;
+      console.warn(`pigeon: refused a message from the agent (${refusal.code}): ${refusal.message}`);
+      this.send({ v: 1, type: 'error', code: refusal.code, message: refusal.message });
+      return;
+    }
+    switch (message.type) {
+      case 'hello':
+        this.hello = message;
+        this.settings = message.settings;
+        this.limits = message.limits;
+        break;
+      case 'telemetry': {
+        const { fps, kbps, viewers, cpu, tempC } = message;
+        this.telemetry = tempC === undefined ? { fps, kbps, viewers, cpu } : { fps, kbps, viewers, cpu, tempC };
+        this.callbacks.onTelemetry(this.telemetry);
+        break;
+      }
+      case 'detections':
+        this.callbacks.onDetections(message);
+        return;
+      case 'settings': {
+        this.settings = message.settings;
+        const mine = message.by !== undefined && message.by === this.hello?.viewer;
+        this.settingsBy = message.by === undefined || mine ? undefined : message.by;
+        this.callbacks.onSettings(message.by === undefined ? { settings: message.settings, mine } : { settings: message.settings, by: message.by, mine });
+        break;
+      }
+      case 'signal':
+        void this.onSignal(message.blob);
+        return;
+      case 'error':
+        console.warn(`pigeon: the agent refused a message (${message.code}): ${message.message}`);
+        return;
+      case 'unknown':
+        // A newer agent's message: not an error.
+        return;
+    }
+    this.host.requestUpdate();
+  }
+
+  /** A blob from the agent: the answer to our ICE restart, or its own offer (renegotiation), which we answer. */
+  private async onSignal(text: string): Promise<void> {
+    const pc = this.pc;
+    try {
+      const blob = decodeBlob(text);
+      if (blob.type === 'answer') {
+        if (this.pendingAnswer) this.pendingAnswer(text);
+        else console.warn('pigeon: the agent sent an answer nobody asked for');
+        return;
+      }
+      if (!pc) return;
+      await pc.setRemoteDescription({ type: 'offer', sdp: blob.sdp });
+      const sdp = await gatheredAfter(pc, async () => pc.setLocalDescription(await pc.createAnswer()));
+      if (pc !== this.pc) return;
+      this.send({ v: 1, type: 'signal', blob: encodeBlob({ type: 'answer', sdp }, { offerId: blob.offerId }).text });
+    } catch (error) {
+      const message = isSignalError(error) ? `${error.code}: ${error.message}` : String(error);
+      console.warn('pigeon: could not use the agent’s signal blob:', message);
+      this.send({ v: 1, type: 'error', code: isSignalError(error) ? error.code : 'E_SIGNAL', message });
+    }
   }
 
   private onConnectionState(pc: RTCPeerConnection): void {
@@ -280,6 +441,30 @@ export class PeerController implements ReactiveController {
 
 function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/**
+ * Runs `action` (a setLocalDescription that restarts gathering) and then waits for gathering to
+ * complete again: listening first, so the old `complete` state is not taken for the new one.
+ */
+async function gatheredAfter(pc: RTCPeerConnection, action: () => Promise<void>): Promise<string> {
+  let started = false;
+  const done = new Promise<void>((resolve) => {
+    const check = (): void => {
+      if (pc.iceGatheringState === 'gathering') started = true;
+      if (!started || pc.iceGatheringState !== 'complete') return;
+      pc.removeEventListener('icegatheringstatechange', check);
+      resolve();
+    };
+    pc.addEventListener('icegatheringstatechange', check);
+  });
+  await action();
+  // Nothing new to gather (no restart, same transport): the description is already complete.
+  if (pc.iceGatheringState === 'complete' && !started) await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 500))]);
+  else await done;
+  const sdp = pc.localDescription?.sdp;
+  if (!sdp) throw new Error('no local description after ICE gathering');
+  return sdp;
 }
 
 /** Non-trickle: the local description once it holds every candidate. */

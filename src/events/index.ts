@@ -1,3 +1,5 @@
+import type { StreamSettings } from '../signal/index.ts';
+
 /**
  * Typed events that Pigeon elements dispatch. Each is declared once here; `answer`, `connected`
  * and `stats` bubble and cross shadow roots, so a page can listen on any ancestor.
@@ -36,7 +38,30 @@ export interface ViewerErrorDetail {
 }
 
 /** Connection codes of `error` events that do not come from the codec. */
-export type ConnectionErrorCode = 'E_ICE_FAILED' | 'E_DISCONNECTED' | 'E_WEBRTC' | 'E_OTHER_OFFER' | 'E_NO_OFFER';
+export type ConnectionErrorCode = 'E_ICE_FAILED' | 'E_DISCONNECTED' | 'E_WEBRTC' | 'E_OTHER_OFFER' | 'E_NO_OFFER' | 'E_CHANNEL_CLOSED' | 'E_RESTART';
+
+/** The agent's own report, about once a second over the data channel. */
+export interface TelemetryDetail {
+  /** Frames per second the pipeline makes. */
+  fps: number;
+  /** Encoder bitrate, kbit/s. */
+  kbps: number;
+  /** Viewers connected to the agent, this one included. */
+  viewers: number;
+  /** Agent CPU, percent of one core. */
+  cpu: number;
+  /** SoC temperature in °C, where the agent can read it. */
+  tempC?: number;
+}
+
+/** What the encoder makes now, and which viewer asked for it. */
+export interface SettingsDetail {
+  settings: StreamSettings;
+  /** The viewer number (from the agent's hello) that asked; absent when the agent's own. */
+  by?: number;
+  /** True when this viewer asked for it. */
+  mine: boolean;
+}
 
 function make<T>(type: string, detail: T, bubbles = true): CustomEvent<T> {
   return new CustomEvent<T>(type, { detail, bubbles, composed: bubbles });
@@ -53,6 +78,8 @@ export const answerEvent = (detail: AnswerDetail): CustomEvent<AnswerDetail> => 
 export const offerEvent = (detail: OfferDetail): CustomEvent<OfferDetail> => make('offer', detail);
 export const connectedEvent = (): CustomEvent<null> => make('connected', null);
 export const statsEvent = (detail: ViewerStats): CustomEvent<ViewerStats> => make('stats', detail);
+export const telemetryEvent = (detail: TelemetryDetail): CustomEvent<TelemetryDetail> => make('telemetry', detail);
+export const settingsEvent = (detail: SettingsDetail): CustomEvent<SettingsDetail> => make('settings', detail);
 /**
  * Does not bubble: an `error` event that reached `window` would be taken for a script error by
  * `window.onerror` and by error trackers. Listen on the element itself.
@@ -65,6 +92,8 @@ declare global {
     offer: CustomEvent<OfferDetail>;
     connected: CustomEvent<null>;
     stats: CustomEvent<ViewerStats>;
+    telemetry: CustomEvent<TelemetryDetail>;
+    settings: CustomEvent<SettingsDetail>;
     scan: CustomEvent<ScanDetail>;
   }
 }
