@@ -1,5 +1,6 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
+import { DetectionsController } from '../controllers/detections-controller.ts';
 import { PeerController, type PeerStatus } from '../controllers/peer-controller.ts';
 import {
   answerEvent,
@@ -13,7 +14,7 @@ import {
   type ViewerErrorDetail,
   type ViewerStats,
 } from '../events/index.ts';
-import type { StreamLimits, StreamSettings } from '../signal/index.ts';
+import type { Box, StreamLimits, StreamSettings } from '../signal/index.ts';
 
 const STATUS_TEXT: Record<PeerStatus, string> = {
   idle: 'Waiting for the Pi’s code',
@@ -53,6 +54,7 @@ const STATUS_TEXT: Record<PeerStatus, string> = {
  * @csspart video - the `<video>`
  * @csspart status - the connection state line, always shown
  * @csspart stats - the stats overlay
+ * @csspart detections - the canvas the agent's detection boxes are drawn on, over the video
  */
 @customElement('pigeon-viewer')
 export class PigeonViewer extends LitElement {
@@ -81,6 +83,16 @@ export class PigeonViewer extends LitElement {
       height: 100%;
       object-fit: contain;
       display: block;
+    }
+    .detections {
+      position: absolute;
+      inset: 0;
+      width: 100%;
+      height: 100%;
+      pointer-events: none;
+    }
+    .detections[hidden] {
+      display: none;
     }
     .placeholder {
       margin: 3rem 1rem 1rem;
@@ -194,6 +206,9 @@ export class PigeonViewer extends LitElement {
    */
   @property() answer = '';
 
+  /** Hides the agent's detection boxes drawn over the video; the Boxes button toggles it. */
+  @property({ type: Boolean, reflect: true, attribute: 'detections-hidden' }) detectionsHidden = false;
+
   /** Hides the stats overlay; the overlay's own button toggles it. */
   @property({ type: Boolean, reflect: true, attribute: 'stats-hidden' }) statsHidden = false;
 
@@ -205,8 +220,10 @@ export class PigeonViewer extends LitElement {
     onError: (detail) => this.dispatchEvent(errorEvent(detail)),
     onTelemetry: (detail) => this.dispatchEvent(telemetryEvent(detail)),
     onSettings: (detail) => this.dispatchEvent(settingsEvent(detail)),
-    onDetections: () => undefined,
+    onDetections: (message) => this.detections.add(message),
   });
+
+  private readonly detections = new DetectionsController(this);
 
   @query('.stage') private stage!: HTMLElement;
 
@@ -245,16 +262,28 @@ export class PigeonViewer extends LitElement {
    * then set `answer` to the Pi's answer. Replaces any connection there was.
    */
   createOffer(): Promise<void> {
+    this.detections.clear();
     return this.peer.offer();
+  }
+
+  /** The detection boxes drawn over the current frame (none while hidden). */
+  get drawnDetections(): readonly Box[] {
+    return this.detections.drawn;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('offer')) {
+      this.detections.clear();
       if (this.offer.trim() !== '') void this.peer.accept(this.offer);
       // Only an offer taken away closes: a first render with none must not end a createOffer().
       else if (changed.get('offer')) this.peer.close();
     }
     if (changed.has('answer') && this.answer.trim() !== '') void this.peer.acceptAnswer(this.answer);
+  }
+
+  protected override updated(): void {
+    this.detections.hidden = this.detectionsHidden;
+    this.detections.attach(this.renderRoot.querySelector('video') ?? undefined, this.renderRoot.querySelector<HTMLCanvasElement>('canvas.detections') ?? undefined);
   }
 
   override connectedCallback(): void {
@@ -269,7 +298,8 @@ export class PigeonViewer extends LitElement {
       <div class="stage">
         <!-- No <video> before the Pi is reached: an empty one held Chromium's load event back. -->
         ${stream && this.peer.connectedOnce
-          ? html`<video part="video" aria-label="Video from the Pi" .srcObject=${stream} autoplay muted playsinline></video>`
+          ? html`<video part="video" aria-label="Video from the Pi" .srcObject=${stream} autoplay muted playsinline></video>
+              <canvas class="detections" part="detections" role="img" aria-label="No detections" ?hidden=${this.detectionsHidden}></canvas>`
           : error
             ? html`<p class="error" role="alert" data-code=${error.code}>${error.message}</p>`
             : html`<p class="placeholder">
@@ -279,6 +309,9 @@ export class PigeonViewer extends LitElement {
           ${status === 'waiting' && this.peer.role === 'offerer' ? 'Waiting for the Pi’s answer…' : STATUS_TEXT[status]}
         </p>
         <div class="controls">
+          ${this.detections.seen
+            ? html`<button type="button" aria-pressed=${this.detectionsHidden ? 'false' : 'true'} @click=${this.toggleDetections}>Boxes</button>`
+            : nothing}
           <button type="button" aria-pressed=${this.statsHidden ? 'false' : 'true'} @click=${this.toggleStats}>Stats</button>
           ${document.fullscreenEnabled ? html`<button type="button" @click=${this.fullscreen}>Fullscreen</button>` : nothing}
         </div>
@@ -320,6 +353,10 @@ export class PigeonViewer extends LitElement {
                   <dd data-key="tempC">${show(telemetry.tempC, ' °C', 1)}</dd>`}`
         : nothing}
     </dl>`;
+  }
+
+  private toggleDetections(): void {
+    this.detectionsHidden = !this.detectionsHidden;
   }
 
   private toggleStats(): void {

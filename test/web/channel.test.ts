@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
@@ -136,4 +140,81 @@ test('malformed messages from the page are refused by the agent with an error re
   assert.equal((await look(page)).viewerStatus, 'connected');
   await page.close();
   await agent.stop();
+});
+
+test('detections written to the agent’s --detections FIFO are drawn over the video, and the Boxes button hides them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pigeon-detections-'));
+  const fifo = join(dir, 'boxes');
+  execFileSync('mkfifo', [fifo]);
+  const { agent, page } = await watch(['--detections', fifo]);
+  const writer = createWriteStream(fifo);
+  // A detector at 10 fps: one line per frame it looked at, no timestamp (the frame being sent now).
+  const line = JSON.stringify({ boxes: [{ label: 'person', confidence: 0.91, x: 0.25, y: 0.25, w: 0.5, h: 0.5 }] });
+  const feed = setInterval(() => writer.write(`${line}\n`), 100);
+  try {
+    const deadline = Date.now() + 10_000;
+    let drawn: { label: string; count: number; pixel: number[]; inside: number[] } | undefined;
+    while (Date.now() < deadline) {
+      drawn = await inViewer(page, (v) => {
+        const canvas = v.shadowRoot!.querySelector<HTMLCanvasElement>('canvas.detections')!;
+        const context = canvas.getContext('2d')!;
+        // The box's left edge, half way down: stroked. Its middle: left clear, the video shows through.
+        const video = v.shadowRoot!.querySelector('video')!;
+        if (!video.videoWidth || !canvas.width) return { label: '', count: 0, pixel: [0, 0, 0, 0], inside: [0, 0, 0, 0] };
+        const scale = Math.min(canvas.width / video.videoWidth, canvas.height / video.videoHeight);
+        const left = (canvas.width - video.videoWidth * scale) / 2 + 0.25 * video.videoWidth * scale;
+        const top = (canvas.height - video.videoHeight * scale) / 2;
+        const midY = top + 0.5 * video.videoHeight * scale;
+        return {
+          label: canvas.getAttribute('aria-label') ?? '',
+          count: v.drawnDetections.length,
+          pixel: [...context.getImageData(Math.round(left), Math.round(midY), 1, 1).data],
+          inside: [...context.getImageData(Math.round(canvas.width / 2), Math.round(midY), 1, 1).data],
+        };
+      });
+      if (drawn.count > 0 && drawn.pixel[3]! > 0) break;
+      await sleep(100);
+    }
+    assert.equal(drawn?.label, '1 detection: person 91%');
+    assert.equal(drawn?.count, 1);
+    assert.ok(drawn!.pixel[3]! > 200, `box edge drawn: ${JSON.stringify(drawn?.pixel)}`);
+    assert.equal(drawn!.inside[3], 0, 'inside the box stays clear');
+
+    // Aligned by RTP timestamp, not merely the latest: the sets carry the frame's timestamp on this
+    // viewer's clock, within a second of the frames being shown.
+    const clocks = await inViewer(page, async (v) => {
+      const video = v.shadowRoot!.querySelector('video')!;
+      const sets: number[] = [];
+      const listen = (event: MessageEvent<string>): void => {
+        const message = JSON.parse(event.data) as { type: string; rtpTimestamp?: number };
+        if (message.type === 'detections' && message.rtpTimestamp !== undefined) sets.push(message.rtpTimestamp);
+      };
+      v.channel!.addEventListener('message', listen);
+      const frame = await new Promise<number | undefined>((resolve) => video.requestVideoFrameCallback((_, metadata) => resolve(metadata.rtpTimestamp)));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      v.channel!.removeEventListener('message', listen);
+      return { frame, sets };
+    });
+    assert.ok(clocks.frame !== undefined && clocks.sets.length > 0, JSON.stringify(clocks));
+    assert.ok(
+      clocks.sets.some((t) => Math.abs(t - clocks.frame!) < 90_000),
+      `a set within a second of the frame ${clocks.frame}: ${clocks.sets.join(', ')}`,
+    );
+
+    const hidden = await inViewer(page, async (v) => {
+      const button = [...v.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Boxes')!;
+      button.click();
+      await v.updateComplete;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const canvas = v.shadowRoot!.querySelector<HTMLCanvasElement>('canvas.detections')!;
+      return { attribute: v.hasAttribute('detections-hidden'), shown: canvas.checkVisibility(), count: v.drawnDetections.length, pressed: button.getAttribute('aria-pressed') };
+    });
+    assert.deepEqual(hidden, { attribute: true, shown: false, count: 0, pressed: 'false' });
+  } finally {
+    clearInterval(feed);
+    writer.destroy();
+    await page.close();
+    await agent.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

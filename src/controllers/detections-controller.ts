@@ -1,0 +1,150 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { Box } from '../signal/index.ts';
+import type { DetectionsMessage } from './peer-controller.ts';
+
+/** RTP video clock: 90 kHz. Boxes older than this (a second) are not drawn over a newer frame. */
+const STALE_TICKS = 90_000;
+const STALE_MS = 1000;
+/** Enough for a few seconds of a detector running at frame rate. */
+const KEEP = 256;
+const TWO_32 = 2 ** 32;
+
+/**
+ * Draws the agent's detections on a canvas over the video, each set over the frame it was made
+ * for: on every displayed frame (requestVideoFrameCallback) it picks the set whose RTP timestamp
+ * is the closest one at or before the frame's, so boxes do not run ahead of the picture they
+ * belong to. Sets without a timestamp, or a browser that gives none, fall back to the latest set.
+ */
+export class DetectionsController implements ReactiveController {
+  /** The boxes drawn on the last frame: for the canvas's text alternative and for tests. */
+  drawn: readonly Box[] = [];
+  /** Set by the host; nothing is drawn while hidden. */
+  hidden = false;
+  /** Whether any detections arrived in this session (the toggle is shown from then on). */
+  seen = false;
+
+  private recent: DetectionsMessage[] = [];
+  private latest: { message: DetectionsMessage; at: number } | undefined;
+  private video: HTMLVideoElement | undefined;
+  private canvas: HTMLCanvasElement | undefined;
+  private frameRequest: number | undefined;
+
+  constructor(private readonly host: ReactiveControllerHost) {
+    host.addController(this);
+  }
+
+  hostDisconnected(): void {
+    this.attach(undefined, undefined);
+  }
+
+  /** A `detections` message from the agent. */
+  add(message: DetectionsMessage): void {
+    if (!this.seen) {
+      this.seen = true;
+      this.host.requestUpdate();
+    }
+    this.latest = { message, at: performance.now() };
+    if (message.rtpTimestamp !== undefined) {
+      this.recent.push(message);
+      if (this.recent.length > KEEP) this.recent.splice(0, this.recent.length - KEEP);
+    }
+  }
+
+  /** Forgets every set (a new session). */
+  clear(): void {
+    this.recent = [];
+    this.latest = undefined;
+    this.seen = false;
+    this.show([]);
+  }
+
+  /** The video to follow and the canvas over it; `undefined` stops drawing. */
+  attach(video: HTMLVideoElement | undefined, canvas: HTMLCanvasElement | undefined): void {
+    if (video === this.video && canvas === this.canvas) return;
+    if (this.video && this.frameRequest !== undefined) this.video.cancelVideoFrameCallback(this.frameRequest);
+    this.frameRequest = undefined;
+    this.video = video;
+    this.canvas = canvas;
+    if (video && canvas && 'requestVideoFrameCallback' in video) this.frameRequest = video.requestVideoFrameCallback(this.onFrame);
+  }
+
+  /** The set for a frame with this RTP timestamp: the closest one at or before it, on a 32-bit clock that wraps. */
+  pick(rtpTimestamp: number | undefined, now = performance.now()): DetectionsMessage | undefined {
+    if (rtpTimestamp !== undefined && this.recent.length > 0) {
+      let best: DetectionsMessage | undefined;
+      let bestBehind = Infinity;
+      for (const message of this.recent) {
+        const behind = (((rtpTimestamp - message.rtpTimestamp!) % TWO_32) + TWO_32) % TWO_32;
+        if (behind < TWO_32 / 2 && behind < bestBehind) {
+          best = message;
+          bestBehind = behind;
+        }
+      }
+      return best && bestBehind <= STALE_TICKS ? best : undefined;
+    }
+    return this.latest && now - this.latest.at <= STALE_MS ? this.latest.message : undefined;
+  }
+
+  private readonly onFrame = (now: number, metadata: VideoFrameCallbackMetadata): void => {
+    const video = this.video;
+    if (!video) return;
+    this.frameRequest = video.requestVideoFrameCallback(this.onFrame);
+    this.show(this.hidden ? [] : (this.pick(metadata.rtpTimestamp, now)?.boxes ?? []));
+  };
+
+  private show(boxes: readonly Box[]): void {
+    const changed = boxes !== this.drawn;
+    this.drawn = boxes;
+    const canvas = this.canvas;
+    const video = this.video;
+    if (!canvas || !video) return;
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.round(canvas.clientWidth * ratio);
+    const height = Math.round(canvas.clientHeight * ratio);
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
+    const context = canvas.getContext('2d');
+    if (!context) return;
+    context.clearRect(0, 0, width, height);
+    if (changed) canvas.setAttribute('aria-label', describe(boxes));
+    if (boxes.length === 0 || !video.videoWidth || !video.videoHeight) return;
+    // The picture inside the element, as object-fit: contain places it.
+    const scale = Math.min(width / video.videoWidth, height / video.videoHeight);
+    const shownWidth = video.videoWidth * scale;
+    const shownHeight = video.videoHeight * scale;
+    const left = (width - shownWidth) / 2;
+    const top = (height - shownHeight) / 2;
+    const font = Math.max(11, Math.round(13 * ratio));
+    context.lineWidth = Math.max(2, Math.round(2 * ratio));
+    context.font = `${font}px system-ui, sans-serif`;
+    context.textBaseline = 'top';
+    for (const box of boxes) {
+      const x = left + box.x * shownWidth;
+      const y = top + box.y * shownHeight;
+      const colour = colourOf(box.label);
+      context.strokeStyle = colour;
+      context.strokeRect(x, y, box.w * shownWidth, box.h * shownHeight);
+      const label = `${box.label} ${Math.round(box.confidence * 100)}%`;
+      const labelWidth = context.measureText(label).width + 8;
+      const labelTop = y >= font + 4 ? y - font - 4 : y;
+      context.fillStyle = colour;
+      context.fillRect(x, labelTop, labelWidth, font + 4);
+      context.fillStyle = '#000';
+      context.fillText(label, x + 4, labelTop + 2);
+    }
+  }
+}
+
+function describe(boxes: readonly Box[]): string {
+  if (boxes.length === 0) return 'No detections';
+  return `${boxes.length} detection${boxes.length === 1 ? '' : 's'}: ${boxes.map((b) => `${b.label} ${Math.round(b.confidence * 100)}%`).join(', ')}`;
+}
+
+/** A steady, bright colour for each label, so the same class keeps its colour. */
+function colourOf(label: string): string {
+  let hash = 0;
+  for (const char of label) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return `hsl(${hash % 360} 90% 55%)`;
+}
