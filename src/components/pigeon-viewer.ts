@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
-import { customElement, property, query } from 'lit/decorators.js';
+import { customElement, property, query, state } from 'lit/decorators.js';
 import { DetectionsController } from '../controllers/detections-controller.ts';
 import { PeerController, type PeerStatus } from '../controllers/peer-controller.ts';
 import {
@@ -182,6 +182,35 @@ export class PigeonViewer extends LitElement {
       outline: 3px solid #4da3ff;
       outline-offset: 2px;
     }
+    .quality {
+      position: absolute;
+      top: 3rem;
+      right: 0.5rem;
+      display: grid;
+      gap: 0.4rem;
+      padding: 0.6rem;
+      background: rgb(0 0 0 / 0.8);
+      border-radius: 0.4rem;
+      font-size: 0.85rem;
+    }
+    .quality label {
+      display: grid;
+      gap: 0.2rem;
+    }
+    .quality select {
+      font: inherit;
+    }
+    .notice {
+      position: absolute;
+      right: 0.5rem;
+      bottom: 0.5rem;
+      margin: 0;
+      padding: 0.2rem 0.6rem;
+      border-radius: 0.4rem;
+      background: rgb(0 0 0 / 0.7);
+      font-size: 0.85rem;
+      max-width: 50%;
+    }
     .error {
       margin: 3rem 1rem 1rem;
       max-width: 30rem;
@@ -219,13 +248,21 @@ export class PigeonViewer extends LitElement {
     onStats: (detail) => this.dispatchEvent(statsEvent(detail)),
     onError: (detail) => this.dispatchEvent(errorEvent(detail)),
     onTelemetry: (detail) => this.dispatchEvent(telemetryEvent(detail)),
-    onSettings: (detail) => this.dispatchEvent(settingsEvent(detail)),
+    onSettings: (detail) => {
+      const what = settingsText(detail.settings);
+      this.notice = detail.mine || detail.by === undefined ? `Quality changed: ${what}` : `Quality changed by viewer #${detail.by}: ${what}`;
+      this.dispatchEvent(settingsEvent(detail));
+    },
     onDetections: (message) => this.detections.add(message),
   });
 
   private readonly detections = new DetectionsController(this);
 
   @query('.stage') private stage!: HTMLElement;
+
+  /** The last quality change, said once. */
+  @state() private notice = '';
+  @state() private qualityOpen = false;
 
   /** Connection state: `idle`, `answering`, `waiting`, `connecting`, `connected`, `disconnected`, `failed`, `closed`. */
   get status(): PeerStatus {
@@ -266,6 +303,33 @@ export class PigeonViewer extends LitElement {
     return this.peer.offer();
   }
 
+  /** Asks the agent for a keyframe now (e.g. after a glitch). False when the data channel is not open. */
+  requestKeyframe(): boolean {
+    return this.peer.send({ v: 1, type: 'keyframe' });
+  }
+
+  /**
+   * Asks the agent for another quality, kept within its `limits` (the agent clamps too). The
+   * answer comes as a `settings` event, to every viewer. False when the data channel is not open.
+   */
+  setQuality(ask: Partial<StreamSettings>): boolean {
+    const limits = this.peer.limits;
+    const clamp = (value: number | undefined, low: number, high: number): number | undefined =>
+      value === undefined || !Number.isFinite(value) ? undefined : Math.min(high, Math.max(low, value));
+    const bitrate = limits ? clamp(ask.bitrate, limits.minBitrate, limits.maxBitrate) : ask.bitrate;
+    const width = limits ? clamp(ask.width, 16, limits.maxWidth) : ask.width;
+    const height = limits ? clamp(ask.height, 16, limits.maxHeight) : ask.height;
+    const fps = limits ? clamp(ask.fps, 1, limits.maxFps) : ask.fps;
+    return this.peer.send({
+      v: 1,
+      type: 'set',
+      ...(bitrate === undefined ? {} : { bitrate: Math.round(bitrate) }),
+      ...(width === undefined ? {} : { width: Math.round(width) }),
+      ...(height === undefined ? {} : { height: Math.round(height) }),
+      ...(fps === undefined ? {} : { fps }),
+    });
+  }
+
   /** The detection boxes drawn over the current frame (none while hidden). */
   get drawnDetections(): readonly Box[] {
     return this.detections.drawn;
@@ -274,6 +338,7 @@ export class PigeonViewer extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('offer')) {
       this.detections.clear();
+      this.notice = '';
       if (this.offer.trim() !== '') void this.peer.accept(this.offer);
       // Only an offer taken away closes: a first render with none must not end a createOffer().
       else if (changed.get('offer')) this.peer.close();
@@ -312,10 +377,18 @@ export class PigeonViewer extends LitElement {
           ${this.detections.seen
             ? html`<button type="button" aria-pressed=${this.detectionsHidden ? 'false' : 'true'} @click=${this.toggleDetections}>Boxes</button>`
             : nothing}
+          ${this.peer.hello && status === 'connected'
+            ? html`<button type="button" @click=${this.requestKeyframe}>Keyframe</button>
+                <button type="button" aria-expanded=${this.qualityOpen ? 'true' : 'false'} aria-controls="quality" @click=${this.toggleQuality}>
+                  Quality
+                </button>`
+            : nothing}
           <button type="button" aria-pressed=${this.statsHidden ? 'false' : 'true'} @click=${this.toggleStats}>Stats</button>
           ${document.fullscreenEnabled ? html`<button type="button" @click=${this.fullscreen}>Fullscreen</button>` : nothing}
         </div>
         ${this.statsHidden || status !== 'connected' ? nothing : this.renderStats(this.peer.stats, this.peer.telemetry)}
+        ${this.qualityOpen && status === 'connected' && this.peer.settings && this.peer.limits ? this.renderQuality(this.peer.settings, this.peer.limits) : nothing}
+        ${this.notice && status === 'connected' ? html`<p class="notice" aria-live="polite">${this.notice}</p>` : nothing}
       </div>
       ${error && (this.peer.connectedOnce || status !== 'failed') ? html`<p class="error" role="alert" data-code=${error.code}>${error.message}</p>` : nothing}
       ${this.peer.hello
@@ -355,6 +428,57 @@ export class PigeonViewer extends LitElement {
     </dl>`;
   }
 
+  private renderQuality(now: StreamSettings, limits: StreamLimits) {
+    const sizes = RESOLUTIONS.filter(([w, h]) => w <= limits.maxWidth && h <= limits.maxHeight);
+    if (!sizes.some(([w, h]) => w === now.width && h === now.height)) sizes.push([now.width, now.height]);
+    sizes.sort((a, b) => a[0] * a[1] - b[0] * b[1]);
+    const rates = FRAME_RATES.filter((f) => f <= limits.maxFps);
+    if (!rates.includes(now.fps)) rates.push(now.fps);
+    rates.sort((a, b) => a - b);
+    return html`<form id="quality" class="quality" part="quality" aria-label="Quality" @submit=${this.applyQuality}>
+      <label
+        >Bitrate <output name="shown">${now.bitrate} kbit/s</output>
+        <input
+          name="bitrate"
+          type="range"
+          min=${limits.minBitrate}
+          max=${limits.maxBitrate}
+          step="50"
+          .value=${String(now.bitrate)}
+          @input=${(e: Event) => {
+            const input = e.target as HTMLInputElement;
+            (input.form!.elements.namedItem('shown') as HTMLOutputElement).value = `${input.value} kbit/s`;
+          }}
+      /></label>
+      <label
+        >Resolution
+        <select name="size">
+          ${sizes.map(([w, h]) => html`<option value="${w}x${h}" ?selected=${w === now.width && h === now.height}>${w}×${h}</option>`)}
+        </select></label
+      >
+      <label
+        >Frame rate
+        <select name="fps">
+          ${rates.map((f) => html`<option value=${f} ?selected=${f === now.fps}>${f} fps</option>`)}
+        </select></label
+      >
+      <button type="submit">Apply</button>
+    </form>`;
+  }
+
+  private applyQuality(event: SubmitEvent): void {
+    event.preventDefault();
+    const form = event.target as HTMLFormElement;
+    const data = new FormData(form);
+    const [width, height] = String(data.get('size')).split('x').map(Number);
+    this.setQuality({ bitrate: Number(data.get('bitrate')), width, height, fps: Number(data.get('fps')) });
+    this.qualityOpen = false;
+  }
+
+  private toggleQuality(): void {
+    this.qualityOpen = !this.qualityOpen;
+  }
+
   private toggleDetections(): void {
     this.detectionsHidden = !this.detectionsHidden;
   }
@@ -367,6 +491,20 @@ export class PigeonViewer extends LitElement {
     if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
     else void this.stage.requestFullscreen().catch(() => undefined);
   }
+}
+
+/** Offered where the agent's limits allow them (4:3 and 16:9, as cameras make them). */
+const RESOLUTIONS: [number, number][] = [
+  [320, 240],
+  [640, 360],
+  [640, 480],
+  [1280, 720],
+  [1920, 1080],
+];
+const FRAME_RATES = [5, 10, 15, 24, 30, 60];
+
+function settingsText(s: StreamSettings): string {
+  return `${s.width}×${s.height} at ${s.fps} fps, ${s.bitrate} kbit/s`;
 }
 
 declare global {

@@ -29,10 +29,12 @@ after(async () => {
 });
 
 /** A real agent and the page watching it, connected; every event the viewer fires is kept in `pigeonFired`. */
-async function watch(args: string[] = []): Promise<{ agent: AgentProcess; page: Page; errors: string[]; viewer: number }> {
-  const agent = new AgentProcess(['offer', '--source', 'test', '--width', '640', '--height', '480', '--fps', '30', ...args]);
-  agents.push(agent);
-  const offer = await agent.next('offer');
+async function watch(args: string[] = [], running?: AgentProcess): Promise<{ agent: AgentProcess; page: Page; errors: string[]; viewer: number }> {
+  const agent = running ?? new AgentProcess(['offer', '--source', 'test', '--width', '640', '--height', '480', '--fps', '30', ...args]);
+  if (!running) agents.push(agent);
+  // The agent shows a fresh offer after each viewer joins: take one nobody has used.
+  const used = new Set(agent.events.flatMap((e) => (e.type === 'viewer-joined' ? [e.viewer] : [])));
+  const offer = await agent.next('offer', { where: (e) => !used.has(e.offerId!) });
   const { page, errors } = await open(chromium);
   await page.evaluate(() => {
     const fired: { type: string; detail: unknown }[] = [];
@@ -217,4 +219,59 @@ test('detections written to the agent’s --detections FIFO are drawn over the v
     await agent.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/** Mean received video bitrate (kbit/s) from the viewer's own stats events over `ms`. */
+async function receivedKbps(page: Page, ms: number): Promise<number> {
+  const from = await page.evaluate(() => (globalThis as unknown as { pigeonFired: unknown[] }).pigeonFired.length);
+  await sleep(ms);
+  const samples = (await page.evaluate(
+    (start) =>
+      (globalThis as unknown as { pigeonFired: { type: string; detail: { kbps: number | null } }[] }).pigeonFired
+        .slice(start)
+        .filter((e) => e.type === 'stats' && e.detail.kbps !== null)
+        .map((e) => e.detail.kbps!),
+    from,
+  )) as number[];
+  assert.ok(samples.length >= 2, `${samples.length} stats samples`);
+  return samples.reduce((a, b) => a + b, 0) / samples.length;
+}
+
+test('a lower bitrate picked in the page’s Quality panel lowers the measured receive bitrate; the other viewer is told who changed it', async () => {
+  const first = await watch(['--bitrate', '2000']);
+  const second = await watch([], first.agent);
+  const before = await receivedKbps(first.page, 3000);
+  assert.ok(before > 1200, `before: ${before.toFixed(0)} kbit/s`);
+
+  const limits = await inViewer(first.page, async (v) => {
+    const quality = [...v.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Quality')!;
+    quality.click();
+    await v.updateComplete;
+    const form = v.shadowRoot!.querySelector<HTMLFormElement>('form.quality')!;
+    const range = form.elements.namedItem('bitrate') as HTMLInputElement;
+    range.value = '400';
+    range.dispatchEvent(new Event('input'));
+    form.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    return { min: range.min, max: range.max, limits: v.limits };
+  });
+  assert.equal(limits.min, '100');
+  assert.equal(Number(limits.max), limits.limits!.maxBitrate);
+  const changed = await first.agent.next('settings');
+  assert.equal((changed as unknown as { bitrate: number }).bitrate, 400);
+
+  const notice = async (page: Page): Promise<string> => inViewer(page, (v) => v.shadowRoot!.querySelector('.notice')?.textContent?.trim() ?? '');
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && !(await notice(second.page))) await sleep(100);
+  assert.equal(await notice(first.page), 'Quality changed: 640×480 at 30 fps, 400 kbit/s');
+  assert.equal(await notice(second.page), `Quality changed by viewer #${first.viewer}: 640×480 at 30 fps, 400 kbit/s`);
+  assert.deepEqual(await inViewer(second.page, (v) => v.settings?.bitrate), 400);
+
+  await sleep(2000);
+  const after = await receivedKbps(first.page, 3000);
+  assert.ok(after < before * 0.5 && after < 700, `after: ${after.toFixed(0)} kbit/s (before ${before.toFixed(0)})`);
+  assert.equal((await look(first.page)).viewerStatus, 'connected');
+  assert.ok(await inViewer(first.page, (v) => v.requestKeyframe()), 'a keyframe request goes out');
+  await first.page.close();
+  await second.page.close();
+  await first.agent.stop();
 });
