@@ -14,6 +14,11 @@ export interface StreamOptions {
   fps: number;
   bitrate: number;
   keyframeInterval: number;
+  maxBitrate: number;
+  maxWidth: number;
+  maxHeight: number;
+  maxFps: number;
+  detections: string | undefined;
   viewers: number;
   keyframeOnJoin: boolean;
   offerTtl: number;
@@ -57,6 +62,13 @@ Encoding:
                         viewer asks for one at once anyway)
   --no-keyframe-on-join do not pass viewers' keyframe requests to the encoder (only
                         to measure what that request saves)
+  --max-bitrate KBPS    the most a viewer may ask for over the data channel (default
+                        4000, or --bitrate if higher; the least is 100)
+  --max-width N --max-height N --max-fps N   likewise (default: --width, --height, --fps)
+
+Detections:
+  --detections PATH     JSON lines of boxes (a FIFO or a file that grows) sent to every
+                        viewer and drawn over the video; see docs/protocol.md
 
 Viewers and signaling:
   --viewers N           most viewers at once, all fed by one encoder (default 4)
@@ -112,6 +124,11 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
       fps: { type: 'string' },
       bitrate: { type: 'string' },
       'keyframe-interval': { type: 'string' },
+      'max-bitrate': { type: 'string' },
+      'max-width': { type: 'string' },
+      'max-height': { type: 'string' },
+      'max-fps': { type: 'string' },
+      detections: { type: 'string' },
       viewers: { type: 'string' },
       'no-keyframe-on-join': { type: 'boolean', default: false },
       'offer-ttl': { type: 'string' },
@@ -137,6 +154,10 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
   const source = oneOf(values.source, values.pipeline ? 'custom' : 'auto', ['auto', 'test', 'libcamera', 'v4l2', 'hailo', 'custom', 'latency'], '--source');
   if (source === 'custom' && !values.pipeline) throw new AgentError('E_USAGE', '--source custom needs --pipeline "<your source fragment>"');
   if (source === 'hailo' && !values.hef) throw new AgentError('E_USAGE', '--source hailo needs --hef PATH (the network to run, e.g. yolov8s_h8l.hef)');
+  const width = number(values.width, 640, '--width', 16, 4096);
+  const height = number(values.height, 480, '--height', 16, 4096);
+  const fps = number(values.fps, 30, '--fps', 1, 120);
+  const bitrate = number(values.bitrate, 2000, '--bitrate', 50, 50000);
   return {
     help: values.help,
     source,
@@ -145,10 +166,15 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
     hef: values.hef,
     postProcess: values['post-process'],
     encoder: oneOf(values.encoder, 'x264', ['x264', 'v4l2h264', 'vp8'], '--encoder'),
-    width: number(values.width, 640, '--width', 16, 4096),
-    height: number(values.height, 480, '--height', 16, 4096),
-    fps: number(values.fps, 30, '--fps', 1, 120),
-    bitrate: number(values.bitrate, 2000, '--bitrate', 50, 50000),
+    width,
+    height,
+    fps,
+    bitrate,
+    maxBitrate: number(values['max-bitrate'], Math.max(4000, bitrate), '--max-bitrate', 100, 50000),
+    maxWidth: number(values['max-width'], width, '--max-width', 16, 4096),
+    maxHeight: number(values['max-height'], height, '--max-height', 16, 4096),
+    maxFps: number(values['max-fps'], fps, '--max-fps', 1, 120),
+    detections: values.detections,
     keyframeInterval: number(values['keyframe-interval'], 2, '--keyframe-interval', 0.1, 60),
     viewers: number(values.viewers, 4, '--viewers', 1, 32),
     keyframeOnJoin: !values['no-keyframe-on-join'],

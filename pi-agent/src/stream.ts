@@ -10,8 +10,10 @@ import { readBlobs } from './inputs.ts';
 import type { Io } from './io.ts';
 import type { StreamOptions } from './options.ts';
 import { PeerError } from './peer.ts';
-import { Pipeline } from './pipeline.ts';
-import { buildPipeline, type ScanFrames, type SourceKind } from './pipeline-spec.ts';
+import { Camera } from './camera.ts';
+import { Control } from './control.ts';
+import { readDetections } from './detections.ts';
+import type { ScanFrames, SourceKind } from './pipeline-spec.ts';
 import { renderer } from './render.ts';
 import { LatencySource } from './latency-source.ts';
 import { RtpIn } from './rtp-in.ts';
@@ -66,34 +68,59 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
   const addresses = [...options.ips, ...(options.interfaceName ? addressesOf(options.interfaceName) : [])];
 
   const rtp = await RtpIn.open();
-  const spec = buildPipeline({
-    source,
-    device: options.device,
-    ...(options.pipeline ? { custom: options.pipeline } : {}),
-    ...(options.hef ? { hef: options.hef } : {}),
-    ...(options.postProcess ? { postProcess: options.postProcess } : {}),
-    encoder: options.encoder,
-    width: options.width,
-    height: options.height,
-    fps: options.fps,
-    bitrate: options.bitrate,
-    keyframeInterval: options.keyframeInterval,
-    rtpPort: rtp.rtpPort,
-    rtcpPort: rtp.rtcpPort,
-    rtcpInPort: rtp.rtcpInPort,
-    ...(mode === 'offer' && scanFrames(options, source) ? { scan: scanFrames(options, source)! } : {}),
-  });
-  let pipeline: Pipeline | undefined;
+  const scan = mode === 'offer' ? scanFrames(options, source) : undefined;
+  let camera: Camera | undefined;
   let viewers: Viewers | undefined;
+  let control: Control | undefined;
   let stats: NodeJS.Timeout | undefined;
   let input: { close(): void } | undefined;
+  let detections: { close(): void } | undefined;
   let latency: LatencySource | undefined;
+  // The camera gave up (gst-launch can no longer be run): end the run with its error.
+  let gaveUp: ((error: Error) => void) | undefined;
+  const failed = new Promise<never>((_, reject) => (gaveUp = reject));
+  failed.catch(() => undefined);
   try {
+    let scanner: QrScanner | undefined;
+    camera = new Camera(
+      {
+        source,
+        device: options.device,
+        ...(options.pipeline ? { custom: options.pipeline } : {}),
+        ...(options.hef ? { hef: options.hef } : {}),
+        ...(options.postProcess ? { postProcess: options.postProcess } : {}),
+        encoder: options.encoder,
+        width: options.width,
+        height: options.height,
+        fps: options.fps,
+        bitrate: options.bitrate,
+        keyframeInterval: options.keyframeInterval,
+        rtpPort: rtp.rtpPort,
+        rtcpPort: rtp.rtcpPort,
+        rtcpInPort: rtp.rtcpInPort,
+        ...(scan ? { scan } : {}),
+      },
+      {
+        env: io.env,
+        signal,
+        emit,
+        hooks: {
+          scan: (chunk) => scanner?.push(chunk),
+          started: () => {
+            scanner?.reset();
+            // Whoever is already watching needs a keyframe from the new encoder.
+            setTimeout(() => rtp.requestKeyframe(), 200).unref();
+          },
+          failed: (error) => gaveUp?.(error),
+        },
+      },
+    );
+    const { spec } = camera;
     await checkElements(spec.elements, { env: io.env });
     emit({ type: 'ready', source: `${source} (${why})`, encoder: options.encoder, pipeline: spec.description });
 
-    pipeline = new Pipeline(spec, { env: io.env, signal });
-    viewers = new Viewers(
+    const cam = camera;
+    const hub = new Viewers(
       {
         peer: { codec: options.encoder === 'vp8' ? 'VP8' : 'H264', iceServers: options.iceServers.map((urls) => ({ urls })), ipv6: options.ipv6 },
         maxViewers: options.viewers,
@@ -101,29 +128,38 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
         offerTtlMs: options.offerTtl * 1000,
         addresses,
         emit,
+        channel: {
+          open: (id, peer) => control?.open(id, peer),
+          message: (id, peer, text) => control?.message(id, peer, text),
+        },
       },
       rtp,
     );
-    const hub = viewers;
-    pipeline.on('started', (pid: number) => {
-      emit({ type: 'pipeline', state: 'started', pid });
-      // Whoever is already watching needs a keyframe from the new encoder.
-      setTimeout(() => rtp.requestKeyframe(), 200).unref();
-    });
-    pipeline.on('exit', (code: number | null, signalName: string | null, stderrTail: string) =>
-      emit({ type: 'pipeline', state: 'exited', detail: `exit ${code ?? signalName}${stderrTail ? `: ${stderrTail.trim().split('\n').at(-1)}` : ''}` }),
+    viewers = hub;
+    control = new Control(
+      {
+        settings: () => cam.settings(),
+        limits: { minBitrate: 100, maxBitrate: options.maxBitrate, maxWidth: options.maxWidth, maxHeight: options.maxHeight, maxFps: options.maxFps },
+        stats: () => rtp.stats(),
+        requestKeyframe: () => rtp.requestKeyframe(),
+        applySettings: (next) => cam.applySettings(next),
+      },
+      hub,
+      emit,
     );
-    pipeline.on('restarting', (_attempt: number, delayMs: number) => emit({ type: 'pipeline', state: 'restarting', delayMs }));
-    // The pipeline gave up (gst-launch can no longer be run): end the run with its error.
-    let gaveUp: ((error: Error) => void) | undefined;
-    const failed = new Promise<never>((_, reject) => (gaveUp = reject));
-    failed.catch(() => undefined);
-    pipeline.on('error', (error) => gaveUp?.(error));
-    const live = pipeline;
+    control.start();
     // Started before the pipeline: a source reading stdin only reaches PLAYING once frames come.
-    latency = spec.input ? new LatencySource(spec.input.width, spec.input.height, options.fps, () => live.input) : undefined;
+    latency = spec.input ? new LatencySource(spec.input.width, spec.input.height, options.fps, () => cam.input) : undefined;
     latency?.start();
-    await pipeline.start();
+    await camera.start();
+    const live = control;
+    if (options.detections) {
+      detections = readDetections(
+        options.detections,
+        (boxes, rtpTimestamp) => live.detections(boxes, rtpTimestamp),
+        (line, reason) => emit({ type: 'refused', code: 'E_DETECTIONS', reason: `detections line skipped (${reason}): ${line}` }),
+      );
+    }
 
     if (options.statsInterval > 0) {
       stats = setInterval(() => {
@@ -139,14 +175,12 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     const refused = (error: unknown): void => emit({ type: 'refused', ...refusal(error) });
     if (mode === 'offer') {
       if (spec.scan) {
-        const scanner = new QrScanner(
+        scanner = new QrScanner(
           spec.scan,
           () => hub.waiting(),
           (bytes) => void hub.acceptAnswer(bytes).catch(refused),
           (active) => emit({ type: 'scanning', active }),
         );
-        pipeline.on('scan', (chunk) => scanner.push(chunk));
-        pipeline.on('started', () => scanner.reset());
       }
       await hub.offerNext();
       input = readBlobs({ stdin: io.stdin, ...(options.answerFile ? { file: options.answerFile } : {}) }, async (text) => void (await hub.acceptAnswer(text)), { partial, refused });
@@ -168,10 +202,12 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     return 0;
   } finally {
     input?.close();
+    detections?.close();
     latency?.stop();
+    control?.stop();
     clearInterval(stats);
     await viewers?.stop();
-    await pipeline?.stop();
+    await camera?.stop();
     await display?.stop();
     rtp.close();
   }
