@@ -80,6 +80,7 @@ export class ViewerPeer {
   private channel: RTCDataChannel | undefined;
   private listeners: Partial<PeerEvents> = {};
   private closed = false;
+  private timestampOffset: number | undefined;
 
   private constructor(config: PeerConfig) {
     this.pc = new RTCPeerConnection({
@@ -142,7 +143,21 @@ export class ViewerPeer {
 
   /** Forwards one RTP packet from the encoder; werift rewrites SSRC, payload type and sequence. */
   writeRtp(packet: Buffer): void {
-    if (this.pc.connectionState === 'connected') this.track.writeRtp(packet);
+    if (this.pc.connectionState !== 'connected') return;
+    this.track.writeRtp(packet);
+    // werift rewrites the timestamp synchronously; remember by how much, to label detections.
+    const sent = (this.transceiver?.sender as unknown as { timestamp?: number } | undefined)?.timestamp;
+    if (sent !== undefined) this.timestampOffset = (sent - packet.readUInt32BE(4)) >>> 0;
+  }
+
+  /**
+   * An encoder RTP timestamp (or, without one, the frame sent last) as this viewer's RTP clock
+   * shows it, so the page can match detections to the frame they belong to.
+   */
+  viewerTimestamp(encoderTimestamp?: number): number | undefined {
+    const sent = (this.transceiver?.sender as unknown as { timestamp?: number } | undefined)?.timestamp;
+    if (encoderTimestamp === undefined) return sent;
+    return this.timestampOffset === undefined ? undefined : (encoderTimestamp + this.timestampOffset) >>> 0;
   }
 
   /**

@@ -71,6 +71,10 @@ export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) =>
         return say(`viewer #${event.viewer} left: ${event.reason} (${event.viewers} watching)`);
       case 'message':
         return say(`viewer #${event.viewer} says: ${event.text}`);
+      case 'settings':
+        return say(`viewer #${event.viewer} changed the stream to ${event.width}×${event.height}@${event.fps}, ${event.bitrate} kbit/s`);
+      case 'detections':
+        return;
       case 'stats': {
         const rtts = event.viewers.map((v) => (v.rttMs === null ? '-' : `${v.rttMs} ms`)).join(', ');
         return say(`${event.viewers.length} watching · ${event.fps.toFixed(1)} fps · ${event.kbps} kbit/s${rtts ? ` · RTT ${rtts}` : ''}`);

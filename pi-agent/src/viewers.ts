@@ -21,6 +21,11 @@ export interface ViewersOptions {
   /** Host addresses the offer may carry; empty for all werift gathered. */
   addresses: readonly string[];
   emit: Emit;
+  /** The data-channel protocol, told when a viewer's channel opens and what it says. */
+  channel?: {
+    open(viewer: number, peer: ViewerPeer): void;
+    message(viewer: number, peer: ViewerPeer, text: string): void;
+  };
 }
 
 interface Pending {
@@ -68,6 +73,11 @@ export class Viewers {
 
   peerOf(id: number): ViewerPeer | undefined {
     return this.viewers.get(id)?.peer;
+  }
+
+  /** Every viewer whose connection is up, for messages to all. */
+  joined(): { id: number; peer: ViewerPeer }[] {
+    return [...this.viewers.values()].filter((v) => v.joined).map(({ id, peer }) => ({ id, peer }));
   }
 
   /** Shows an offer for the next viewer, unless one is showing or the agent is full. */
@@ -209,10 +219,11 @@ export class Viewers {
     peer.on('keyframe', () => {
       if (this.options.keyframeOnJoin) this.rtp.requestKeyframe();
     });
-    peer.on('channelOpen', () => {
-      peer.send(JSON.stringify({ type: 'hello', agent: 'pi-agent', viewer: id }));
+    peer.on('channelOpen', () => this.options.channel?.open(id, peer));
+    peer.on('message', (text) => {
+      this.options.emit({ type: 'message', viewer: id, text });
+      this.options.channel?.message(id, peer, text);
     });
-    peer.on('message', (text) => this.options.emit({ type: 'message', viewer: id, text }));
   }
 
   private drop(viewer: Viewer, reason: string): void {

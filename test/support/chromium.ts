@@ -9,6 +9,8 @@ import type { TestPeer } from './peer.ts';
 
 /** What the page's <video> has shown of the far side's track. Times are epoch ms. */
 export interface VideoStats {
+  /** Video payload bytes received so far (inbound-rtp). */
+  bytesReceived: number;
   /** Frames the decoder delivered to the track. */
   frames: number;
   /** Frames decoded, from getStats (inbound-rtp). */
@@ -28,6 +30,8 @@ export interface BrowserPeer extends TestPeer {
    */
   startLatencyProbe(): Promise<void>;
   latencySamples(): Promise<{ latencyMs: number[]; readMs: number[] }>;
+  /** An ICE-restart offer (new credentials), not applied: to try re-signaling over the channel. */
+  createOfferForRestart(): Promise<string>;
 }
 
 export interface ChromiumHandle {
@@ -90,6 +94,7 @@ interface PeerRuntime {
   videoStats(windowMs: number): Promise<VideoStats>;
   startLatencyProbe(): void;
   latencySamples(): { latencyMs: number[]; readMs: number[] };
+  createOfferForRestart(): Promise<string>;
 }
 
 async function openPeer(page: Page): Promise<BrowserPeer> {
@@ -120,6 +125,7 @@ async function openPeer(page: Page): Promise<BrowserPeer> {
       await run('startLatencyProbe');
     },
     latencySamples: async () => (await callRuntime(page, 'latencySamples', [])) as { latencyMs: number[]; readMs: number[] },
+    createOfferForRestart: () => text('createOfferForRestart'),
     close: async () => {
       if (page.isClosed()) return;
       await run('close').catch(() => undefined);
@@ -313,15 +319,23 @@ function installPeerRuntime(): void {
     latencySamples() {
       return { latencyMs: [...latencyMs], readMs: [...readMs] };
     },
+    async createOfferForRestart() {
+      const offer = await connection().createOffer({ iceRestart: true });
+      return offer.sdp ?? '';
+    },
     async videoStats(windowMs) {
       let framesDecoded = 0;
-      (await pc?.getStats())?.forEach((stat: { type: string; kind?: string; framesDecoded?: number }) => {
-        if (stat.type === 'inbound-rtp' && stat.kind === 'video') framesDecoded = stat.framesDecoded ?? 0;
+      let bytesReceived = 0;
+      (await pc?.getStats())?.forEach((stat: { type: string; kind?: string; framesDecoded?: number; bytesReceived?: number }) => {
+        if (stat.type !== 'inbound-rtp' || stat.kind !== 'video') return;
+        framesDecoded = stat.framesDecoded ?? 0;
+        bytesReceived = stat.bytesReceived ?? 0;
       });
       const since = epoch() - windowMs;
       return {
         frames,
         framesDecoded,
+        bytesReceived,
         firstFrameAt,
         fps: (frameTimes.filter((t) => t > since).length * 1000) / windowMs,
         width: video?.videoWidth ?? 0,

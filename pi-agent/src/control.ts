@@ -1,0 +1,167 @@
+import { readFile } from 'node:fs/promises';
+import {
+  ProtocolError,
+  decodeBlob,
+  encodeMessage,
+  isSignalError,
+  parseViewerMessage,
+  type AgentMessage,
+  type Box,
+  type StreamLimits,
+  type StreamSettings,
+} from '../../src/signal/index.ts';
+import type { Emit } from './events.ts';
+import type { ViewerPeer } from './peer.ts';
+import type { Viewers } from './viewers.ts';
+
+/**
+ * The agent's side of the data-channel protocol (src/signal/protocol.ts): hello, telemetry about
+ * once a second, detections, and what viewers ask for — a keyframe, or other quality within the
+ * agent's limits (every viewer is told). A malformed message gets an error reply and changes
+ * nothing; so does a new offer, which werift cannot take mid-session yet (see signal()).
+ */
+export interface ControlHost {
+  settings(): StreamSettings;
+  limits: StreamLimits;
+  stats(): { fps: number; kbps: number };
+  requestKeyframe(): void;
+  /** Rebuilds the pipeline for new settings. */
+  applySettings(next: StreamSettings): Promise<void>;
+}
+
+const THERMAL = '/sys/class/thermal/thermal_zone0/temp';
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
+
+const even = (value: number): number => Math.max(16, Math.floor(value / 2) * 2);
+
+export class Control {
+  private timer: NodeJS.Timeout | undefined;
+  private lastCpu = process.cpuUsage();
+  private lastAt = Date.now();
+  private applying: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly host: ControlHost,
+    private readonly viewers: Viewers,
+    private readonly emit: Emit,
+  ) {}
+
+  /** Telemetry to every viewer every `intervalMs`. */
+  start(intervalMs = 1000): void {
+    this.timer = setInterval(() => void this.telemetry(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  open(viewer: number, peer: ViewerPeer): void {
+    this.send(peer, { v: 1, type: 'hello', agent: 'pi-agent', viewer, settings: this.host.settings(), limits: this.host.limits });
+  }
+
+  message(viewer: number, peer: ViewerPeer, text: string): void {
+    let message: ReturnType<typeof parseViewerMessage>;
+    try {
+      message = parseViewerMessage(text);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.refuse(viewer, peer, error.code, error.message);
+      return;
+    }
+    switch (message.type) {
+      case 'keyframe':
+        this.host.requestKeyframe();
+        return;
+      case 'set':
+        this.applying = this.applying.then(() => this.set(viewer, peer, message)).catch((error: unknown) => {
+          this.refuse(viewer, peer, 'E_SET_FAILED', error instanceof Error ? error.message : String(error));
+        });
+        return;
+      case 'signal':
+        this.signal(viewer, peer, message.blob);
+        return;
+      case 'error':
+      case 'unknown':
+        return;
+    }
+  }
+
+  /** Detections from --detections, each labelled with the frame's timestamp on that viewer's clock. */
+  detections(boxes: Box[], encoderTimestamp: number | undefined): void {
+    const time = Date.now();
+    for (const { peer } of this.viewers.joined()) {
+      const rtpTimestamp = peer.viewerTimestamp(encoderTimestamp);
+      this.send(peer, { v: 1, type: 'detections', boxes, time, ...(rtpTimestamp === undefined ? {} : { rtpTimestamp }) });
+    }
+  }
+
+  private async telemetry(): Promise<void> {
+    const now = Date.now();
+    const cpu = process.cpuUsage(this.lastCpu);
+    const percent = ((cpu.user + cpu.system) / 1000 / Math.max(1, now - this.lastAt)) * 100;
+    this.lastCpu = process.cpuUsage();
+    this.lastAt = now;
+    const tempC = await readFile(THERMAL, 'utf8').then(
+      (text) => Number(text) / 1000,
+      () => undefined,
+    );
+    const { fps, kbps } = this.host.stats();
+    const joined = this.viewers.joined();
+    const message: AgentMessage = {
+      v: 1,
+      type: 'telemetry',
+      fps,
+      kbps,
+      viewers: joined.length,
+      cpu: Math.round(percent * 10) / 10,
+      ...(tempC === undefined || !Number.isFinite(tempC) ? {} : { tempC }),
+    };
+    for (const { peer } of joined) this.send(peer, message);
+  }
+
+  private async set(viewer: number, peer: ViewerPeer, ask: { bitrate?: number; width?: number; height?: number; fps?: number }): Promise<void> {
+    const now = this.host.settings();
+    const { limits } = this.host;
+    const next: StreamSettings = {
+      bitrate: Math.round(clamp(ask.bitrate ?? now.bitrate, limits.minBitrate, limits.maxBitrate)),
+      width: even(clamp(ask.width ?? now.width, 16, limits.maxWidth)),
+      height: even(clamp(ask.height ?? now.height, 16, limits.maxHeight)),
+      fps: Math.round(clamp(ask.fps ?? now.fps, 1, limits.maxFps)),
+    };
+    if (JSON.stringify(next) === JSON.stringify(now)) {
+      this.send(peer, { v: 1, type: 'settings', settings: now });
+      return;
+    }
+    await this.host.applySettings(next);
+    this.emit({ type: 'settings', viewer, ...next });
+    for (const other of this.viewers.joined()) this.send(other.peer, { v: 1, type: 'settings', settings: next, by: viewer });
+  }
+
+  /**
+   * A new offer over the data channel (ICE restart, renegotiation). werift 0.24, once it has
+   * offered, drops the media and the data channel when it answers a later offer (measured: no
+   * frame and no message after the answer), so the agent says so instead of breaking a session
+   * that still works; the page then keeps playing, or offers the QR path if the network changed.
+   */
+  private signal(viewer: number, peer: ViewerPeer, blob: string): void {
+    try {
+      decodeBlob(blob, { expect: 'offer' });
+      this.refuse(viewer, peer, 'E_RESIGNAL_UNSUPPORTED', 'this agent cannot take a new offer over the data channel yet; scan a fresh QR code to reconnect');
+    } catch (error) {
+      this.refuse(viewer, peer, isSignalError(error) ? error.code : 'E_RESIGNAL', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private refuse(viewer: number, peer: ViewerPeer, code: string, message: string): void {
+    this.emit({ type: 'refused', code, reason: `viewer #${viewer}: ${message}` });
+    this.send(peer, { v: 1, type: 'error', code, message });
+  }
+
+  private send(peer: ViewerPeer, message: AgentMessage): void {
+    peer.send(encodeMessage(message));
+  }
+}

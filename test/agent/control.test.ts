@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeBlob, encodeBlob, encodeMessage, isAgentCodec, parseAgentMessage, type AgentMessage } from '../../src/signal/index.ts';
+import type { BrowserPeer } from '../support/chromium.ts';
+import type { AgentProcess } from './agent-process.ts';
+import { agentRig } from './rig.ts';
+
+/* The data channel after the handshake, with the real agent and Chromium: nothing but messages. */
+const rig = agentRig();
+const SOURCE = ['--source', 'test', '--stats-interval', '0'];
+const dir = mkdtempSync(join(tmpdir(), 'pigeon-control-'));
+
+async function joinViewer(agent: AgentProcess, used: Set<number>): Promise<BrowserPeer> {
+  const offer = await agent.next('offer', { where: (e) => !used.has(e.offerId) });
+  used.add(offer.offerId);
+  const viewer = await rig.chromium().newPeer();
+  const sdp = await viewer.acceptOffer(decodeBlob(offer.text).sdp);
+  agent.write(encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId }).text);
+  await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
+  await viewer.waitForDataChannelOpen();
+  return viewer;
+}
+
+/** The next message of `type` from the agent, skipping others. */
+async function expectMessage<T extends AgentMessage['type']>(viewer: BrowserPeer, type: T, timeoutMs = 5000): Promise<Extract<AgentMessage, { type: T }>> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const message = parseAgentMessage(await viewer.nextMessage(Math.max(1, until - Date.now())));
+    if (message.type === type) return message as Extract<AgentMessage, { type: T }>;
+  }
+}
+
+async function kbps(viewer: BrowserPeer, seconds: number): Promise<number> {
+  const before = (await viewer.videoStats()).bytesReceived;
+  await sleep(seconds * 1000);
+  return (((await viewer.videoStats()).bytesReceived - before) * 8) / seconds / 1000;
+}
+
+test('hello, then telemetry about once a second: encoder fps and bitrate, viewers, agent CPU', async () => {
+  const agent = rig.startAgent(['offer', ...SOURCE]);
+  const viewer = await joinViewer(agent, new Set());
+  const hello = await expectMessage(viewer, 'hello');
+  assert.deepEqual(hello.limits, { minBitrate: 100, maxBitrate: 4000, maxWidth: 640, maxHeight: 480, maxFps: 30 });
+  const started = Date.now();
+  const first = await expectMessage(viewer, 'telemetry');
+  const second = await expectMessage(viewer, 'telemetry');
+  assert.ok(Date.now() - started < 2500);
+  assert.equal(second.viewers, 1);
+  assert.ok(second.fps > 20 && second.kbps > 100 && second.cpu >= 0, JSON.stringify([first, second]));
+  await agent.stop();
+});
+
+test('malformed messages get an error reply and are logged; the session stays up', async () => {
+  const agent = rig.startAgent(['offer', ...SOURCE]);
+  const viewer = await joinViewer(agent, new Set());
+  for (const [text, code] of [
+    ['not json at all', 'E_MSG_NOT_JSON'],
+    ['{"v":1,"type":"set","bitrate":"fast"}', 'E_MSG_MALFORMED'],
+    ['{"v":9,"type":"keyframe"}', 'E_MSG_VERSION'],
+    [`{"v":1,"type":"signal","blob":"${'x'.repeat(20_000)}"}`, 'E_MSG_TOO_LARGE'],
+  ] as const) {
+    await viewer.send(text);
+    assert.equal((await expectMessage(viewer, 'error')).code, code);
+    await agent.next('refused', { where: (e) => e.code === code });
+  }
+  // A type this agent does not know is ignored without a reply.
+  await viewer.send('{"v":1,"type":"zoom","level":2}');
+  const before = (await viewer.videoStats()).framesDecoded;
+  await sleep(1000);
+  assert.ok((await viewer.videoStats()).framesDecoded > before + 20, 'video still plays');
+  await agent.stop();
+});
+
+test('a bitrate change asked by one viewer changes what both receive, and the other is told', async () => {
+  const agent = rig.startAgent(['offer', ...SOURCE, '--bitrate', '2000']);
+  const used = new Set<number>();
+  const asker = await joinViewer(agent, used);
+  const other = await joinViewer(agent, used);
+  await sleep(2000);
+  const before = await kbps(other, 3);
+  await asker.send(encodeMessage({ v: 1, type: 'set', bitrate: 300 }));
+  const told = await expectMessage(other, 'settings', 10_000);
+  assert.equal(told.settings.bitrate, 300);
+  assert.equal(typeof told.by, 'number');
+  await agent.next('settings', { where: (e) => e.bitrate === 300 });
+  await sleep(2000);
+  const after = await kbps(other, 3);
+  assert.ok(before > 1200 && after < 600, `receive bitrate ${Math.round(before)} -> ${Math.round(after)} kbit/s`);
+  // Out of the agent's limits: clamped to them.
+  await asker.send(encodeMessage({ v: 1, type: 'set', bitrate: 99_999 }));
+  assert.equal((await expectMessage(other, 'settings', 10_000)).settings.bitrate, 4000);
+  await agent.stop();
+});
+
+test('detections written to a FIFO reach the viewer, labelled with an RTP timestamp', async () => {
+  const fifo = join(dir, 'detections');
+  execFileSync('mkfifo', [fifo]);
+  const agent = rig.startAgent(['offer', ...SOURCE, '--detections', fifo]);
+  const viewer = await joinViewer(agent, new Set());
+  const writer = openSync(fifo, 'w');
+  const box = { label: 'person', confidence: 0.9, x: 0.1, y: 0.2, w: 0.3, h: 0.4 };
+  writeSync(writer, `${JSON.stringify({ boxes: [box] })}\nnot a detection\n`);
+  const got = await expectMessage(viewer, 'detections');
+  assert.deepEqual(got.boxes, [box]);
+  assert.equal(typeof got.rtpTimestamp, 'number');
+  await agent.next('refused', { where: (e) => e.code === 'E_DETECTIONS' });
+  await agent.stop();
+});
+
+test('detections appended to a plain file are followed like tail -f', async () => {
+  const file = join(dir, 'detections.jsonl');
+  appendFileSync(file, `${JSON.stringify({ boxes: [{ label: 'old', confidence: 1, x: 0, y: 0, w: 1, h: 1 }] })}\n`);
+  const agent = rig.startAgent(['offer', ...SOURCE, '--detections', file]);
+  const viewer = await joinViewer(agent, new Set());
+  appendFileSync(file, `${JSON.stringify({ boxes: [{ label: 'cat', confidence: 0.5, x: 0.5, y: 0.5, w: 0.1, h: 0.1 }], rtpTimestamp: 90000 })}\n`);
+  const got = await expectMessage(viewer, 'detections');
+  assert.deepEqual(got.boxes.map((b) => b.label), ['cat']);
+  await agent.stop();
+});
+
+test('a new offer over the data channel is refused with the reason, and the session goes on', async () => {
+  const agent = rig.startAgent(['offer', ...SOURCE]);
+  const viewer = await joinViewer(agent, new Set());
+  await sleep(500);
+  const offer = encodeBlob({ type: 'offer', sdp: await viewer.createOfferForRestart() }, { keepCodec: isAgentCodec, offerId: 1 });
+  await viewer.send(encodeMessage({ v: 1, type: 'signal', blob: offer.text }));
+  const refused = await expectMessage(viewer, 'error');
+  assert.equal(refused.code, 'E_RESIGNAL_UNSUPPORTED');
+  assert.match(refused.message, /scan a fresh QR code/);
+  const before = (await viewer.videoStats()).framesDecoded;
+  await sleep(1500);
+  assert.ok((await viewer.videoStats()).framesDecoded > before + 30, 'video continues');
+  assert.equal((await expectMessage(viewer, 'telemetry')).viewers, 1);
+  await agent.stop();
+});
