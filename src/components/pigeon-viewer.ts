@@ -303,6 +303,15 @@ export class PigeonViewer extends LitElement {
     return this.peer.offer();
   }
 
+  /**
+   * Reconnects without a new QR code: an ICE restart whose offer and answer travel over the data
+   * channel as compact blobs, e.g. after a Wi-Fi roam or an address change. Resolves when the
+   * agent's answer is applied; a failure shows (`E_RESTART`) and fires `error`, never rejects.
+   */
+  restartIce(): Promise<void> {
+    return this.peer.restartIce();
+  }
+
   /** Asks the agent for a keyframe now (e.g. after a glitch). False when the data channel is not open. */
   requestKeyframe(): boolean {
     return this.peer.send({ v: 1, type: 'keyframe' });
@@ -371,11 +380,20 @@ export class PigeonViewer extends LitElement {
                 ${this.peer.role === 'offerer' ? 'The video appears here once this page has the Pi’s answer.' : 'The video appears here once the Pi has the answer.'}
               </p>`}
         <p class="status" part="status" role="status" data-status=${status}>
-          ${status === 'waiting' && this.peer.role === 'offerer' ? 'Waiting for the Pi’s answer…' : STATUS_TEXT[status]}
+          ${this.peer.restarting
+            ? 'Reconnecting over the data channel…'
+            : status === 'waiting' && this.peer.role === 'offerer'
+              ? 'Waiting for the Pi’s answer…'
+              : STATUS_TEXT[status]}
         </p>
         <div class="controls">
           ${this.detections.seen
             ? html`<button type="button" aria-pressed=${this.detectionsHidden ? 'false' : 'true'} @click=${this.toggleDetections}>Boxes</button>`
+            : nothing}
+          ${this.peer.hello && (status === 'connected' || status === 'disconnected') && this.peer.channel?.readyState === 'open'
+            ? html`<button type="button" ?disabled=${this.peer.restarting} @click=${this.restartIce}>
+                ${this.peer.restarting ? 'Reconnecting…' : 'Reconnect'}
+              </button>`
             : nothing}
           ${this.peer.hello && status === 'connected'
             ? html`<button type="button" @click=${this.requestKeyframe}>Keyframe</button>

@@ -90,7 +90,7 @@ export class PeerController implements ReactiveController {
   /** Each accept() call gets a number, so a late result of a replaced offer is dropped. */
   private generation = 0;
   /** The agent's answer to our ICE-restart offer, awaited by restartIce(). */
-  private pendingAnswer: ((blob: string) => void) | undefined;
+  private pendingAnswer: { resolve: (blob: string) => void; reject: (error: Error) => void } | undefined;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -251,7 +251,10 @@ export class PeerController implements ReactiveController {
       const blob = encodeBlob({ type: 'offer', sdp }, { keepCodec: isAgentCodec });
       const answer = new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no answer from the Pi within ${RESTART_ANSWER_MS / 1000} s`)), RESTART_ANSWER_MS);
-        this.pendingAnswer = (text) => (clearTimeout(timer), resolve(text));
+        this.pendingAnswer = {
+          resolve: (text) => (clearTimeout(timer), resolve(text)),
+          reject: (error) => (clearTimeout(timer), reject(error)),
+        };
       });
       if (!this.send({ v: 1, type: 'signal', blob: blob.text })) throw new Error('the data channel closed');
       const decoded = decodeBlob(await answer, { expect: 'answer' });
@@ -324,6 +327,8 @@ export class PeerController implements ReactiveController {
         return;
       case 'error':
         console.warn(`pigeon: the agent refused a message (${message.code}): ${message.message}`);
+        // While our restart offer is out, a refusal is its answer: say why now, not after a timeout.
+        this.pendingAnswer?.reject(new Error(`the Pi said: ${message.message}`));
         return;
       case 'unknown':
         // A newer agent's message: not an error.
@@ -338,7 +343,7 @@ export class PeerController implements ReactiveController {
     try {
       const blob = decodeBlob(text);
       if (blob.type === 'answer') {
-        if (this.pendingAnswer) this.pendingAnswer(text);
+        if (this.pendingAnswer) this.pendingAnswer.resolve(text);
         else console.warn('pigeon: the agent sent an answer nobody asked for');
         return;
       }

@@ -275,3 +275,64 @@ test('a lower bitrate picked in the page’s Quality panel lowers the measured r
   await second.page.close();
   await first.agent.stop();
 });
+
+/** Frames the page's <video> has decoded so far, from the viewer's stats events. */
+const framesDecoded = (page: Page): Promise<number> =>
+  page.evaluate(
+    () =>
+      (globalThis as unknown as { pigeonFired: { type: string; detail: { framesDecoded: number | null } }[] }).pigeonFired.filter((e) => e.type === 'stats').at(-1)?.detail
+        .framesDecoded ?? 0,
+  );
+
+test('restartIce() and the Reconnect button send an ICE-restart offer over the data channel; this agent refuses it, the page says why and the video goes on', async () => {
+  const { agent, page, errors } = await watch();
+  await page.evaluate(() => document.addEventListener('answer', () => ((globalThis as unknown as { pigeonAnswers: number }).pigeonAnswers = 1)));
+  await sleep(1500);
+  const before = await framesDecoded(page);
+  assert.ok(before > 10, `${before} frames before`);
+
+  const restarted = agent.events.length;
+  const started = Date.now();
+  await inViewer(page, (v) => v.restartIce());
+  // The page's offer reached the agent as a signal message, a compact blob. This agent refuses it
+  // (werift 0.24 drops the session when it answers a second offer, see the README); the page
+  // shows the reason at once rather than after its 10 s wait, and the session is untouched.
+  const refused = await agent.next('refused', { after: restarted, timeoutMs: 8000 });
+  assert.equal(refused.code, 'E_RESIGNAL_UNSUPPORTED');
+  const message = await inViewer(page, (v) => v.error?.message ?? '');
+  assert.match(message, /^Reconnecting over the data channel did not work\. \(the Pi said: .*fresh QR code/);
+  assert.ok(Date.now() - started < 3000, 'the refusal is shown at once');
+  assert.equal((await look(page)).viewerStatus, 'connected');
+
+  // Again from the control a person would use: the button says what it is doing.
+  const again = agent.events.length;
+  const label = await inViewer(page, (v) => {
+    const button = [...v.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Reconnect')!;
+    button.click();
+    return v.updateComplete.then(() => button.textContent?.trim());
+  });
+  assert.equal(label, 'Reconnecting…');
+  await agent.next('refused', { after: again, timeoutMs: 8000 });
+  await sleep(2500);
+  const after = await framesDecoded(page);
+  assert.ok(after > before + 40, `video continues: ${before} → ${after} frames`);
+  const seen = await look(page);
+  assert.equal(seen.viewerStatus, 'connected');
+  assert.equal(seen.answer, '', 'no new code shown');
+  assert.equal(seen.qr, null);
+  assert.equal(await page.evaluate(() => (globalThis as unknown as { pigeonAnswers?: number }).pigeonAnswers), undefined, 'no answer event');
+  assert.equal(agent.events.filter((e) => e.type === 'viewer-joined').length, 1, 'the same viewer, not a new one');
+  assert.deepEqual(errors, []);
+  await page.close();
+  await agent.stop();
+});
+
+test('when the agent goes away the page says so plainly and asks for a fresh code again', async () => {
+  const { agent, page } = await watch();
+  await agent.stop();
+  const gone = await until(page, 'the lost connection', (s) => s.viewerStatus === 'failed', 40_000);
+  assert.match(gone.viewerAlert, /closed the connection|connection to the Pi was lost/);
+  const root = await page.evaluate(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('#code-text') !== null);
+  assert.ok(root, 'the paste / scan step is back');
+  await page.close();
+});
