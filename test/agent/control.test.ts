@@ -102,6 +102,9 @@ test('detections written to a FIFO reach the viewer, labelled with an RTP timest
   execFileSync('mkfifo', [fifo]);
   const agent = rig.startAgent(['offer', ...SOURCE, '--detections', fifo]);
   const viewer = await joinViewer(agent, new Set());
+  // Boxes are labelled with the frame being sent: wait until frames flow to this viewer.
+  const until = Date.now() + 5000;
+  while ((await viewer.videoStats()).framesDecoded === 0 && Date.now() < until) await sleep(50);
   const writer = openSync(fifo, 'w');
   const box = { label: 'person', confidence: 0.9, x: 0.1, y: 0.2, w: 0.3, h: 0.4 };
   writeSync(writer, `${JSON.stringify({ boxes: [box] })}\nnot a detection\n`);
