@@ -246,10 +246,15 @@ export class Viewers {
     const gapMs = this.last === undefined ? 0 : now - this.last.at;
     this.last = { seq, ssrc, at: now };
     if (restarted) this.rtp.requestKeyframe();
-    for (const { peer, joined } of this.viewers.values()) {
-      if (!joined) continue;
-      if (restarted) peer.continueFrom(packet, gapMs);
-      peer.writeRtp(packet);
+    for (const viewer of this.viewers.values()) {
+      if (!viewer.joined) continue;
+      try {
+        if (restarted) viewer.peer.continueFrom(packet, gapMs);
+        viewer.peer.writeRtp(packet);
+      } catch (error) {
+        // This runs in the RTP socket's handler: a throw there would end the agent for everyone.
+        this.drop(viewer, `sending to it failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
   }
 
