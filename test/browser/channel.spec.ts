@@ -1,0 +1,191 @@
+import { expect } from 'chai';
+import '../../dist/lib/pigeon.js';
+import type { PigeonViewer, SettingsDetail, TelemetryDetail } from '../../src/index.ts';
+import { decodeBlob, encodeBlob, isAgentCodec, parseViewerMessage, type ViewerMessage } from '../../src/signal/index.ts';
+
+/*
+ * <pigeon-viewer>'s side of the data channel against a stand-in agent in the same page: a second
+ * RTCPeerConnection that offers video and the 'pigeon' channel as the agent does, so messages the
+ * real agent never sends (malformed, a temperature, another viewer's change) and a successful
+ * ICE restart can be tried without one.
+ */
+interface FakeAgent {
+  pc: RTCPeerConnection;
+  channel: RTCDataChannel;
+  /** What the viewer sent, parsed (or the refusal text when it did not parse). */
+  received: (ViewerMessage | { type: 'unknown' } | string)[];
+  /** ICE-restart offers the stand-in answered. */
+  restarts: number;
+  send(message: unknown): void;
+}
+
+async function complete(pc: RTCPeerConnection): Promise<string> {
+  while (pc.iceGatheringState !== 'complete') await new Promise((resolve) => pc.addEventListener('icegatheringstatechange', resolve, { once: true }));
+  return pc.localDescription!.sdp;
+}
+
+function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const poll = (): void => {
+      const value = check();
+      if (value) resolve(value);
+      else if (Date.now() > deadline) reject(new Error(`${what}: not within ${timeoutMs} ms`));
+      else setTimeout(poll, 50);
+    };
+    poll();
+  });
+}
+
+/** A stand-in agent connected to `viewer`, its hello sent. */
+async function connect(viewer: PigeonViewer): Promise<FakeAgent> {
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  const canvas = document.createElement('canvas');
+  canvas.width = 320;
+  canvas.height = 240;
+  const paint = canvas.getContext('2d')!;
+  const timer = setInterval(() => {
+    paint.fillStyle = `hsl(${Date.now() % 360} 60% 50%)`;
+    paint.fillRect(0, 0, 320, 240);
+  }, 33);
+  pc.addEventListener('connectionstatechange', () => pc.connectionState === 'closed' && clearInterval(timer));
+  pc.addTransceiver(canvas.captureStream(30).getVideoTracks()[0]!, { direction: 'sendonly' });
+  const channel = pc.createDataChannel('pigeon');
+  const agent: FakeAgent = {
+    pc,
+    channel,
+    received: [],
+    restarts: 0,
+    send: (message) => channel.send(typeof message === 'string' ? message : JSON.stringify(message)),
+  };
+  channel.onmessage = async (event: MessageEvent<string>) => {
+    let message: ViewerMessage | { type: 'unknown' };
+    try {
+      message = parseViewerMessage(event.data);
+    } catch {
+      agent.received.push(event.data);
+      return;
+    }
+    agent.received.push(message);
+    if (message.type === 'signal') {
+      const offer = decodeBlob(message.blob, { expect: 'offer' });
+      await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+      const sdp = await complete(pc);
+      agent.restarts++;
+      agent.send({ v: 1, type: 'signal', blob: encodeBlob({ type: 'answer', sdp }, { mdns: 'keep' }).text });
+    }
+  };
+  await pc.setLocalDescription(await pc.createOffer());
+  // The page's own addresses are mDNS names: kept here, since this 'agent' is a browser too.
+  const offer = encodeBlob({ type: 'offer', sdp: await complete(pc) }, { offerId: 77, mdns: 'keep', keepCodec: isAgentCodec });
+  const answered = new Promise<CustomEvent<{ text: string }>>((resolve) => viewer.addEventListener('answer', resolve as EventListener, { once: true }));
+  viewer.offer = offer.text;
+  const answer = decodeBlob((await answered).detail.text, { expect: 'answer' });
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+  await waitFor('the data channel open', () => channel.readyState === 'open');
+  agent.send({
+    v: 1,
+    type: 'hello',
+    agent: 'stand-in',
+    viewer: 3,
+    settings: { width: 320, height: 240, fps: 30, bitrate: 1000 },
+    limits: { minBitrate: 100, maxBitrate: 2000, maxWidth: 640, maxHeight: 480, maxFps: 30 },
+  });
+  await waitFor('connected with the hello', () => viewer.status === 'connected' && viewer.settings);
+  return agent;
+}
+
+const agents: FakeAgent[] = [];
+afterEach(() => {
+  for (const agent of agents.splice(0)) agent.pc.close();
+  document.body.innerHTML = '';
+});
+
+async function mounted(): Promise<{ viewer: PigeonViewer; agent: FakeAgent }> {
+  document.body.innerHTML = '<pigeon-viewer></pigeon-viewer>';
+  const viewer = document.querySelector('pigeon-viewer')!;
+  const agent = await connect(viewer);
+  agents.push(agent);
+  return { viewer, agent };
+}
+
+const text = (viewer: PigeonViewer, selector: string): string => viewer.shadowRoot!.querySelector(selector)?.textContent?.replace(/\s+/g, ' ').trim() ?? '';
+
+describe('<pigeon-viewer> data channel', () => {
+  it('answers malformed, oversize and newer-version messages with an error reply and keeps going; ignores unknown types', async () => {
+    const { viewer, agent } = await mounted();
+    agent.send('{not json');
+    agent.send({ v: 1, type: 'telemetry', fps: 'many' });
+    agent.send({ v: 2, type: 'telemetry', fps: 30, kbps: 1, viewers: 1, cpu: 1 });
+    agent.send('x'.repeat(17_000));
+    agent.send({ v: 1, type: 'from-the-future', x: 1 });
+    agent.send({ v: 1, type: 'telemetry', fps: 29, kbps: 900, viewers: 2, cpu: 4.5 });
+    const errors = await waitFor('four error replies', () => {
+      const found = agent.received.filter((m): m is Extract<ViewerMessage, { type: 'error' }> => typeof m === 'object' && m.type === 'error');
+      return found.length >= 4 && found;
+    });
+    expect(errors.map((e) => e.code)).to.deep.equal(['E_MSG_NOT_JSON', 'E_MSG_MALFORMED', 'E_MSG_VERSION', 'E_MSG_TOO_LARGE']);
+    expect(errors[1]!.message).to.match(/"fps"/);
+    await waitFor('the good telemetry after the bad', () => viewer.telemetry?.fps === 29);
+    expect(viewer.status).to.equal('connected');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(agent.received.filter((m) => typeof m === 'object' && m.type === 'error')).to.have.length(4, 'no reply to the unknown type');
+  });
+
+  it('shows telemetry with the SoC temperature in the stats overlay and fires telemetry', async () => {
+    const { viewer, agent } = await mounted();
+    const fired = new Promise<CustomEvent<TelemetryDetail>>((resolve) => viewer.addEventListener('telemetry', resolve, { once: true }));
+    agent.send({ v: 1, type: 'telemetry', fps: 30, kbps: 1980.4, viewers: 2, cpu: 6.25, tempC: 54.3 });
+    expect((await fired).detail).to.deep.equal({ fps: 30, kbps: 1980.4, viewers: 2, cpu: 6.25, tempC: 54.3 });
+    await viewer.updateComplete;
+    const rows = Object.fromEntries([...viewer.shadowRoot!.querySelectorAll('.stats dd[data-key]')].map((dd) => [dd.getAttribute('data-key'), dd.textContent?.trim()]));
+    expect(rows).to.deep.equal({ fps: '30', kbps: '1980 kbit/s', viewers: '2', cpu: '6.3 %', tempC: '54.3 °C' });
+  });
+
+  it('says who changed the quality, and sends keyframe and set (clamped to the limits)', async () => {
+    const { viewer, agent } = await mounted();
+    const fired = new Promise<CustomEvent<SettingsDetail>>((resolve) => viewer.addEventListener('settings', resolve, { once: true }));
+    agent.send({ v: 1, type: 'settings', settings: { width: 640, height: 480, fps: 15, bitrate: 500 }, by: 9 });
+    expect((await fired).detail).to.deep.equal({ settings: { width: 640, height: 480, fps: 15, bitrate: 500 }, by: 9, mine: false });
+    await viewer.updateComplete;
+    expect(text(viewer, '.notice')).to.equal('Quality changed by viewer #9: 640×480 at 15 fps, 500 kbit/s');
+    agent.send({ v: 1, type: 'settings', settings: { width: 320, height: 240, fps: 30, bitrate: 800 }, by: 3 });
+    await waitFor('our own change said', () => text(viewer, '.notice').startsWith('Quality changed: 320×240'));
+
+    expect(viewer.requestKeyframe()).to.equal(true);
+    expect(viewer.setQuality({ bitrate: 99_999, width: 4000, fps: 15 })).to.equal(true);
+    const sent = await waitFor('keyframe and set', () => agent.received.length >= 2 && agent.received);
+    expect(sent).to.deep.equal([
+      { v: 1, type: 'keyframe' },
+      { v: 1, type: 'set', bitrate: 2000, width: 640, fps: 15 },
+    ]);
+  });
+
+  it('restartIce(): a new offer over the data channel, the answer back, new ICE credentials, no answer event, still connected', async () => {
+    const { viewer, agent } = await mounted();
+    const ufrag = (sdp: string | undefined): string | undefined => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1];
+    const before = ufrag(agent.pc.remoteDescription?.sdp);
+    let answers = 0;
+    viewer.addEventListener('answer', () => answers++);
+    await viewer.restartIce();
+    expect(viewer.error).to.equal(undefined);
+    expect(agent.restarts).to.equal(1);
+    expect(ufrag(agent.pc.remoteDescription?.sdp)).to.not.equal(before);
+    await waitFor('connected again', () => viewer.status === 'connected' && agent.pc.connectionState === 'connected');
+    expect(answers).to.equal(0);
+    // The channel still works after the restart.
+    agent.send({ v: 1, type: 'telemetry', fps: 12, kbps: 1, viewers: 1, cpu: 1 });
+    await waitFor('telemetry after the restart', () => viewer.telemetry?.fps === 12);
+  });
+
+  it('says plainly that the Pi closed the connection when the data channel closes', async () => {
+    const { viewer, agent } = await mounted();
+    const failed = new Promise<CustomEvent<{ code: string }>>((resolve) => viewer.addEventListener('error', resolve as EventListener, { once: true }));
+    agent.channel.close();
+    expect((await failed).detail.code).to.equal('E_CHANNEL_CLOSED');
+    await viewer.updateComplete;
+    expect(viewer.status).to.equal('failed');
+    expect(text(viewer, '[role=alert]')).to.match(/closed the connection.*fresh code/);
+  });
+});
