@@ -165,7 +165,26 @@ export class PigeonViewer extends LitElement {
       top: 0.5rem;
       right: 0.5rem;
       display: flex;
+      flex-wrap: wrap;
+      justify-content: flex-end;
       gap: 0.4rem;
+      max-width: calc(100% - 10rem);
+    }
+    /* A phone's width holds the status and two or three buttons a row. */
+    @container (max-width: 32rem) {
+      .controls {
+        gap: 0.25rem;
+      }
+      .controls button {
+        font-size: 0.75rem;
+        padding: 0.2rem 0.4rem;
+        min-height: 1.75rem;
+      }
+      .stats .agent {
+        margin-top: 0;
+        padding-top: 0;
+        border-top: none;
+      }
     }
     button {
       font: inherit;

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { AgentProcess } from '../agent/agent-process.ts';
 import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
-import { look, open, paste, until } from './driver.ts';
+import { look, open, paste, screenshots, until } from './driver.ts';
 
 /*
  * The data channel between the built page and the real agent (issue 6): telemetry shown,
@@ -202,6 +202,9 @@ test('detections written to the agent’s --detections FIFO are drawn over the v
       clocks.sets.some((t) => Math.abs(t - clocks.frame!) < 90_000),
       `a set within a second of the frame ${clocks.frame}: ${clocks.sets.join(', ')}`,
     );
+
+    await sleep(1500);
+    await screenshots(page, '8-detections');
 
     const hidden = await inViewer(page, async (v) => {
       const button = [...v.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Boxes')!;
