@@ -282,6 +282,8 @@ export class PeerController implements ReactiveController {
     channel.onclose = () => {
       if (channel !== this.channel || !this.pc) return;
       // Without the channel there is no way to re-signal: only a fresh code from the Pi helps.
+      // The connection's own later states (disconnected, failed) would only say it again.
+      this.pc.onconnectionstatechange = null;
       this.stopStats();
       this.fail({ code: 'E_CHANNEL_CLOSED', message: CONNECTION_MESSAGES.E_CHANNEL_CLOSED });
     };

@@ -332,9 +332,21 @@ test('restartIce() and the Reconnect button send an ICE-restart offer over the d
 
 test('when the agent goes away the page says so plainly and asks for a fresh code again', async () => {
   const { agent, page } = await watch();
+  // `error` does not bubble (nor leave <pigeon-app>'s shadow root): listen on the viewer.
+  await inViewer(page, (v) => {
+    const codes: string[] = [];
+    (globalThis as unknown as { pigeonErrors: string[] }).pigeonErrors = codes;
+    v.addEventListener('error', (event) => codes.push((event as unknown as CustomEvent<{ code: string }>).detail.code));
+  });
   await agent.stop();
   const gone = await until(page, 'the lost connection', (s) => s.viewerStatus === 'failed', 40_000);
-  assert.match(gone.viewerAlert, /closed the connection|connection to the Pi was lost/);
+  // The stopped agent does not close its channels (werift sends nothing as it exits), so the page
+  // learns from ICE (E_DISCONNECTED, ~15 s); a channel closed by the agent says E_CHANNEL_CLOSED
+  // at once (the element test with the stand-in agent).
+  assert.match(gone.viewerAlert, /^The connection to the Pi was lost\. Get a fresh code from the Pi/);
+  await sleep(1000);
+  const fired = await page.evaluate(() => (globalThis as unknown as { pigeonErrors: string[] }).pigeonErrors);
+  assert.deepEqual(fired, ['E_DISCONNECTED'], 'said once');
   const root = await page.evaluate(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('#code-text') !== null);
   assert.ok(root, 'the paste / scan step is back');
   await page.close();
