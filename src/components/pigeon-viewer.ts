@@ -55,6 +55,7 @@ const STATUS_TEXT: Record<PeerStatus, string> = {
  * @csspart status - the connection state line, always shown
  * @csspart stats - the stats overlay
  * @csspart detections - the canvas the agent's detection boxes are drawn on, over the video
+ * @csspart quality - the Quality panel (bitrate, resolution, frame rate within the agent's limits)
  */
 @customElement('pigeon-viewer')
 export class PigeonViewer extends LitElement {

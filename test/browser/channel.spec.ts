@@ -162,6 +162,56 @@ describe('<pigeon-viewer> data channel', () => {
     ]);
   });
 
+  it('the Quality panel offers what the limits allow and sends set; the Keyframe button sends keyframe', async () => {
+    const { viewer, agent } = await mounted();
+    await viewer.updateComplete;
+    const button = (name: string): HTMLButtonElement => [...viewer.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent?.trim() === name)!;
+    button('Keyframe').click();
+    button('Quality').click();
+    await viewer.updateComplete;
+    expect(button('Quality').getAttribute('aria-expanded')).to.equal('true');
+    const form = viewer.shadowRoot!.querySelector<HTMLFormElement>('form.quality')!;
+    const range = form.elements.namedItem('bitrate') as HTMLInputElement;
+    const size = form.elements.namedItem('size') as HTMLSelectElement;
+    const fps = form.elements.namedItem('fps') as HTMLSelectElement;
+    expect([range.min, range.max, range.value]).to.deep.equal(['100', '2000', '1000']);
+    expect([...size.options].map((o) => o.textContent)).to.deep.equal(['320×240', '640×360', '640×480']);
+    expect(size.value).to.equal('320x240');
+    expect([...fps.options].map((o) => o.value)).to.deep.equal(['5', '10', '15', '24', '30']);
+    range.value = '600';
+    size.value = '640x480';
+    fps.value = '15';
+    form.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    await viewer.updateComplete;
+    expect(viewer.shadowRoot!.querySelector('form.quality')).to.equal(null, 'closed after Apply');
+    const sent = await waitFor('keyframe and set', () => agent.received.length >= 2 && agent.received);
+    expect(sent).to.deep.equal([
+      { v: 1, type: 'keyframe' },
+      { v: 1, type: 'set', bitrate: 600, width: 640, height: 480, fps: 15 },
+    ]);
+  });
+
+  it('draws detections without timestamps (the latest set), shows the Boxes button once they arrive, and hides them with detections-hidden', async () => {
+    const { viewer, agent } = await mounted();
+    await viewer.updateComplete;
+    const boxes = (): HTMLButtonElement | undefined => [...viewer.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Boxes');
+    expect(boxes()).to.equal(undefined);
+    const feed = setInterval(() => agent.send({ v: 1, type: 'detections', boxes: [{ label: 'cat', confidence: 0.5, x: 0.1, y: 0.1, w: 0.2, h: 0.2 }] }), 50);
+    try {
+      await waitFor('boxes drawn', () => viewer.drawnDetections.length === 1);
+      const canvas = viewer.shadowRoot!.querySelector('canvas.detections')!;
+      expect(canvas.getAttribute('aria-label')).to.equal('1 detection: cat 50%');
+      await viewer.updateComplete;
+      expect(boxes()).to.not.equal(undefined);
+      viewer.setAttribute('detections-hidden', '');
+      await waitFor('boxes hidden', () => viewer.drawnDetections.length === 0);
+      expect(viewer.detectionsHidden).to.equal(true);
+      expect(boxes()!.getAttribute('aria-pressed')).to.equal('false');
+    } finally {
+      clearInterval(feed);
+    }
+  });
+
   it('restartIce(): a new offer over the data channel, the answer back, new ICE credentials, no answer event, still connected', async () => {
     const { viewer, agent } = await mounted();
     const ufrag = (sdp: string | undefined): string | undefined => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1];
