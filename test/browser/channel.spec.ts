@@ -67,7 +67,12 @@ async function connect(viewer: PigeonViewer): Promise<FakeAgent> {
       return;
     }
     agent.received.push(message);
-    if (message.type === 'signal') {
+    if (message.type === 'signal' && agent.pc.signalingState === 'have-local-offer') {
+      // The viewer's answer to our own restart offer.
+      const answer = decodeBlob(message.blob, { expect: 'answer' });
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+      agent.restarts++;
+    } else if (message.type === 'signal') {
       const offer = decodeBlob(message.blob, { expect: 'offer' });
       await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       await pc.setLocalDescription(await pc.createAnswer());
@@ -227,6 +232,21 @@ describe('<pigeon-viewer> data channel', () => {
     // The channel still works after the restart.
     agent.send({ v: 1, type: 'telemetry', fps: 12, kbps: 1, viewers: 1, cpu: 1 });
     await waitFor('telemetry after the restart', () => viewer.telemetry?.fps === 12);
+  });
+
+  it('answers an ICE-restart offer from the agent over the data channel', async () => {
+    const { viewer, agent } = await mounted();
+    const ufrag = (sdp: string | undefined): string | undefined => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1];
+    const before = ufrag(agent.pc.remoteDescription?.sdp);
+    agent.pc.restartIce();
+    await agent.pc.setLocalDescription(await agent.pc.createOffer());
+    const sdp = await complete(agent.pc);
+    agent.send({ v: 1, type: 'signal', blob: encodeBlob({ type: 'offer', sdp }, { offerId: 78, mdns: 'keep', keepCodec: isAgentCodec }).text });
+    await waitFor('the viewer’s answer applied', () => agent.restarts === 1);
+    expect(ufrag(agent.pc.remoteDescription?.sdp)).to.not.equal(before);
+    await waitFor('connected again', () => agent.pc.connectionState === 'connected' && viewer.status === 'connected');
+    agent.send({ v: 1, type: 'telemetry', fps: 13, kbps: 1, viewers: 1, cpu: 1 });
+    await waitFor('telemetry after the restart', () => viewer.telemetry?.fps === 13);
   });
 
   it('says plainly that the Pi closed the connection when the data channel closes', async () => {
