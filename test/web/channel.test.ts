@@ -243,6 +243,8 @@ async function receivedKbps(page: Page, ms: number): Promise<number> {
 test('a lower bitrate picked in the page’s Quality panel lowers the measured receive bitrate; the other viewer is told who changed it', async () => {
   const first = await watch(['--bitrate', '2000']);
   const second = await watch([], first.agent);
+  // The page measured is the one in front: a background tab's stats timer is throttled.
+  await first.page.bringToFront();
   const before = await receivedKbps(first.page, 3000);
   assert.ok(before > 1200, `before: ${before.toFixed(0)} kbit/s`);
 
