@@ -3,12 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
-import { AgentProcess } from '../agent/agent-process.ts';
-import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
+import type { AgentProcess } from '../agent/agent-process.ts';
 import { look, open, paste, screenshots, until } from './driver.ts';
+import { agentRig } from '../agent/rig.ts';
 
 /*
  * The data channel between the built page and the real agent (issue 6): telemetry shown,
@@ -16,26 +16,16 @@ import { look, open, paste, screenshots, until } from './driver.ts';
  * driven as a person would; the viewer's public API stands in for clicks where a test needs
  * numbers back.
  */
-let chromium: ChromiumHandle;
-const agents: AgentProcess[] = [];
-
-before(async () => {
-  chromium = await launchChromium();
-});
-
-after(async () => {
-  await Promise.allSettled(agents.map((a) => a.stop()));
-  await chromium.close();
-});
+// One Chromium for the file; every agent started is stopped at the end.
+const rig = agentRig();
 
 /** A real agent and the page watching it, connected; every event the viewer fires is kept in `pigeonFired`. */
 async function watch(args: string[] = [], running?: AgentProcess): Promise<{ agent: AgentProcess; page: Page; errors: string[]; viewer: number }> {
-  const agent = running ?? new AgentProcess(['offer', '--source', 'test', '--width', '640', '--height', '480', '--fps', '30', ...args]);
-  if (!running) agents.push(agent);
+  const agent = running ?? rig.startAgent(['offer', '--source', 'test', '--width', '640', '--height', '480', '--fps', '30', ...args]);
   // The agent shows a fresh offer after each viewer joins: take one nobody has used.
   const used = new Set(agent.events.flatMap((e) => (e.type === 'viewer-joined' ? [e.viewer] : [])));
   const offer = await agent.next('offer', { where: (e) => !used.has(e.offerId!) });
-  const { page, errors } = await open(chromium);
+  const { page, errors } = await open(rig.chromium());
   await page.evaluate(() => {
     const fired: { type: string; detail: unknown }[] = [];
     (globalThis as unknown as { pigeonFired: typeof fired }).pigeonFired = fired;

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
-import { AgentProcess } from '../agent/agent-process.ts';
-import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
 import { PAGE, look, open as openPage, paste, screenshots, until } from './driver.ts';
+import { agentRig } from '../agent/rig.ts';
 
 /*
  * The built page, opened from disk with every non-file request failed, driven as a person would:
@@ -15,19 +14,10 @@ import { PAGE, look, open as openPage, paste, screenshots, until } from './drive
  */
 const SDP = readFileSync(new URL('../fixtures/werift-offer.sdp', import.meta.url), 'utf8');
 
-let chromium: ChromiumHandle;
-const agents: AgentProcess[] = [];
+// One Chromium for the file; every agent started is stopped at the end.
+const rig = agentRig();
 
-before(async () => {
-  chromium = await launchChromium();
-});
-
-after(async () => {
-  await Promise.allSettled(agents.map((a) => a.stop()));
-  await chromium.close();
-});
-
-const open = (url?: string) => openPage(chromium, url);
+const open = (url?: string) => openPage(rig.chromium(), url);
 
 function damage(text: string): string {
   return text.slice(0, 20) + (text[20] === 'A' ? 'B' : 'A') + text.slice(21);
@@ -128,8 +118,7 @@ test('an offer in the URL fragment is answered without pasting; every control is
 });
 
 test('live agent: paste its offer, give it the answer from the page, the video plays and the status says connected', async () => {
-  const agent = new AgentProcess(['offer', '--source', 'test', '--width', '640', '--height', '480', '--fps', '30']);
-  agents.push(agent);
+  const agent = rig.startAgent(['offer', '--source', 'test', '--width', '640', '--height', '480', '--fps', '30']);
   const offer = await agent.next('offer');
   const { page, blocked, errors } = await open();
   await page.evaluate(() => {
@@ -178,8 +167,7 @@ test('live agent: paste its offer, give it the answer from the page, the video p
 });
 
 test('create an offer for a live pi-agent answer: the agent answers it, the answer pasted back, the video plays', async () => {
-  const agent = new AgentProcess(['answer', '--source', 'test', '--width', '640', '--height', '480']);
-  agents.push(agent);
+  const agent = rig.startAgent(['answer', '--source', 'test', '--width', '640', '--height', '480']);
   await agent.next('pipeline', { where: (e) => e.state === 'started' });
   const { page, blocked, errors } = await open();
   await page.evaluate(() => {
