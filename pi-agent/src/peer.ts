@@ -34,7 +34,8 @@ export interface PeerEvents {
 
 const FEEDBACK = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }];
 
-function codecParameters(codec: VideoCodec): RTCRtpCodecParameters {
+/** The one video codec the agent's encoder makes, as werift is told it. */
+export function codecParameters(codec: VideoCodec): RTCRtpCodecParameters {
   return codec === 'H264'
     ? new RTCRtpCodecParameters({
         mimeType: 'video/H264',
@@ -54,7 +55,7 @@ function fmtp(codec: RTCRtpCodecParameters, key: string): string | undefined {
  * entries, prefer that exact profile, then any baseline one. werift would otherwise answer with
  * every H.264 entry it was offered.
  */
-function pickCodec(offered: RTCRtpCodecParameters[], codec: VideoCodec): RTCRtpCodecParameters | undefined {
+export function pickCodec(offered: RTCRtpCodecParameters[], codec: VideoCodec): RTCRtpCodecParameters | undefined {
   const same = offered.filter((c) => c.mimeType.toLowerCase() === `video/${codec.toLowerCase()}`);
   if (codec === 'VP8') return same[0];
   const mode1 = same.filter((c) => fmtp(c, 'packetization-mode') === '1');

@@ -1,11 +1,8 @@
 // A real werift (pure Node) WebRTC peer standing in for the Pi agent: it sends
 // one video codec and carries the 'pigeon' data channel.
-import {
-  RTCPeerConnection,
-  RTCRtpCodecParameters,
-  type RTCDataChannel,
-  type RTCRtpTransceiver,
-} from 'werift';
+import { RTCPeerConnection, type RTCDataChannel, type RTCRtpTransceiver } from 'werift';
+// The agent's own codec and codec choice, so these tests exercise what the agent does.
+import { codecParameters, pickCodec } from '../../pi-agent/src/peer.ts';
 import type { TestPeer } from './peer.ts';
 
 export interface WeriftPeerOptions {
@@ -14,35 +11,6 @@ export interface WeriftPeerOptions {
 }
 
 export type WeriftPeer = TestPeer;
-
-const FEEDBACK = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }];
-
-function videoCodec(codec: WeriftPeerOptions['codec']): RTCRtpCodecParameters {
-  return codec === 'H264'
-    ? new RTCRtpCodecParameters({
-        mimeType: 'video/H264',
-        clockRate: 90000,
-        rtcpFeedback: FEEDBACK,
-        parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1',
-      })
-    : new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: FEEDBACK });
-}
-
-function fmtp(codec: RTCRtpCodecParameters, key: string): string | undefined {
-  return (codec.parameters ?? '')
-    .split(';')
-    .map((pair) => pair.trim().split('='))
-    .find(([name]) => name?.toLowerCase() === key)?.[1]
-    ?.toLowerCase();
-}
-
-/** Does a codec the far side offered match the one we send, fmtp included? */
-function sameCodec(offered: RTCRtpCodecParameters, ours: RTCRtpCodecParameters): boolean {
-  return (
-    offered.mimeType.toLowerCase() === ours.mimeType.toLowerCase() &&
-    ['profile-level-id', 'packetization-mode'].every((key) => fmtp(offered, key) === fmtp(ours, key))
-  );
-}
 
 // werift resolves `<uuid>.local` candidates itself but only asks for A records, so
 // Chromium's IPv6 mDNS name never answers and leaves a 10 s timer that pc.close()
@@ -57,7 +25,7 @@ function withoutMdnsCandidates(sdp: string): string {
 }
 
 export async function createWeriftPeer(opts: WeriftPeerOptions): Promise<WeriftPeer> {
-  const codec = videoCodec(opts.codec);
+  const codec = codecParameters(opts.codec);
   const pc = new RTCPeerConnection({
     iceServers: [],
     bundlePolicy: 'max-bundle',
@@ -110,9 +78,7 @@ export async function createWeriftPeer(opts: WeriftPeerOptions): Promise<WeriftP
       await pc.setRemoteDescription({ type: 'offer', sdp: withoutMdnsCandidates(sdp) });
       const video = pc.getTransceivers().find((t: RTCRtpTransceiver) => t.kind === 'video');
       if (!video) throw new Error('remote offer has no video m-section');
-      // werift matches codecs by mime type only and would echo every H264 profile
-      // Chromium offers; a camera sends exactly one, so answer with that one.
-      const chosen = video.codecs.find((offered) => sameCodec(offered, codec));
+      const chosen = pickCodec(video.codecs, opts.codec);
       if (!chosen) throw new Error(`remote offer has no ${opts.codec} matching ${codec.parameters ?? ''}`);
       video.codecs = [chosen];
       video.sender.codec = chosen;
