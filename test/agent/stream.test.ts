@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBlob, encodeBlob, encodeMessage, isAgentCodec, parseAgentMessage } from '../../src/signal/index.ts';
-import type { BrowserPeer } from '../support/chromium.ts';
+import type { BrowserPeer, VideoStats } from '../support/chromium.ts';
 import { AgentProcess } from './agent-process.ts';
 import { agentRig } from './rig.ts';
 
@@ -39,6 +39,16 @@ async function waitForVideo(viewer: BrowserPeer, timeoutMs = 10_000): Promise<vo
   }
 }
 
+/** A message from the page reaches the agent, then 3 s of video are measured. */
+async function messageThenVideo(agent: AgentProcess, viewer: BrowserPeer): Promise<VideoStats> {
+  const keyframe = encodeMessage({ v: 1, type: 'keyframe' });
+  await viewer.send(keyframe);
+  await agent.next('message', { where: (e) => e.text === keyframe });
+  await waitForVideo(viewer);
+  await sleep(3500);
+  return viewer.videoStats(3000);
+}
+
 function gstChildren(pid: number): number {
   const out = execFileSync('ps', ['-o', 'comm=', '--ppid', String(pid)], { encoding: 'utf8' });
   return out.split('\n').filter((name) => name.startsWith('gst-launch')).length;
@@ -50,12 +60,7 @@ test('pi-agent offer: Chromium plays 640x480 at 25+ fps and the data channel car
   await viewer.waitForDataChannelOpen();
   const hello = parseAgentMessage(await viewer.nextMessage(5000));
   assert.deepEqual(hello.type === 'hello' && [hello.agent, hello.viewer, hello.settings], ['pi-agent', agent.events.find((e) => e.type === 'viewer-joined')!.viewer, { width: 640, height: 480, fps: 30, bitrate: 2000 }]);
-  const keyframe = encodeMessage({ v: 1, type: 'keyframe' });
-  await viewer.send(keyframe);
-  await agent.next('message', { where: (e) => e.text === keyframe });
-  await waitForVideo(viewer);
-  await sleep(3500);
-  const stats = await viewer.videoStats(3000);
+  const stats = await messageThenVideo(agent, viewer);
   assert.equal(stats.width, 640);
   assert.equal(stats.height, 480);
   assert.ok(stats.fps >= 25, `${stats.fps} fps over 3 s`);
@@ -76,12 +81,7 @@ test('pi-agent answer: the browser offers, the agent answers, video plays and me
   await viewer.acceptAnswer(decodeBlob(answer.text, { expect: 'answer' }).sdp);
   await viewer.waitForDataChannelOpen();
   assert.equal(parseAgentMessage(await viewer.nextMessage(5000)).type, 'hello');
-  const keyframe = encodeMessage({ v: 1, type: 'keyframe' });
-  await viewer.send(keyframe);
-  await agent.next('message', { where: (e) => e.text === keyframe });
-  await waitForVideo(viewer);
-  await sleep(3500);
-  const stats = await viewer.videoStats(3000);
+  const stats = await messageThenVideo(agent, viewer);
   assert.ok(stats.fps >= 25, `${stats.fps} fps over 3 s`);
   assert.equal(stats.width, 640);
   assert.equal(await agent.stop(), 0);
