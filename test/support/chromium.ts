@@ -30,8 +30,8 @@ export interface BrowserPeer extends TestPeer {
    */
   startLatencyProbe(): Promise<void>;
   latencySamples(): Promise<{ latencyMs: number[]; readMs: number[] }>;
-  /** An ICE-restart offer (new credentials), not applied: to try re-signaling over the channel. */
-  createOfferForRestart(): Promise<string>;
+  /** ICE restart: applies a new offer (new credentials, every candidate gathered) and returns it; the answer goes to acceptAnswer(). */
+  restartIce(): Promise<string>;
 }
 
 export interface ChromiumHandle {
@@ -94,7 +94,7 @@ interface PeerRuntime {
   videoStats(windowMs: number): Promise<VideoStats>;
   startLatencyProbe(): void;
   latencySamples(): { latencyMs: number[]; readMs: number[] };
-  createOfferForRestart(): Promise<string>;
+  restartIce(): Promise<string>;
 }
 
 async function openPeer(page: Page): Promise<BrowserPeer> {
@@ -125,7 +125,7 @@ async function openPeer(page: Page): Promise<BrowserPeer> {
       await run('startLatencyProbe');
     },
     latencySamples: async () => (await callRuntime(page, 'latencySamples', [])) as { latencyMs: number[]; readMs: number[] },
-    createOfferForRestart: () => text('createOfferForRestart'),
+    restartIce: () => text('restartIce'),
     close: async () => {
       if (page.isClosed()) return;
       await run('close').catch(() => undefined);
@@ -319,9 +319,21 @@ function installPeerRuntime(): void {
     latencySamples() {
       return { latencyMs: [...latencyMs], readMs: [...readMs] };
     },
-    async createOfferForRestart() {
-      const offer = await connection().createOffer({ iceRestart: true });
-      return offer.sdp ?? '';
+    async restartIce() {
+      const peer = connection();
+      // Listen before applying the offer: gathering starts again, and may end, before it resolves.
+      const complete = new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (peer.iceGatheringState !== 'complete') return;
+          peer.removeEventListener('icegatheringstatechange', check);
+          resolve();
+        };
+        peer.addEventListener('icegatheringstatechange', check);
+      });
+      peer.restartIce();
+      await peer.setLocalDescription(await peer.createOffer());
+      await complete;
+      return peer.localDescription?.sdp ?? '';
     },
     async videoStats(windowMs) {
       let framesDecoded = 0;
