@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import {
   ProtocolError,
   decodeBlob,
-  encodeBlob,
   encodeMessage,
   isSignalError,
   parseViewerMessage,
@@ -12,15 +11,14 @@ import {
   type StreamSettings,
 } from '../../src/signal/index.ts';
 import type { Emit } from './events.ts';
-import { PeerError, type ViewerPeer } from './peer.ts';
+import type { ViewerPeer } from './peer.ts';
 import type { Viewers } from './viewers.ts';
 
 /**
  * The agent's side of the data-channel protocol (src/signal/protocol.ts): hello, telemetry about
  * once a second, detections, and what viewers ask for — a keyframe, or other quality within the
- * agent's limits (every viewer is told), and new offers (ICE restart, renegotiation) answered
- * over the channel so no new QR is needed. A malformed message gets an error reply and changes
- * nothing.
+ * agent's limits (every viewer is told). A malformed message gets an error reply and changes
+ * nothing; so does a new offer, which werift cannot take mid-session yet (see signal()).
  */
 export interface ControlHost {
   settings(): StreamSettings;
@@ -144,28 +142,18 @@ export class Control {
   }
 
   /**
-   * A new offer over the data channel (ICE restart, renegotiation): answered on the same channel.
-   * Only offers: the agent never asks a viewer to answer, since werift drops its path the moment
-   * it restarts ICE itself, before its offer could reach the viewer.
+   * A new offer over the data channel (ICE restart, renegotiation). werift 0.24, once it has
+   * offered, drops the media and the data channel when it answers a later offer (measured: no
+   * frame and no message after the answer), so the agent says so instead of breaking a session
+   * that still works; the page then keeps playing, or offers the QR path if the network changed.
    */
   private signal(viewer: number, peer: ViewerPeer, blob: string): void {
-    let offer: ReturnType<typeof decodeBlob>;
     try {
-      offer = decodeBlob(blob, { expect: 'offer' });
+      decodeBlob(blob, { expect: 'offer' });
+      this.refuse(viewer, peer, 'E_RESIGNAL_UNSUPPORTED', 'this agent cannot take a new offer over the data channel yet; scan a fresh QR code to reconnect');
     } catch (error) {
       this.refuse(viewer, peer, isSignalError(error) ? error.code : 'E_RESIGNAL', error instanceof Error ? error.message : String(error));
-      return;
     }
-    peer.renegotiate(offer.sdp).then(
-      ({ sdp, iceRestart }) => {
-        this.send(peer, { v: 1, type: 'signal', blob: encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId }).text });
-        this.emit({ type: 'resignaled', viewer, iceRestart });
-      },
-      (error: unknown) => {
-        const code = error instanceof PeerError ? error.code : 'E_RESIGNAL';
-        this.refuse(viewer, peer, code, `could not answer the new offer: ${error instanceof Error ? error.message : String(error)}`);
-      },
-    );
   }
 
   private refuse(viewer: number, peer: ViewerPeer, code: string, message: string): void {

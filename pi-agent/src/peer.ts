@@ -4,7 +4,6 @@ import {
   RTCRtpCodecParameters,
   PictureLossIndication,
   RtcpPayloadSpecificFeedback,
-  SessionDescription,
   type RTCDataChannel,
   type RTCIceServer,
   type RTCRtpTransceiver,
@@ -68,7 +67,7 @@ export function pickCodec(offered: RTCRtpCodecParameters[], codec: VideoCodec): 
 export class PeerError extends Error {
   override readonly name = 'PeerError';
   constructor(
-    readonly code: 'E_CODEC_MISMATCH' | 'E_NO_VIDEO' | 'E_RESIGNAL_BUSY' | 'E_RESIGNAL_STATE',
+    readonly code: 'E_CODEC_MISMATCH' | 'E_NO_VIDEO',
     message: string,
   ) {
     super(message);
@@ -83,7 +82,6 @@ export class ViewerPeer {
   private listeners: Partial<PeerEvents> = {};
   private closed = false;
   private timestampOffset: number | undefined;
-  private renegotiating = false;
 
   private constructor(config: PeerConfig) {
     this.pc = new RTCPeerConnection({
@@ -138,43 +136,6 @@ export class ViewerPeer {
 
   async acceptAnswer(sdp: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
-  }
-
-  /**
-   * Answers a later offer from this viewer, sent over the data channel: an ICE restart (new
-   * credentials and candidates, e.g. after a network change) or a renegotiation. The video keeps
-   * its SSRC, sequence and codec; the codec is checked before anything is applied, so a refused
-   * offer leaves the running session as it was.
-   */
-  async renegotiate(offerSdp: string): Promise<{ sdp: string; iceRestart: boolean }> {
-    if (this.renegotiating) throw new PeerError('E_RESIGNAL_BUSY', 'an earlier offer from this viewer is still being answered');
-    if (this.pc.signalingState !== 'stable' || this.pc.connectionState !== 'connected') {
-      throw new PeerError('E_RESIGNAL_STATE', `this connection cannot take a new offer now (${this.pc.connectionState}, ${this.pc.signalingState})`);
-    }
-    const offered = SessionDescription.parse(offerSdp).media.find((m) => m.kind === 'video');
-    if (!offered) throw new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
-    const codec = this.transceiver?.sender.codec;
-    const kind = codec?.mimeType.toLowerCase() === 'video/vp8' ? 'VP8' : 'H264';
-    if (!pickCodec(offered.rtp.codecs, kind)) {
-      throw new PeerError('E_CODEC_MISMATCH', `the offer has no ${kind === 'H264' ? 'H.264 baseline (packetization-mode 1)' : 'VP8'} codec, which this session sends`);
-    }
-    this.renegotiating = true;
-    const restarts = (): number => this.pc.iceTransports.reduce((sum, t) => sum + t.iceRestarts, 0);
-    const before = restarts();
-    try {
-      await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
-      const video = this.transceiver;
-      const chosen = video && pickCodec(video.codecs, kind);
-      if (video && chosen) {
-        video.codecs = [chosen];
-        video.sender.codec = chosen;
-      }
-      await this.pc.setLocalDescription(await this.pc.createAnswer());
-      this.resumeIce();
-      return { sdp: this.localSdp(), iceRestart: restarts() !== before };
-    } finally {
-      this.renegotiating = false;
-    }
   }
 
   get state(): PeerState {
@@ -237,22 +198,6 @@ export class ViewerPeer {
     if (this.closed) return;
     this.closed = true;
     await this.pc.close();
-  }
-
-  /**
-   * werift 0.24 restarts ICE when a description brings new credentials, but its connect() returns
-   * early while DTLS is up, so no checks run and nothing more is sent (measured: frames and
-   * messages stop). Run the checks for every transport left without a selected pair; DTLS and
-   * SCTP carry on over the new pair. If they fail, the viewer is gone: say so like any failure.
-   */
-  private resumeIce(): void {
-    for (const dtls of this.pc.dtlsTransports) {
-      const ice = dtls.iceTransport;
-      if (dtls.state !== 'connected' || ice.getSelectedCandidatePair() !== null) continue;
-      ice.start().catch(() => {
-        if (!this.closed) this.listeners.state?.('failed');
-      });
-    }
   }
 
   private attach(transceiver: RTCRtpTransceiver): void {

@@ -71,12 +71,6 @@ export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) =>
         return say(`viewer #${event.viewer} left: ${event.reason} (${event.viewers} watching)`);
       case 'message':
         return say(`viewer #${event.viewer} says: ${event.text}`);
-      case 'resignaled':
-        return say(
-          event.iceRestart
-            ? `viewer #${event.viewer} restarted ICE over the data channel (new path, no new QR); answered`
-            : `viewer #${event.viewer} renegotiated over the data channel; answered`,
-        );
       case 'settings':
         return say(`viewer #${event.viewer} changed the stream to ${event.width}×${event.height}@${event.fps}, ${event.bitrate} kbit/s`);
       case 'detections':

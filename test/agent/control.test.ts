@@ -126,66 +126,18 @@ test('detections appended to a plain file are followed like tail -f', async () =
   await agent.stop();
 });
 
-/** The agent's offer that `viewer` answered: the newest offer id in `used`. */
-function joinedOffer(agent: AgentProcess, used: Set<number>): ReturnType<typeof decodeBlob> {
-  const event = [...agent.events].reverse().find((e) => e.type === 'offer' && used.has(e.offerId));
-  if (event?.type !== 'offer') throw new Error('no offer was used');
-  return decodeBlob(event.text);
-}
-
-test('an ICE restart offered over the data channel is answered on it: new credentials, the same viewer, video and messages go on', async () => {
-  const agent = rig.startAgent(['offer', ...SOURCE]);
-  const used = new Set<number>();
-  const viewer = await joinViewer(agent, used);
-  const first = joinedOffer(agent, used).session!;
-  await sleep(500);
-  const seen = [first.ufrag];
-  for (const round of [1, 2]) {
-    const mark = agent.events.length;
-    const offer = encodeBlob({ type: 'offer', sdp: await viewer.restartIce() }, { keepCodec: isAgentCodec });
-    const sent = Date.now();
-    await viewer.send(encodeMessage({ v: 1, type: 'signal', blob: offer.text }));
-    const reply = await expectMessage(viewer, 'signal');
-    const answer = decodeBlob(reply.blob, { expect: 'answer' });
-    assert.equal(answer.mode, 'compact', 'the answer is a compact blob like the first one');
-    assert.ok(!seen.includes(answer.session!.ufrag), `round ${round}: the agent's ICE credentials are new`);
-    seen.push(answer.session!.ufrag);
-    await viewer.acceptAnswer(answer.sdp);
-    const event = await agent.next('resignaled', { after: mark });
-    assert.equal(event.iceRestart, true, 'werift restarted ICE');
-    const before = (await viewer.videoStats()).framesDecoded;
-    await sleep(1500);
-    const after = (await viewer.videoStats()).framesDecoded;
-    assert.ok(after > before + 30, `round ${round}: video goes on over the new path (${before} → ${after} frames, answer after ${Date.now() - sent} ms)`);
-    assert.equal((await expectMessage(viewer, 'telemetry')).viewers, 1, 'messages go on');
-  }
-  assert.equal(agent.events.filter((e) => e.type === 'viewer-left').length, 0);
-  assert.equal(agent.events.filter((e) => e.type === 'viewer-joined').length, 1, 'the same viewer, not a new one');
-  await agent.stop();
-});
-
-test('new offers the agent cannot use are refused with the reason, and the session goes on', async () => {
+test('a new offer over the data channel is refused with the reason, and the session goes on', async () => {
   const agent = rig.startAgent(['offer', ...SOURCE]);
   const viewer = await joinViewer(agent, new Set());
   await sleep(500);
-  const sdp = await viewer.restartIce();
-  const good = encodeBlob({ type: 'offer', sdp }, { keepCodec: isAgentCodec }).text;
-  const damaged = good.slice(0, -3) + (good.endsWith('A') ? 'BBB' : 'AAA');
-  const cases: [string, string][] = [
-    [damaged, 'E_CHECKSUM'],
-    [encodeBlob({ type: 'answer', sdp }, { keepCodec: isAgentCodec }).text, 'E_EXPECTED_OFFER'],
-    // This agent encodes H.264: an offer of VP8 alone cannot carry its video.
-    [encodeBlob({ type: 'offer', sdp }, { keepCodec: (c) => c.name.toUpperCase() === 'VP8' }).text, 'E_CODEC_MISMATCH'],
-  ];
-  for (const [blob, code] of cases) {
-    await viewer.send(encodeMessage({ v: 1, type: 'signal', blob }));
-    const refused = await expectMessage(viewer, 'error');
-    assert.equal(refused.code, code, refused.message);
-  }
+  const offer = encodeBlob({ type: 'offer', sdp: await viewer.createOfferForRestart() }, { keepCodec: isAgentCodec, offerId: 1 });
+  await viewer.send(encodeMessage({ v: 1, type: 'signal', blob: offer.text }));
+  const refused = await expectMessage(viewer, 'error');
+  assert.equal(refused.code, 'E_RESIGNAL_UNSUPPORTED');
+  assert.match(refused.message, /scan a fresh QR code/);
   const before = (await viewer.videoStats()).framesDecoded;
   await sleep(1500);
   assert.ok((await viewer.videoStats()).framesDecoded > before + 30, 'video continues');
   assert.equal((await expectMessage(viewer, 'telemetry')).viewers, 1);
-  assert.equal(agent.events.filter((e) => e.type === 'resignaled').length, 0);
   await agent.stop();
 });

@@ -30,8 +30,8 @@ export interface BrowserPeer extends TestPeer {
    */
   startLatencyProbe(): Promise<void>;
   latencySamples(): Promise<{ latencyMs: number[]; readMs: number[] }>;
-  /** ICE restart: applies a new offer (new credentials, every candidate gathered) and returns it; the answer goes to acceptAnswer(). */
-  restartIce(): Promise<string>;
+  /** An ICE-restart offer (new credentials), not applied: to try re-signaling over the channel. */
+  createOfferForRestart(): Promise<string>;
 }
 
 export interface ChromiumHandle {
@@ -94,7 +94,7 @@ interface PeerRuntime {
   videoStats(windowMs: number): Promise<VideoStats>;
   startLatencyProbe(): void;
   latencySamples(): { latencyMs: number[]; readMs: number[] };
-  restartIce(): Promise<string>;
+  createOfferForRestart(): Promise<string>;
 }
 
 async function openPeer(page: Page): Promise<BrowserPeer> {
@@ -125,7 +125,7 @@ async function openPeer(page: Page): Promise<BrowserPeer> {
       await run('startLatencyProbe');
     },
     latencySamples: async () => (await callRuntime(page, 'latencySamples', [])) as { latencyMs: number[]; readMs: number[] },
-    restartIce: () => text('restartIce'),
+    createOfferForRestart: () => text('createOfferForRestart'),
     close: async () => {
       if (page.isClosed()) return;
       await run('close').catch(() => undefined);
@@ -319,21 +319,9 @@ function installPeerRuntime(): void {
     latencySamples() {
       return { latencyMs: [...latencyMs], readMs: [...readMs] };
     },
-    async restartIce() {
-      const peer = connection();
-      // Listen before applying the offer: gathering starts again, and may end, before it resolves.
-      const complete = new Promise<void>((resolve) => {
-        const check = (): void => {
-          if (peer.iceGatheringState !== 'complete') return;
-          peer.removeEventListener('icegatheringstatechange', check);
-          resolve();
-        };
-        peer.addEventListener('icegatheringstatechange', check);
-      });
-      peer.restartIce();
-      await peer.setLocalDescription(await peer.createOffer());
-      await complete;
-      return peer.localDescription?.sdp ?? '';
+    async createOfferForRestart() {
+      const offer = await connection().createOffer({ iceRestart: true });
+      return offer.sdp ?? '';
     },
     async videoStats(windowMs) {
       let framesDecoded = 0;
