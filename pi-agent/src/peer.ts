@@ -4,6 +4,7 @@ import {
   RTCRtpCodecParameters,
   PictureLossIndication,
   RtcpPayloadSpecificFeedback,
+  SessionDescription,
   type RTCDataChannel,
   type RTCIceServer,
   type RTCRtpTransceiver,
@@ -82,6 +83,7 @@ export class ViewerPeer {
   private listeners: Partial<PeerEvents> = {};
   private closed = false;
   private timestampOffset: number | undefined;
+  private channelOpened = false;
 
   private constructor(config: PeerConfig) {
     this.pc = new RTCPeerConnection({
@@ -105,18 +107,22 @@ export class ViewerPeer {
 
   /** A peer answering a viewer's offer (the browser offered). */
   static async answer(config: PeerConfig, offerSdp: string): Promise<{ peer: ViewerPeer; sdp: string }> {
+    // Checked before werift sees it: werift's own refusal of a codec-less offer says only "negotiate codecs failed".
+    const offered = SessionDescription.parse(offerSdp).media.find((m) => m.kind === 'video');
+    if (!offered) throw new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
+    const mismatch = (): PeerError =>
+      new PeerError(
+        'E_CODEC_MISMATCH',
+        `the offer has no ${config.codec === 'H264' ? 'H.264 baseline (packetization-mode 1)' : 'VP8'} codec, which this agent's encoder makes`,
+      );
+    if (!pickCodec(offered.rtp.codecs, config.codec)) throw mismatch();
     const peer = new ViewerPeer(config);
     try {
       await peer.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
       const video = peer.pc.getTransceivers().find((t) => t.kind === 'video');
       if (!video) throw new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
       const chosen = pickCodec(video.codecs, config.codec);
-      if (!chosen) {
-        throw new PeerError(
-          'E_CODEC_MISMATCH',
-          `the offer has no ${config.codec === 'H264' ? 'H.264 baseline (packetization-mode 1)' : 'VP8'} codec, which this agent's encoder makes`,
-        );
-      }
+      if (!chosen) throw mismatch();
       video.codecs = [chosen];
       video.sender.codec = chosen;
       video.setDirection('sendonly');
@@ -130,8 +136,10 @@ export class ViewerPeer {
     }
   }
 
+  /** One listener per event. `channelOpen` is also called at once if the channel is already open. */
   on<K extends keyof PeerEvents>(event: K, listener: PeerEvents[K]): void {
     this.listeners[event] = listener;
+    if (event === 'channelOpen' && this.channelOpened) this.listeners.channelOpen?.();
   }
 
   async acceptAnswer(sdp: string): Promise<void> {
@@ -212,7 +220,9 @@ export class ViewerPeer {
   private adopt(channel: RTCDataChannel): void {
     this.channel = channel;
     channel.stateChanged.subscribe((state) => {
-      if (state === 'open') this.listeners.channelOpen?.();
+      if (state !== 'open') return;
+      this.channelOpened = true;
+      this.listeners.channelOpen?.();
     });
     channel.onMessage.subscribe((data) => this.listeners.message?.(typeof data === 'string' ? data : data.toString('utf8')));
   }
