@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
   ProtocolError,
-  decodeBlob,
   encodeMessage,
   isSignalError,
   parseViewerMessage,
@@ -11,14 +10,15 @@ import {
   type StreamSettings,
 } from '../../src/signal/index.ts';
 import type { Emit } from './events.ts';
-import type { ViewerPeer } from './peer.ts';
+import { AgentError } from './errors.ts';
+import { PeerError, type ViewerPeer } from './peer.ts';
 import type { Viewers } from './viewers.ts';
 
 /**
  * The agent's side of the data-channel protocol (src/signal/protocol.ts): hello, telemetry about
  * once a second, detections, and what viewers ask for — a keyframe, or other quality within the
- * agent's limits (every viewer is told). A malformed message gets an error reply and changes
- * nothing; so does a new offer, which werift cannot take mid-session yet (see signal()).
+ * agent's limits (every viewer is told), and a new connection offered over the channel (see
+ * signal()). A malformed message gets an error reply and changes nothing.
  */
 export interface ControlHost {
   settings(): StreamSettings;
@@ -142,18 +142,20 @@ export class Control {
   }
 
   /**
-   * A new offer over the data channel (ICE restart, renegotiation). werift 0.24, once it has
-   * offered, drops the media and the data channel when it answers a later offer (measured: no
-   * frame and no message after the answer), so the agent says so instead of breaking a session
-   * that still works; the page then keeps playing, or offers the QR path if the network changed.
+   * An offer over the data channel: a new connection to take over from this viewer's current one
+   * (Viewers.reconnect), answered on the same channel. Not an in-place ICE restart: werift 0.24
+   * drops its path the moment it restarts ICE, and the viewer's new ICE generation then settles on
+   * werift's old credentials, so consent fails 30 s later (measured). A fresh connection built
+   * while the old one still plays has neither problem.
    */
   private signal(viewer: number, peer: ViewerPeer, blob: string): void {
-    try {
-      decodeBlob(blob, { expect: 'offer' });
-      this.refuse(viewer, peer, 'E_RESIGNAL_UNSUPPORTED', 'this agent cannot take a new offer over the data channel yet; scan a fresh QR code to reconnect');
-    } catch (error) {
-      this.refuse(viewer, peer, isSignalError(error) ? error.code : 'E_RESIGNAL', error instanceof Error ? error.message : String(error));
-    }
+    this.viewers.reconnect(viewer, blob).then(
+      (answer) => this.send(peer, { v: 1, type: 'signal', blob: answer }),
+      (error: unknown) => {
+        const code = isSignalError(error) || error instanceof PeerError || error instanceof AgentError ? error.code : 'E_RESIGNAL';
+        this.refuse(viewer, peer, code, error instanceof Error ? error.message : String(error));
+      },
+    );
   }
 
   private refuse(viewer: number, peer: ViewerPeer, code: string, message: string): void {

@@ -7,6 +7,8 @@ export type AgentErrorCode =
   | 'E_OFFER_UNKNOWN'
   | 'E_NO_OFFER_ID'
   | 'E_FULL'
+  | 'E_RESIGNAL_STATE'
+  | 'E_RESIGNAL_BUSY'
   | 'E_NO_CAMERA';
 
 export class AgentError extends Error {

@@ -13,6 +13,8 @@ export type AgentEvent =
   | { type: 'viewer-joined'; viewer: number; viewers: number }
   | { type: 'viewer-left'; viewer: number; reason: string; viewers: number }
   | { type: 'message'; viewer: number; text: string }
+  | { type: 'reconnecting'; viewer: number }
+  | { type: 'reconnected'; viewer: number; ms: number }
   | { type: 'settings'; viewer: number; width: number; height: number; fps: number; bitrate: number }
   | { type: 'detections'; boxes: number }
   | { type: 'stats'; fps: number; kbps: number; viewers: { viewer: number; rttMs: number | null }[] }

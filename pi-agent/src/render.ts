@@ -71,6 +71,10 @@ export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) =>
         return say(`viewer #${event.viewer} left: ${event.reason} (${event.viewers} watching)`);
       case 'message':
         return say(`viewer #${event.viewer} says: ${event.text}`);
+      case 'reconnecting':
+        return say(`viewer #${event.viewer} asked over the data channel for a new connection; answered, its video goes on meanwhile`);
+      case 'reconnected':
+        return say(`viewer #${event.viewer} reconnected in ${event.ms} ms over a new connection, no new QR; the old one is closed`);
       case 'settings':
         return say(`viewer #${event.viewer} changed the stream to ${event.width}×${event.height}@${event.fps}, ${event.bitrate} kbit/s`);
       case 'detections':

@@ -40,6 +40,8 @@ interface Viewer {
   joined: boolean;
   /** Drops a viewer whose answer was taken but whose connection never came up. */
   deadline: NodeJS.Timeout;
+  /** A new connection the viewer asked for over the data channel, until it takes over. */
+  successor?: { peer: ViewerPeer; timer: NodeJS.Timeout };
 }
 
 // Remember this many spent ids to tell "used" and "expired" apart from "unknown".
@@ -141,6 +143,40 @@ export class Viewers {
     return blob.text;
   }
 
+  /**
+   * A joined viewer's offer for a new connection to take over from its current one, sent over
+   * the data channel (the page reconnecting, e.g. after a network change), so no new QR code is
+   * needed. The old connection keeps playing until the new one is up, then is closed; if the new
+   * one never comes up, the old one goes on untouched. Returns the answer blob's text.
+   */
+  async reconnect(id: number, offerText: string): Promise<string> {
+    const offer = decodeBlob(offerText, { expect: 'offer' });
+    const viewer = this.viewers.get(id);
+    if (!viewer?.joined) throw new AgentError('E_RESIGNAL_STATE', `viewer #${id} is not connected, so it cannot hand over to a new connection`);
+    if (viewer.successor) throw new AgentError('E_RESIGNAL_BUSY', 'a new connection for this viewer is already being set up');
+    const { peer, sdp } = await ViewerPeer.answer(this.options.peer, offer.sdp);
+    let text: string;
+    try {
+      if (this.viewers.get(id) !== viewer) throw new AgentError('E_RESIGNAL_STATE', `viewer #${id} left while its new connection was being answered`);
+      if (viewer.successor) throw new AgentError('E_RESIGNAL_BUSY', 'a new connection for this viewer is already being set up');
+      const options = offer.offerId === undefined ? {} : { offerId: offer.offerId };
+      text = encodeBlob({ type: 'answer', sdp: keepCandidates(sdp, this.options.addresses) }, options).text;
+    } catch (error) {
+      await peer.close();
+      throw error;
+    }
+    const startedAt = Date.now();
+    const timer = setTimeout(() => this.abandon(viewer, peer, `did not connect within ${CONNECT_TIMEOUT_MS / 1000} s`), CONNECT_TIMEOUT_MS);
+    timer.unref();
+    viewer.successor = { peer, timer };
+    peer.on('state', (state) => {
+      if (state === 'connected') this.takeOver(viewer, peer, startedAt);
+      else if (state === 'failed' || state === 'closed') this.abandon(viewer, peer, state === 'failed' ? 'failed' : 'was closed');
+    });
+    this.options.emit({ type: 'reconnecting', viewer: id });
+    return text;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await this.making?.catch(() => undefined);
@@ -149,7 +185,10 @@ export class Viewers {
       await this.pending.peer.close();
       this.pending = undefined;
     }
-    for (const viewer of this.viewers.values()) clearTimeout(viewer.deadline);
+    for (const viewer of this.viewers.values()) {
+      clearTimeout(viewer.deadline);
+      if (viewer.successor) this.abandon(viewer, viewer.successor.peer);
+    }
     await Promise.allSettled([...this.viewers.values()].map((v) => v.peer.close()));
     this.viewers.clear();
   }
@@ -226,9 +265,43 @@ export class Viewers {
     });
   }
 
+  /** The new connection is up: it carries the viewer from now on, under the same number. */
+  private takeOver(viewer: Viewer, next: ViewerPeer, startedAt: number): void {
+    if (viewer.successor?.peer !== next || this.viewers.get(viewer.id) !== viewer) {
+      void next.close();
+      return;
+    }
+    clearTimeout(viewer.successor.timer);
+    viewer.successor = undefined;
+    const old = viewer.peer;
+    // Its closing is the hand-over, not the viewer leaving.
+    old.on('state', () => undefined);
+    viewer.peer = next;
+    this.watch(viewer);
+    void old.close();
+    this.options.emit({ type: 'reconnected', viewer: viewer.id, ms: Date.now() - startedAt });
+    // The new connection's first frame should not wait for the periodic keyframe either.
+    if (this.options.keyframeOnJoin) this.rtp.requestKeyframe();
+  }
+
+  /** A new connection that will not take over; `reason` is said when it is a failure, not a stop. */
+  private abandon(viewer: Viewer, next: ViewerPeer, reason?: string): void {
+    if (viewer.successor?.peer !== next) return;
+    clearTimeout(viewer.successor.timer);
+    viewer.successor = undefined;
+    void next.close();
+    if (reason === undefined) return;
+    this.options.emit({
+      type: 'refused',
+      code: 'E_RECONNECT_FAILED',
+      reason: `viewer #${viewer.id}: its new connection ${reason}; it goes on over the old one while that lasts`,
+    });
+  }
+
   private drop(viewer: Viewer, reason: string): void {
     if (this.viewers.get(viewer.id) !== viewer) return;
     clearTimeout(viewer.deadline);
+    if (viewer.successor) this.abandon(viewer, viewer.successor.peer);
     this.viewers.delete(viewer.id);
     void viewer.peer.close();
     this.options.emit({ type: 'viewer-left', viewer: viewer.id, reason, viewers: this.viewers.size });

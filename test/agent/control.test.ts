@@ -126,18 +126,81 @@ test('detections appended to a plain file are followed like tail -f', async () =
   await agent.stop();
 });
 
-test('a new offer over the data channel is refused with the reason, and the session goes on', async () => {
+test('a new connection offered over the data channel takes over from the old one: same viewer, no new QR, video and messages go on', async (t) => {
+  const agent = rig.startAgent(['offer', ...SOURCE]);
+  const used = new Set<number>();
+  const old = await joinViewer(agent, used);
+  const [id] = [...used];
+  assert.equal((await expectMessage(old, 'hello')).viewer, id);
+  await sleep(500);
+
+  // What the page does to reconnect: a fresh connection's offer, sent over the one that works.
+  const fresh = await rig.chromium().newPeer();
+  const offer = encodeBlob({ type: 'offer', sdp: await fresh.createOffer() }, { keepCodec: isAgentCodec, offerId: 4242 });
+  const mark = agent.events.length;
+  const sent = Date.now();
+  await old.send(encodeMessage({ v: 1, type: 'signal', blob: offer.text }));
+  const reply = await expectMessage(old, 'signal');
+  const answer = decodeBlob(reply.blob, { expect: 'answer' });
+  assert.equal(answer.offerId, 4242, 'the answer names the offer it answers');
+  assert.equal(answer.mode, 'compact');
+  assert.equal((await agent.next('reconnecting', { after: mark })).viewer, id);
+  await fresh.acceptAnswer(answer.sdp);
+  await fresh.waitForDataChannelOpen();
+  const hello = await expectMessage(fresh, 'hello');
+  assert.equal(hello.viewer, id, 'the same viewer number on the new connection');
+  const reconnected = await agent.next('reconnected', { after: mark });
+  t.diagnostic(`offer sent → new connection carrying the viewer: ${Date.now() - sent} ms (agent: ${reconnected.ms} ms from its answer)`);
+
+  const before = (await fresh.videoStats()).framesDecoded;
+  await sleep(1500);
+  const after = (await fresh.videoStats()).framesDecoded;
+  assert.ok(after > before + 30, `video on the new connection: ${before} → ${after} frames`);
+  assert.equal((await expectMessage(fresh, 'telemetry')).viewers, 1, 'one viewer, not two');
+  // The old connection is closed: it decodes nothing more.
+  const oldFrames = (await old.videoStats()).framesDecoded;
+  await sleep(1000);
+  assert.equal((await old.videoStats()).framesDecoded, oldFrames, 'the old connection no longer gets video');
+  // Control goes on over the new channel.
+  await fresh.send('not json');
+  assert.equal((await expectMessage(fresh, 'error')).code, 'E_MSG_NOT_JSON');
+  assert.equal(agent.events.filter((e) => e.type === 'viewer-left').length, 0);
+  assert.equal(agent.events.filter((e) => e.type === 'viewer-joined').length, 1, 'the same viewer, not a new one');
+  await agent.stop();
+});
+
+test('offers over the data channel the agent cannot use are refused with the reason, and the session goes on', async () => {
   const agent = rig.startAgent(['offer', ...SOURCE]);
   const viewer = await joinViewer(agent, new Set());
   await sleep(500);
-  const offer = encodeBlob({ type: 'offer', sdp: await viewer.createOfferForRestart() }, { keepCodec: isAgentCodec, offerId: 1 });
-  await viewer.send(encodeMessage({ v: 1, type: 'signal', blob: offer.text }));
-  const refused = await expectMessage(viewer, 'error');
-  assert.equal(refused.code, 'E_RESIGNAL_UNSUPPORTED');
-  assert.match(refused.message, /scan a fresh QR code/);
+  const sdp = await (await rig.chromium().newPeer()).createOffer();
+  const good = encodeBlob({ type: 'offer', sdp }, { keepCodec: isAgentCodec }).text;
+  const damaged = good.slice(0, -3) + (good.endsWith('A') ? 'BBB' : 'AAA');
+  const cases: [string, string][] = [
+    [damaged, 'E_CHECKSUM'],
+    [encodeBlob({ type: 'answer', sdp }, { keepCodec: isAgentCodec }).text, 'E_EXPECTED_OFFER'],
+    // This agent encodes H.264: an offer of VP8 alone cannot carry its video.
+    [encodeBlob({ type: 'offer', sdp }, { keepCodec: (c) => c.name.toUpperCase() === 'VP8' }).text, 'E_CODEC_MISMATCH'],
+  ];
+  for (const [blob, code] of cases) {
+    await viewer.send(encodeMessage({ v: 1, type: 'signal', blob }));
+    const refused = await expectMessage(viewer, 'error');
+    assert.equal(refused.code, code, refused.message);
+  }
+  // Asked twice at once: one is answered, the other refused as busy.
+  await viewer.send(encodeMessage({ v: 1, type: 'signal', blob: good }));
+  await viewer.send(encodeMessage({ v: 1, type: 'signal', blob: good }));
+  const replies: string[] = [];
+  while (replies.length < 2) {
+    const message = parseAgentMessage(await viewer.nextMessage(5000));
+    if (message.type === 'signal') replies.push('answer');
+    if (message.type === 'error') replies.push(message.code);
+  }
+  assert.deepEqual(replies.sort(), ['E_RESIGNAL_BUSY', 'answer']);
   const before = (await viewer.videoStats()).framesDecoded;
   await sleep(1500);
-  assert.ok((await viewer.videoStats()).framesDecoded > before + 30, 'video continues');
+  assert.ok((await viewer.videoStats()).framesDecoded > before + 30, 'video continues on the old connection');
   assert.equal((await expectMessage(viewer, 'telemetry')).viewers, 1);
+  assert.equal(agent.events.filter((e) => e.type === 'reconnected').length, 0);
   await agent.stop();
 });
