@@ -324,12 +324,14 @@ export class PigeonViewer extends LitElement {
   }
 
   /**
-   * Reconnects without a new QR code: an ICE restart whose offer and answer travel over the data
-   * channel as compact blobs, e.g. after a Wi-Fi roam or an address change. Resolves when the
-   * agent's answer is applied; a failure shows (`E_RESTART`) and fires `error`, never rejects.
+   * Reconnects without a new QR code, e.g. after a Wi-Fi roam or an address change: a fresh
+   * connection (new ICE credentials and candidates) whose offer and answer travel over the data
+   * channel as compact blobs; the video keeps playing on the old connection until the new one
+   * takes over. Resolves when it has (or has failed); a failure shows (`E_RESTART`) and fires
+   * `error`, never rejects.
    */
-  restartIce(): Promise<void> {
-    return this.peer.restartIce();
+  reconnect(): Promise<void> {
+    return this.peer.reconnect();
   }
 
   /** Asks the agent for a keyframe now (e.g. after a glitch). False when the data channel is not open. */
@@ -411,7 +413,7 @@ export class PigeonViewer extends LitElement {
             ? html`<button type="button" aria-pressed=${this.detectionsHidden ? 'false' : 'true'} @click=${this.toggleDetections}>Boxes</button>`
             : nothing}
           ${this.peer.hello && (status === 'connected' || status === 'disconnected') && this.peer.channel?.readyState === 'open'
-            ? html`<button type="button" ?disabled=${this.peer.restarting} @click=${this.restartIce}>
+            ? html`<button type="button" ?disabled=${this.peer.restarting} @click=${this.reconnect}>
                 ${this.peer.restarting ? 'Reconnecting…' : 'Reconnect'}
               </button>`
             : nothing}

@@ -38,8 +38,10 @@ export type HelloMessage = Extract<AgentMessage, { type: 'hello' }>;
 export type DetectionsMessage = Extract<AgentMessage, { type: 'detections' }>;
 
 const STATS_INTERVAL_MS = 1000;
-/** How long an ICE restart waits for the agent's answer on the data channel. */
+/** How long a reconnect waits for the agent's answer on the data channel. */
 const RESTART_ANSWER_MS = 10_000;
+/** How long a reconnect waits, after the answer, for the new connection and its channel. */
+const RESTART_CONNECT_MS = 15_000;
 
 export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
   E_ICE_FAILED:
@@ -73,7 +75,7 @@ export class PeerController implements ReactiveController {
   settingsBy: number | undefined;
   limits: StreamLimits | undefined;
   telemetry: TelemetryDetail | undefined;
-  /** True while an ICE restart waits for its new connection. */
+  /** True while a reconnect over the data channel waits for its new connection. */
   restarting = false;
   /** Messages the agent sent that were refused (malformed, oversize, newer version). */
   refused = 0;
@@ -89,7 +91,9 @@ export class PeerController implements ReactiveController {
   connectedOnce = false;
   /** Each accept() call gets a number, so a late result of a replaced offer is dropped. */
   private generation = 0;
-  /** The agent's answer to our ICE-restart offer, awaited by restartIce(). */
+  /** The new connection a reconnect is bringing up once its answer is applied: the old one may close meanwhile. */
+  private handover: RTCPeerConnection | undefined;
+  /** The agent's answer to our reconnect offer, awaited by reconnect(). */
   private pendingAnswer: { resolve: (blob: string) => void; reject: (error: Error) => void } | undefined;
 
   constructor(
@@ -206,6 +210,8 @@ export class PeerController implements ReactiveController {
     this.hello = this.settings = this.settingsBy = this.limits = this.telemetry = undefined;
     this.restarting = false;
     this.pendingAnswer = undefined;
+    this.handover?.close();
+    this.handover = undefined;
     this.stream = undefined;
     this.stats = undefined;
     this.lastBytes = undefined;
@@ -232,42 +238,54 @@ export class PeerController implements ReactiveController {
   }
 
   /**
-   * ICE restart with no new QR: our new offer (compact blob, the agent's codecs only) goes over
-   * the data channel, the agent's answer comes back on it. Failures become error state, never a
-   * rejection; the connection keeps running on its old path if it still can.
+   * Reconnects with no new QR code: a fresh connection (new ICE credentials and candidates, new
+   * DTLS) whose offer goes to the agent over the data channel that still works, and whose answer
+   * comes back on it. The old connection plays until the new one is up, then is closed. Not an
+   * in-place ICE restart, which the agent's WebRTC stack (werift 0.24) cannot do without losing
+   * the session (see docs/protocol.md). Failures become error state, never a rejection; the old
+   * connection goes on if it still can.
    */
-  async restartIce(): Promise<void> {
-    const pc = this.pc;
-    if (!pc || this.channel?.readyState !== 'open') {
+  async reconnect(): Promise<void> {
+    const old = this.pc;
+    if (!old || this.channel?.readyState !== 'open') {
       return this.fail({ code: 'E_RESTART', message: `${CONNECTION_MESSAGES.E_RESTART} There is no open data channel to the Pi.` }, false);
     }
     if (this.restarting) return;
     this.restarting = true;
     this.error = undefined;
     this.host.requestUpdate();
+    const next = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
+    let nextStream: MediaStream | undefined;
+    next.ontrack = (event) => (nextStream = event.streams[0] ?? new MediaStream([event.track]));
+    next.addTransceiver('video', { direction: 'recvonly' });
+    const nextChannel = next.createDataChannel('pigeon');
     try {
-      pc.restartIce();
-      const sdp = await gatheredAfter(pc, async () => pc.setLocalDescription(await pc.createOffer()));
-      const blob = encodeBlob({ type: 'offer', sdp }, { keepCodec: isAgentCodec });
-      const answer = new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no answer from the Pi within ${RESTART_ANSWER_MS / 1000} s`)), RESTART_ANSWER_MS);
-        this.pendingAnswer = {
-          resolve: (text) => (clearTimeout(timer), resolve(text)),
-          reject: (error) => (clearTimeout(timer), reject(error)),
-        };
-      });
-      if (!this.send({ v: 1, type: 'signal', blob: blob.text })) throw new Error('the data channel closed');
-      const decoded = decodeBlob(await answer, { expect: 'answer' });
-      if (pc !== this.pc) return;
-      await pc.setRemoteDescription({ type: 'answer', sdp: decoded.sdp });
+      await next.setLocalDescription(await next.createOffer());
+      const sdp = await gathered(next);
+      const offerId = crypto.getRandomValues(new Uint16Array(1))[0]!;
+      const answerText = await this.askAgent(encodeBlob({ type: 'offer', sdp }, { offerId, keepCodec: isAgentCodec }).text);
+      const answer = decodeBlob(answerText, { expect: 'answer' });
+      if (answer.offerId !== undefined && answer.offerId !== offerId) throw new Error('the Pi answered another offer');
+      if (old !== this.pc) return next.close();
+      // From here the agent closes the old connection as soon as the new one is up on its side.
+      this.handover = next;
+      await next.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+      await connectedWithChannel(next, nextChannel, RESTART_CONNECT_MS);
+      if (old !== this.pc || this.handover !== next) return next.close();
+      this.takeOver(old, next, nextChannel, nextStream);
     } catch (error) {
-      if (pc !== this.pc) return;
-      // Back to the description that works, so the next try (or the old path) still can.
-      if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
+      next.close();
+      if (old !== this.pc) return;
+      this.handover = undefined;
       const why = isSignalError(error) ? error.message : error instanceof Error ? error.message : String(error);
-      this.fail({ code: 'E_RESTART', message: `${CONNECTION_MESSAGES.E_RESTART} (${why})` }, false);
+      const oldAlive = this.channel?.readyState === 'open' && old.connectionState === 'connected';
+      if (oldAlive) this.fail({ code: 'E_RESTART', message: `${CONNECTION_MESSAGES.E_RESTART} (${why})` }, false);
+      else {
+        this.stopStats();
+        this.fail({ code: 'E_DISCONNECTED', message: CONNECTION_MESSAGES.E_DISCONNECTED });
+      }
     } finally {
-      if (pc === this.pc) {
+      if (this.pc === old || this.pc === next) {
         this.pendingAnswer = undefined;
         this.restarting = false;
         this.host.requestUpdate();
@@ -275,12 +293,44 @@ export class PeerController implements ReactiveController {
     }
   }
 
+  /** Sends our offer as a `signal` message and waits for the agent's answer (or its refusal). */
+  private askAgent(offerText: string): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer from the Pi within ${RESTART_ANSWER_MS / 1000} s`)), RESTART_ANSWER_MS);
+      this.pendingAnswer = {
+        resolve: (text) => (clearTimeout(timer), resolve(text)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      };
+      if (!this.send({ v: 1, type: 'signal', blob: offerText })) this.pendingAnswer.reject(new Error('the data channel closed'));
+    });
+  }
+
+  /** The new connection is up: it carries everything from now on; the old one is closed. */
+  private takeOver(old: RTCPeerConnection, next: RTCPeerConnection, nextChannel: RTCDataChannel, nextStream: MediaStream | undefined): void {
+    old.onconnectionstatechange = old.ontrack = old.ondatachannel = null;
+    if (this.channel) this.channel.onclose = this.channel.onmessage = null;
+    old.close();
+    this.handover = undefined;
+    this.pc = next;
+    next.ontrack = (event) => {
+      this.stream = event.streams[0] ?? new MediaStream([event.track]);
+      this.host.requestUpdate();
+    };
+    next.onconnectionstatechange = () => this.onConnectionState(next);
+    this.adopt(nextChannel);
+    if (nextStream) this.stream = nextStream;
+    this.lastBytes = undefined;
+    this.startStats();
+    this.host.requestUpdate();
+  }
+
   private adopt(channel: RTCDataChannel): void {
     if (channel.label !== 'pigeon') return;
     this.channel = channel;
     channel.onmessage = (event: MessageEvent<unknown>) => this.receive(event.data);
     channel.onclose = () => {
-      if (channel !== this.channel || !this.pc) return;
+      // During a reconnect's hand-over the agent closes the old connection on purpose.
+      if (channel !== this.channel || !this.pc || this.handover) return;
       // Without the channel there is no way to re-signal: only a fresh code from the Pi helps.
       // The connection's own later states (disconnected, failed) would only say it again.
       this.pc.onconnectionstatechange = null;
@@ -363,6 +413,8 @@ export class PeerController implements ReactiveController {
 
   private onConnectionState(pc: RTCPeerConnection): void {
     if (pc !== this.pc) return;
+    // The old connection ending while a reconnect hands over is expected; reconnect() decides.
+    if (this.handover && pc.connectionState !== 'connected') return;
     switch (pc.connectionState) {
       case 'connecting':
         this.setStatus('connecting');
@@ -472,6 +524,30 @@ async function gatheredAfter(pc: RTCPeerConnection, action: () => Promise<void>)
   const sdp = pc.localDescription?.sdp;
   if (!sdp) throw new Error('no local description after ICE gathering');
   return sdp;
+}
+
+/** Resolves once `pc` is connected and `channel` open; rejects if either fails or `timeoutMs` passes. */
+function connectedWithChannel(pc: RTCPeerConnection, channel: RTCDataChannel, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`the new connection did not come up within ${timeoutMs / 1000} s`)), timeoutMs);
+    const check = (): void => {
+      if (pc.connectionState === 'failed' || pc.connectionState === 'closed') finish(new Error(`the new connection ${pc.connectionState}`));
+      else if (channel.readyState === 'closed') finish(new Error('the new data channel closed'));
+      else if (pc.connectionState === 'connected' && channel.readyState === 'open') finish();
+    };
+    const finish = (error?: Error): void => {
+      clearTimeout(timer);
+      pc.removeEventListener('connectionstatechange', check);
+      channel.removeEventListener('open', check);
+      channel.removeEventListener('close', check);
+      if (error) reject(error);
+      else resolve();
+    };
+    pc.addEventListener('connectionstatechange', check);
+    channel.addEventListener('open', check);
+    channel.addEventListener('close', check);
+    check();
+  });
 }
 
 /** Non-trickle: the local description once it holds every candidate. */

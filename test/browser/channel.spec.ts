@@ -6,16 +6,25 @@ import { decodeBlob, encodeBlob, isAgentCodec, parseViewerMessage, type ViewerMe
 /*
  * <pigeon-viewer>'s side of the data channel against a stand-in agent in the same page: a second
  * RTCPeerConnection that offers video and the 'pigeon' channel as the agent does, so messages the
- * real agent never sends (malformed, a temperature, another viewer's change) and a successful
- * ICE restart can be tried without one.
+ * real agent never sends (malformed, a temperature, another viewer's change) and the hand-over
+ * to a new connection can be tried without one. Like the agent, it answers a viewer's offer with
+ * a new connection that takes over (or refuses it when `refuse` is set), and can also send an
+ * in-place ICE-restart offer of its own, which the viewer answers.
  */
 interface FakeAgent {
+  /** The connection that carries the viewer now. */
   pc: RTCPeerConnection;
   channel: RTCDataChannel;
   /** What the viewer sent, parsed (or the refusal text when it did not parse). */
   received: (ViewerMessage | { type: 'unknown' } | string)[];
-  /** ICE-restart offers the stand-in answered. */
+  /** In-place restarts the viewer answered. */
   restarts: number;
+  /** New connections that took over from the old one. */
+  reconnects: number;
+  /** Connections that carried the viewer before, each closed when the next took over. */
+  retired: RTCPeerConnection[];
+  /** Refuse the viewer's offers with this error code instead of answering. */
+  refuse?: string;
   send(message: unknown): void;
 }
 
@@ -37,8 +46,17 @@ function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs 
   });
 }
 
-/** A stand-in agent connected to `viewer`, its hello sent. */
-async function connect(viewer: PigeonViewer): Promise<FakeAgent> {
+const HELLO = {
+  v: 1,
+  type: 'hello',
+  agent: 'stand-in',
+  viewer: 3,
+  settings: { width: 320, height: 240, fps: 30, bitrate: 1000 },
+  limits: { minBitrate: 100, maxBitrate: 2000, maxWidth: 640, maxHeight: 480, maxFps: 30 },
+};
+
+/** A stand-in agent's connection: changing colours as video, closed with its painter. */
+function agentConnection(answering = false): RTCPeerConnection {
   const pc = new RTCPeerConnection({ iceServers: [] });
   const canvas = document.createElement('canvas');
   canvas.width = 320;
@@ -49,38 +67,68 @@ async function connect(viewer: PigeonViewer): Promise<FakeAgent> {
     paint.fillRect(0, 0, 320, 240);
   }, 33);
   pc.addEventListener('connectionstatechange', () => pc.connectionState === 'closed' && clearInterval(timer));
-  pc.addTransceiver(canvas.captureStream(30).getVideoTracks()[0]!, { direction: 'sendonly' });
+  const track = canvas.captureStream(30).getVideoTracks()[0]!;
+  // An answering side must send on the transceiver the offer made; addTrack() picks it up.
+  if (answering) pc.addTrack(track);
+  else pc.addTransceiver(track, { direction: 'sendonly' });
+  return pc;
+}
+
+/** A stand-in agent connected to `viewer`, its hello sent. */
+async function connect(viewer: PigeonViewer): Promise<FakeAgent> {
+  const pc = agentConnection();
   const channel = pc.createDataChannel('pigeon');
   const agent: FakeAgent = {
     pc,
     channel,
     received: [],
     restarts: 0,
-    send: (message) => channel.send(typeof message === 'string' ? message : JSON.stringify(message)),
+    reconnects: 0,
+    retired: [],
+    send: (message) => agent.channel.send(typeof message === 'string' ? message : JSON.stringify(message)),
   };
-  channel.onmessage = async (event: MessageEvent<string>) => {
-    let message: ViewerMessage | { type: 'unknown' };
-    try {
-      message = parseViewerMessage(event.data);
-    } catch {
-      agent.received.push(event.data);
-      return;
-    }
-    agent.received.push(message);
-    if (message.type === 'signal' && agent.pc.signalingState === 'have-local-offer') {
-      // The viewer's answer to our own restart offer.
-      const answer = decodeBlob(message.blob, { expect: 'answer' });
-      await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
-      agent.restarts++;
-    } else if (message.type === 'signal') {
+  const listen = (on: RTCDataChannel): void => {
+    on.onmessage = async (event: MessageEvent<string>) => {
+      let message: ViewerMessage | { type: 'unknown' };
+      try {
+        message = parseViewerMessage(event.data);
+      } catch {
+        agent.received.push(event.data);
+        return;
+      }
+      agent.received.push(message);
+      if (message.type !== 'signal') return;
+      if (agent.pc.signalingState === 'have-local-offer') {
+        // The viewer's answer to our own in-place restart offer.
+        await agent.pc.setRemoteDescription({ type: 'answer', sdp: decodeBlob(message.blob, { expect: 'answer' }).sdp });
+        agent.restarts++;
+        return;
+      }
+      if (agent.refuse) {
+        agent.send({ v: 1, type: 'error', code: agent.refuse, message: 'the stand-in refuses' });
+        return;
+      }
+      // The viewer's offer of a new connection: answer it on this channel, hand over once it is up.
       const offer = decodeBlob(message.blob, { expect: 'offer' });
-      await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
-      await pc.setLocalDescription(await pc.createAnswer());
-      const sdp = await complete(pc);
-      agent.restarts++;
-      agent.send({ v: 1, type: 'signal', blob: encodeBlob({ type: 'answer', sdp }, { mdns: 'keep' }).text });
-    }
+      const next = agentConnection(true);
+      next.ondatachannel = ({ channel: nextChannel }) => {
+        nextChannel.onopen = () => {
+          agent.retired.push(agent.pc);
+          agent.pc.close();
+          agent.pc = next;
+          agent.channel = nextChannel;
+          listen(nextChannel);
+          agent.reconnects++;
+          agent.send(HELLO);
+        };
+      };
+      await next.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+      await next.setLocalDescription(await next.createAnswer());
+      const sdp = await complete(next);
+      agent.send({ v: 1, type: 'signal', blob: encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId, mdns: 'keep' }).text });
+    };
   };
+  listen(channel);
   await pc.setLocalDescription(await pc.createOffer());
   // The page's own addresses are mDNS names: kept here, since this 'agent' is a browser too.
   const offer = encodeBlob({ type: 'offer', sdp: await complete(pc) }, { offerId: 77, mdns: 'keep', keepCodec: isAgentCodec });
@@ -89,14 +137,7 @@ async function connect(viewer: PigeonViewer): Promise<FakeAgent> {
   const answer = decodeBlob((await answered).detail.text, { expect: 'answer' });
   await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
   await waitFor('the data channel open', () => channel.readyState === 'open');
-  agent.send({
-    v: 1,
-    type: 'hello',
-    agent: 'stand-in',
-    viewer: 3,
-    settings: { width: 320, height: 240, fps: 30, bitrate: 1000 },
-    limits: { minBitrate: 100, maxBitrate: 2000, maxWidth: 640, maxHeight: 480, maxFps: 30 },
-  });
+  agent.send(HELLO);
   await waitFor('connected with the hello', () => viewer.status === 'connected' && viewer.settings);
   return agent;
 }
@@ -217,21 +258,40 @@ describe('<pigeon-viewer> data channel', () => {
     }
   });
 
-  it('restartIce(): a new offer over the data channel, the answer back, new ICE credentials, no answer event, still connected', async () => {
+  it('reconnect(): a new connection offered over the data channel takes over; new ICE credentials, no answer event, still connected', async () => {
     const { viewer, agent } = await mounted();
     const ufrag = (sdp: string | undefined): string | undefined => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1];
     const before = ufrag(agent.pc.remoteDescription?.sdp);
+    const oldStream = viewer.shadowRoot!.querySelector('video')!.srcObject;
     let answers = 0;
     viewer.addEventListener('answer', () => answers++);
-    await viewer.restartIce();
+    await viewer.reconnect();
     expect(viewer.error).to.equal(undefined);
-    expect(agent.restarts).to.equal(1);
+    await waitFor('the stand-in handing over', () => agent.reconnects === 1);
     expect(ufrag(agent.pc.remoteDescription?.sdp)).to.not.equal(before);
-    await waitFor('connected again', () => viewer.status === 'connected' && agent.pc.connectionState === 'connected');
+    expect(agent.retired.map((pc) => pc.connectionState)).to.deep.equal(['closed']);
+    await waitFor('connected on the new connection', () => viewer.status === 'connected' && agent.pc.connectionState === 'connected');
+    await viewer.updateComplete;
+    const video = viewer.shadowRoot!.querySelector('video')!;
+    expect(video.srcObject).to.not.equal(oldStream, 'the video plays the new connection’s stream');
+    await waitFor('frames from the new connection', () => video.readyState >= 2 && (video.srcObject as MediaStream).getVideoTracks()[0]?.readyState === 'live');
     expect(answers).to.equal(0);
-    // The channel still works after the restart.
+    // Messages go on over the new channel.
     agent.send({ v: 1, type: 'telemetry', fps: 12, kbps: 1, viewers: 1, cpu: 1 });
-    await waitFor('telemetry after the restart', () => viewer.telemetry?.fps === 12);
+    await waitFor('telemetry after the reconnect', () => viewer.telemetry?.fps === 12);
+  });
+
+  it('reconnect() refused by the agent: says why at once, keeps playing on the old connection', async () => {
+    const { viewer, agent } = await mounted();
+    agent.refuse = 'E_CODEC_MISMATCH';
+    const started = performance.now();
+    await viewer.reconnect();
+    expect(performance.now() - started).to.be.below(3000, 'the refusal ends the wait');
+    expect(viewer.error?.code).to.equal('E_RESTART');
+    expect(viewer.error?.message).to.match(/^Reconnecting over the data channel did not work\. \(the Pi said: the stand-in refuses\)/);
+    expect(viewer.status).to.equal('connected');
+    agent.send({ v: 1, type: 'telemetry', fps: 14, kbps: 1, viewers: 1, cpu: 1 });
+    await waitFor('telemetry on the old connection', () => viewer.telemetry?.fps === 14);
   });
 
   it('answers an ICE-restart offer from the agent over the data channel', async () => {

@@ -23,7 +23,8 @@ export interface Opened {
   errors: string[];
 }
 
-export async function open(chromium: ChromiumHandle, url = PAGE): Promise<Opened> {
+/** `init` runs in the page before its own scripts, e.g. to keep hold of objects the page makes. */
+export async function open(chromium: ChromiumHandle, url = PAGE, init?: string): Promise<Opened> {
   const page = await chromium.newPage();
   const blocked: string[] = [];
   const errors: string[] = [];
@@ -41,6 +42,7 @@ export async function open(chromium: ChromiumHandle, url = PAGE): Promise<Opened
   page.on('pageerror', (error) => errors.push(String(error)));
   // tsx names functions with __name(); the page has none, and evaluate() ships function source.
   await page.evaluateOnNewDocument('globalThis.__name = (f) => f');
+  if (init) await page.evaluateOnNewDocument(init);
   await resize(page, SIZES.desktop);
   await page.goto(url);
   // A tab behind others decodes but does not play or paint its <video>: this one is looked at.
