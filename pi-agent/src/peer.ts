@@ -190,6 +190,14 @@ export class ViewerPeer {
     return true;
   }
 
+  /** Resolves once what was sent on the channel has gone out, or after `timeoutMs`. */
+  async flushed(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.channel?.readyState === 'open' && this.channel.bufferedAmount > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   /** Round-trip time in ms from the viewer's receiver reports, once there is one. */
   async rttMs(): Promise<number | undefined> {
     const sender = this.transceiver?.sender;

@@ -76,6 +76,8 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
   let input: { close(): void } | undefined;
   let detections: { close(): void } | undefined;
   let latency: LatencySource | undefined;
+  /** What viewers are told as the agent goes: a failure unless the stop was asked for. */
+  let farewell = 'it failed; see its output on the Pi';
   // The camera gave up (gst-launch can no longer be run): end the run with its error.
   let gaveUp: ((error: Error) => void) | undefined;
   const failed = new Promise<never>((_, reject) => (gaveUp = reject));
@@ -198,6 +200,7 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
         signal.addEventListener('abort', () => resolve(), { once: true });
       }),
     ]);
+    farewell = 'it was stopped';
     emit({ type: 'stopped', reason: String(signal.reason ?? 'stopped') });
     return 0;
   } finally {
@@ -205,6 +208,7 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     detections?.close();
     latency?.stop();
     control?.stop();
+    await control?.bye(farewell).catch(() => undefined);
     clearInterval(stats);
     await viewers?.stop();
     await camera?.stop();

@@ -53,6 +53,7 @@ export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
   E_CHANNEL_CLOSED:
     'The Pi closed the connection (its data channel is gone), so it cannot be reconnected from here. Get a fresh code from the Pi and paste it again.',
   E_RESTART: 'Reconnecting over the data channel did not work.',
+  E_AGENT_STOPPED: 'The Pi agent has gone away. Start it again on the Pi and scan (or paste) its new code.',
 };
 
 /**
@@ -377,6 +378,9 @@ export class PeerController implements ReactiveController {
       case 'signal':
         void this.onSignal(message.blob);
         return;
+      case 'bye':
+        this.onBye(message.reason);
+        return;
       case 'error':
         console.warn(`pigeon: the agent refused a message (${message.code}): ${message.message}`);
         // While our restart offer is out, a refusal is its answer: say why now, not after a timeout.
@@ -387,6 +391,24 @@ export class PeerController implements ReactiveController {
         return;
     }
     this.host.requestUpdate();
+  }
+
+  /** The agent says it is going away: say so now, rather than when ICE gives up some 15 s later. */
+  private onBye(reason: string): void {
+    const pc = this.pc;
+    if (!pc) return;
+    pc.onconnectionstatechange = pc.ontrack = pc.ondatachannel = null;
+    if (this.channel) this.channel.onclose = this.channel.onmessage = null;
+    this.stopStats();
+    // A reconnect under way ends quietly: with `pc` gone it knows it was overtaken.
+    this.pc = undefined;
+    this.pendingAnswer?.reject(new Error('the Pi agent has gone away'));
+    this.pendingAnswer = undefined;
+    this.restarting = false;
+    this.handover?.close();
+    this.handover = undefined;
+    pc.close();
+    this.fail({ code: 'E_AGENT_STOPPED', message: CONNECTION_MESSAGES.E_AGENT_STOPPED.replace('away.', `away (${reason}).`) });
   }
 
   /** A blob from the agent: the answer to our ICE restart, or its own offer (renegotiation), which we answer. */

@@ -43,7 +43,8 @@ export type AgentMessage =
   | { v: 1; type: 'detections'; boxes: Box[]; rtpTimestamp?: number; time?: number }
   | { v: 1; type: 'settings'; settings: StreamSettings; by?: number }
   | { v: 1; type: 'signal'; blob: string }
-  | { v: 1; type: 'error'; code: string; message: string };
+  | { v: 1; type: 'error'; code: string; message: string }
+  | { v: 1; type: 'bye'; reason: string };
 
 export type ViewerMessage =
   | { v: 1; type: 'keyframe' }
@@ -97,6 +98,7 @@ const AGENT: Record<AgentMessage['type'], Record<string, Check>> = {
   settings: { settings, by: optional(int) },
   signal: { blob },
   error: { code: str, message: str },
+  bye: { reason: (v) => str(v) && (v as string).length <= 200 },
 };
 
 const VIEWER: Record<ViewerMessage['type'], Record<string, Check>> = {

@@ -58,6 +58,12 @@ export class AgentProcess {
     this.child.stdin.write(`${line}\n`);
   }
 
+  /** SIGKILL, as a crash or a power cut would: no goodbye. Resolves once it is gone. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
   /** SIGINT, as Ctrl-C or systemd would; resolves with the exit code. */
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null) this.child.kill('SIGINT');

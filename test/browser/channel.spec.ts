@@ -309,6 +309,19 @@ describe('<pigeon-viewer> data channel', () => {
     await waitFor('telemetry after the restart', () => viewer.telemetry?.fps === 13);
   });
 
+  it('says at once that the Pi agent has gone away when it says bye, once, and lets go of the connection', async () => {
+    const { viewer, agent } = await mounted();
+    const codes: string[] = [];
+    viewer.addEventListener('error', (event) => codes.push((event as unknown as CustomEvent<{ code: string }>).detail.code));
+    agent.send({ v: 1, type: 'bye', reason: 'it was stopped' });
+    await waitFor('the goodbye shown', () => viewer.status === 'failed');
+    await viewer.updateComplete;
+    expect(text(viewer, '[role=alert]')).to.match(/^The Pi agent has gone away \(it was stopped\)\. Start it again/);
+    agent.pc.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(codes).to.deep.equal(['E_AGENT_STOPPED'], 'said once, not again when the connection ends');
+  });
+
   it('says plainly that the Pi closed the connection when the data channel closes', async () => {
     const { viewer, agent } = await mounted();
     const failed = new Promise<CustomEvent<{ code: string }>>((resolve) => viewer.addEventListener('error', resolve as EventListener, { once: true }));

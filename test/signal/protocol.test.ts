@@ -21,6 +21,7 @@ test('every message type round-trips through encode and parse', () => {
     { v: 1, type: 'settings', settings, by: 7 },
     { v: 1, type: 'signal', blob: 'pigeon:qQAB' },
     { v: 1, type: 'error', code: 'E_MSG_MALFORMED', message: 'message "set" has a bad "bitrate"' },
+    { v: 1, type: 'bye', reason: 'the Pi agent was stopped' },
   ];
   for (const message of agent) assert.deepEqual(parseAgentMessage(encodeMessage(message)), message);
   const viewer: ViewerMessage[] = [{ v: 1, type: 'keyframe' }, { v: 1, type: 'set', bitrate: 800 }, { v: 1, type: 'signal', blob: 'pigeon:qQAB' }];

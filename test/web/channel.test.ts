@@ -361,19 +361,46 @@ test('reconnect() and the Reconnect button bring up a new connection over the da
   await agent.stop();
 });
 
-test('when the agent goes away the page says so plainly and asks for a fresh code again', async () => {
-  const { agent, page } = await watch();
+/** Records the codes of the viewer's `error` events in `pigeonErrors`. */
+async function recordErrors(page: Page): Promise<void> {
   // `error` does not bubble (nor leave <pigeon-app>'s shadow root): listen on the viewer.
   await inViewer(page, (v) => {
     const codes: string[] = [];
     (globalThis as unknown as { pigeonErrors: string[] }).pigeonErrors = codes;
     v.addEventListener('error', (event) => codes.push((event as unknown as CustomEvent<{ code: string }>).detail.code));
   });
+}
+
+test('when the agent is stopped it says goodbye: the page says so at once and asks for a fresh code again', async () => {
+  const { agent, page } = await watch();
+  await recordErrors(page);
+  const stoppedAt = Date.now();
   await agent.stop();
+  const gone = await until(page, 'the agent gone', (s) => s.viewerStatus === 'failed', 5000);
+  assert.ok(Date.now() - stoppedAt < 5000, 'told, not left to find out from ICE');
+  assert.match(gone.viewerAlert, /^The Pi agent has gone away \(it was stopped\)\. Start it again on the Pi and scan \(or paste\) its new code\./);
+  await sleep(1000);
+  const fired = await page.evaluate(() => (globalThis as unknown as { pigeonErrors: string[] }).pigeonErrors);
+  assert.deepEqual(fired, ['E_AGENT_STOPPED'], 'said once');
+  const root = await page.evaluate(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('#code-text') !== null);
+  assert.ok(root, 'the paste / scan step is back');
+  await page.close();
+});
+
+test('when the agent dies without a word the page finds out from ICE, says the connection was lost, and asks for a fresh code', async () => {
+  const { agent, page } = await watch();
+  await recordErrors(page);
+  const pipeline = agent.events.find((e) => e.type === 'pipeline' && e.state === 'started');
+  await agent.kill();
+  // A killed agent cannot stop its gst-launch child; this test does (systemd would, by cgroup).
+  if (pipeline?.type === 'pipeline' && pipeline.pid) {
+    try {
+      process.kill(pipeline.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   const gone = await until(page, 'the lost connection', (s) => s.viewerStatus === 'failed', 40_000);
-  // The stopped agent does not close its channels (werift sends nothing as it exits), so the page
-  // learns from ICE (E_DISCONNECTED, ~15 s); a channel closed by the agent says E_CHANNEL_CLOSED
-  // at once (the element test with the stand-in agent).
   assert.match(gone.viewerAlert, /^The connection to the Pi was lost\. Get a fresh code from the Pi/);
   await sleep(1000);
   const fired = await page.evaluate(() => (globalThis as unknown as { pigeonErrors: string[] }).pigeonErrors);
