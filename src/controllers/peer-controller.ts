@@ -276,12 +276,16 @@ export class PeerController implements ReactiveController {
       this.takeOver(old, next, nextChannel, nextStream);
     } catch (error) {
       next.close();
-      if (old !== this.pc) return;
       this.handover = undefined;
+      // Overtaken (started over, or the old connection's own failure was already said).
+      if (old !== this.pc || this.status === 'failed') return;
       const why = isSignalError(error) ? error.message : error instanceof Error ? error.message : String(error);
       const oldAlive = this.channel?.readyState === 'open' && old.connectionState === 'connected';
       if (oldAlive) this.fail({ code: 'E_RESTART', message: `${CONNECTION_MESSAGES.E_RESTART} (${why})` }, false);
       else {
+        // The old connection went down during the hand-over: nothing is left to play.
+        old.onconnectionstatechange = null;
+        if (this.channel) this.channel.onclose = this.channel.onmessage = null;
         this.stopStats();
         this.fail({ code: 'E_DISCONNECTED', message: CONNECTION_MESSAGES.E_DISCONNECTED });
       }
@@ -337,6 +341,8 @@ export class PeerController implements ReactiveController {
       this.pc.onconnectionstatechange = null;
       this.stopStats();
       this.fail({ code: 'E_CHANNEL_CLOSED', message: CONNECTION_MESSAGES.E_CHANNEL_CLOSED });
+      // A reconnect waiting for its answer on this channel will not get one.
+      this.pendingAnswer?.reject(new Error('the data channel closed'));
     };
   }
 
@@ -454,6 +460,7 @@ export class PeerController implements ReactiveController {
         this.stopStats();
         const code = this.connectedOnce ? 'E_DISCONNECTED' : 'E_ICE_FAILED';
         this.fail({ code, message: CONNECTION_MESSAGES[code] });
+        this.pendingAnswer?.reject(new Error('the connection failed'));
         break;
       }
       case 'closed':

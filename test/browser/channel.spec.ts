@@ -25,6 +25,8 @@ interface FakeAgent {
   retired: RTCPeerConnection[];
   /** Refuse the viewer's offers with this error code instead of answering. */
   refuse?: string;
+  /** Neither answer nor refuse the viewer's offers. */
+  ignoreOffers?: boolean;
   send(message: unknown): void;
 }
 
@@ -104,6 +106,7 @@ async function connect(viewer: PigeonViewer): Promise<FakeAgent> {
         agent.restarts++;
         return;
       }
+      if (agent.ignoreOffers) return;
       if (agent.refuse) {
         agent.send({ v: 1, type: 'error', code: agent.refuse, message: 'the stand-in refuses' });
         return;
@@ -307,6 +310,24 @@ describe('<pigeon-viewer> data channel', () => {
     await waitFor('connected again', () => agent.pc.connectionState === 'connected' && viewer.status === 'connected');
     agent.send({ v: 1, type: 'telemetry', fps: 13, kbps: 1, viewers: 1, cpu: 1 });
     await waitFor('telemetry after the restart', () => viewer.telemetry?.fps === 13);
+  });
+
+  it('a reconnect waiting for its answer when the channel closes ends at once, with one error', async () => {
+    const { viewer, agent } = await mounted();
+    agent.ignoreOffers = true;
+    const codes: string[] = [];
+    viewer.addEventListener('error', (event) => codes.push((event as unknown as CustomEvent<{ code: string }>).detail.code));
+    const reconnecting = viewer.reconnect();
+    await waitFor('the offer at the stand-in', () => agent.received.some((m) => typeof m === 'object' && m.type === 'signal'));
+    const closedAt = performance.now();
+    agent.channel.close();
+    await reconnecting;
+    expect(performance.now() - closedAt).to.be.below(3000, 'not left to the 10 s answer timeout');
+    await viewer.updateComplete;
+    expect(viewer.status).to.equal('failed');
+    expect(text(viewer, '.status')).to.not.match(/Reconnecting/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(codes).to.deep.equal(['E_CHANNEL_CLOSED']);
   });
 
   it('says at once that the Pi agent has gone away when it says bye, once, and lets go of the connection', async () => {
