@@ -84,8 +84,10 @@ export class ViewerPeer {
   private closed = false;
   private timestampOffset: number | undefined;
   private channelOpened = false;
+  private readonly stunAsked: boolean;
 
   private constructor(config: PeerConfig) {
+    this.stunAsked = config.iceServers.some((server) => [server.urls].flat().some((url) => /^stuns?:/i.test(url)));
     this.pc = new RTCPeerConnection({
       iceServers: config.iceServers,
       iceUseIpv6: config.ipv6,
@@ -101,6 +103,7 @@ export class ViewerPeer {
     const peer = new ViewerPeer(config);
     peer.attach(peer.pc.addTransceiver(peer.track, { direction: 'sendonly' }));
     peer.adopt(peer.pc.createDataChannel('pigeon'));
+    peer.withoutDefaultStun();
     await peer.pc.setLocalDescription(await peer.pc.createOffer());
     return { peer, sdp: peer.localSdp() };
   }
@@ -128,6 +131,7 @@ export class ViewerPeer {
       video.setDirection('sendonly');
       await video.sender.replaceTrack(peer.track);
       peer.attach(video);
+      peer.withoutDefaultStun();
       await peer.pc.setLocalDescription(await peer.pc.createAnswer());
       return { peer, sdp: peer.localSdp() };
     } catch (error) {
@@ -214,6 +218,17 @@ export class ViewerPeer {
     if (this.closed) return;
     this.closed = true;
     await this.pc.close();
+  }
+
+  /**
+   * werift 0.24's ICE falls back to Google's public STUN server whenever none is configured, so
+   * `iceServers: []` alone still looks up stun.l.google.com for every connection and, online,
+   * queries it and puts the Pi's public address in the offer (a larger QR, and traffic nobody
+   * asked for). Gathering happens in setLocalDescription; before it, take that fallback away.
+   */
+  private withoutDefaultStun(): void {
+    if (this.stunAsked) return;
+    for (const transport of this.pc.iceTransports) transport.connection.stunServer = undefined;
   }
 
   private attach(transceiver: RTCRtpTransceiver): void {

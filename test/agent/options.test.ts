@@ -60,6 +60,61 @@ test('the agent listens on no TCP port while streaming (ICE over UDP only)', asy
   await agent.stop();
 });
 
+/** The agent with every DNS lookup it makes written to a file; returns it and the names asked. */
+function agentRecordingDns(args: string[]): { agent: AgentProcess; names: () => string[] } {
+  const log = join(dir, `dns-${Date.now()}.txt`);
+  writeFileSync(log, '');
+  const preload = fileURLToPath(new URL('../support/record-dns.mjs', import.meta.url));
+  const env = { ...process.env, PIGEON_DNS_LOG: log, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim() };
+  const agent = new AgentProcess(args, env);
+  return { agent, names: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+}
+
+test('no STUN server is contacted unless asked for: no DNS lookup at all while offering, connecting and streaming', async () => {
+  const { agent, names } = agentRecordingDns(['offer', ...SOURCE]);
+  try {
+    const offer = await agent.next('offer');
+    const viewer = await rig.chromium().newPeer();
+    const sdp = await viewer.acceptOffer(decodeBlob(offer.text).sdp);
+    agent.write(encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId }).text);
+    await agent.next('viewer-joined');
+    await agent.next('offer', { where: (e) => e.offerId !== offer.offerId });
+    assert.deepEqual(names(), [], 'werift falls back to a public STUN server unless told not to');
+    assert.deepEqual(parseSdp(decodeBlob(offer.text).sdp).session.candidates.map((c) => c.type), ['host'], 'host candidates only');
+    await viewer.close();
+  } finally {
+    await agent.stop();
+  }
+});
+
+test('pi-agent answer makes no DNS lookup either', async () => {
+  const { agent, names } = agentRecordingDns(['answer', ...SOURCE]);
+  try {
+    await agent.next('pipeline', { where: (e) => e.state === 'started' });
+    const viewer = await rig.chromium().newPeer();
+    agent.write(encodeBlob({ type: 'offer', sdp: await viewer.createOffer() }, { keepCodec: isAgentCodec, offerId: 5 }).text);
+    const answer = await agent.next('answer');
+    await viewer.acceptAnswer(decodeBlob(answer.text, { expect: 'answer' }).sdp);
+    await agent.next('viewer-joined');
+    assert.deepEqual(names(), []);
+    assert.deepEqual(parseSdp(decodeBlob(answer.text).sdp).session.candidates.map((c) => c.type), ['host']);
+    await viewer.close();
+  } finally {
+    await agent.stop();
+  }
+});
+
+test('--ice-server names the STUN server the agent may use, and only that one', async () => {
+  // .invalid never resolves (RFC 6761): the lookup is seen, nothing is reached.
+  const { agent, names } = agentRecordingDns(['offer', ...SOURCE, '--ice-server', 'stun:stun.invalid:3478']);
+  try {
+    await agent.next('offer');
+    assert.deepEqual([...new Set(names())], ['stun.invalid']);
+  } finally {
+    await agent.stop();
+  }
+});
+
 test('--qr-png writes the current offer as a PNG that scans back to the blob', async () => {
   const png = join(dir, 'offer.png');
   const agent = startAgent(['offer', ...SOURCE, '--qr-png', png]);
