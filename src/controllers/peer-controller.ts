@@ -417,7 +417,7 @@ export class PeerController implements ReactiveController {
     this.fail({ code: 'E_AGENT_STOPPED', message: CONNECTION_MESSAGES.E_AGENT_STOPPED.replace('away.', `away (${reason}).`) });
   }
 
-  /** A blob from the agent: the answer to our ICE restart, or its own offer (renegotiation), which we answer. */
+  /** A blob from the agent: the answer to our reconnect offer, or its own in-place offer (ICE restart, renegotiation), which we answer. */
   private async onSignal(text: string): Promise<void> {
     const pc = this.pc;
     try {
