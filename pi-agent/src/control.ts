@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import {
   ProtocolError,
   encodeMessage,
-  isSignalError,
   parseViewerMessage,
   type AgentMessage,
   type Box,
@@ -10,8 +9,8 @@ import {
   type StreamSettings,
 } from '../../src/signal/index.ts';
 import type { Emit } from './events.ts';
-import { AgentError } from './errors.ts';
-import { PeerError, type ViewerPeer } from './peer.ts';
+import { refusal } from './errors.ts';
+import type { ViewerPeer } from './peer.ts';
 import type { Viewers } from './viewers.ts';
 
 /**
@@ -164,8 +163,8 @@ export class Control {
     this.viewers.reconnect(viewer, blob).then(
       (answer) => this.send(peer, { v: 1, type: 'signal', blob: answer }),
       (error: unknown) => {
-        const code = isSignalError(error) || error instanceof PeerError || error instanceof AgentError ? error.code : 'E_RESIGNAL';
-        this.refuse(viewer, peer, code, error instanceof Error ? error.message : String(error));
+        const { code, reason } = refusal(error, 'E_RESIGNAL');
+        this.refuse(viewer, peer, code, reason);
       },
     );
   }

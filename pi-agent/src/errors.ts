@@ -1,3 +1,6 @@
+import { isSignalError } from '../../src/signal/index.ts';
+import { PeerError } from './peer.ts';
+
 /** Errors the CLI expects and explains; anything else is a bug and gets its stack printed. */
 export type AgentErrorCode =
   | 'E_USAGE'
@@ -21,4 +24,13 @@ export class AgentError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * Known failures become a refusal a person (or a viewer) can act on: the error's own code and
+ * message; anything else gets `fallback` as its code.
+ */
+export function refusal(error: unknown, fallback = 'E_WEBRTC'): { code: string; reason: string } {
+  if (isSignalError(error) || error instanceof AgentError || error instanceof PeerError) return { code: error.code, reason: error.message };
+  return { code: fallback, reason: error instanceof Error ? error.message : String(error) };
 }

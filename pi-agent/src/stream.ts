@@ -1,15 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { isSignalError } from '../../src/signal/index.ts';
 import { addressesOf } from './candidates.ts';
 import { OfferDisplay } from './display.ts';
 import { checkElements } from './elements.ts';
-import { AgentError } from './errors.ts';
+import { refusal } from './errors.ts';
 import type { Emit } from './events.ts';
 import { readBlobs } from './inputs.ts';
 import type { Io } from './io.ts';
 import type { StreamOptions } from './options.ts';
-import { PeerError } from './peer.ts';
 import { Camera } from './camera.ts';
 import { Control } from './control.ts';
 import { readDetections } from './detections.ts';
@@ -43,13 +41,6 @@ function scanFrames(options: StreamOptions, source: SourceKind): ScanFrames | un
   const width = Math.max(64, Math.floor(Math.min(options.width, 640) / 8) * 8);
   const height = Math.max(64, Math.round((width * options.height) / options.width / 2) * 2);
   return { width, height, fps: 4 };
-}
-
-/** Known failures become a refusal a person can act on; the viewers keep watching. */
-function refusal(error: unknown): { code: string; reason: string } {
-  if (isSignalError(error)) return { code: error.code, reason: error.message };
-  if (error instanceof AgentError || error instanceof PeerError) return { code: error.code, reason: error.message };
-  return { code: 'E_WEBRTC', reason: error instanceof Error ? error.message : String(error) };
 }
 
 export async function runStream(mode: 'offer' | 'answer', options: StreamOptions, io: Io, signal: AbortSignal): Promise<number> {

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { qrMatrix } from '../../src/qr/matrix.ts';
-import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
+import { decodeBlob, encodeBlob, type DecodedBlob, type EncodedBlob } from '../../src/signal/index.ts';
 import { keepCandidates } from './candidates.ts';
 import { AgentError } from './errors.ts';
 import type { Emit } from './events.ts';
@@ -126,16 +126,7 @@ export class Viewers {
     if (this.viewers.size >= this.options.maxViewers) {
       throw new AgentError('E_FULL', `already ${this.viewers.size} viewers, the most this agent takes (--viewers)`);
     }
-    const { peer, sdp } = await ViewerPeer.answer(this.options.peer, offer.sdp);
-    let blob: ReturnType<typeof encodeBlob>;
-    try {
-      // The answer carries the page's own offer id back, so the page can match it to its offer.
-      const options = offer.offerId === undefined ? {} : { offerId: offer.offerId };
-      blob = encodeBlob({ type: 'answer', sdp: keepCandidates(sdp, this.options.addresses) }, options);
-    } catch (error) {
-      await peer.close();
-      throw error;
-    }
+    const { peer, blob } = await this.answer(offer);
     // Viewers are known by that id too, unless another viewer already has it.
     const id = offer.offerId !== undefined && !this.viewers.has(offer.offerId) ? offer.offerId : this.freshId();
     this.add(id, peer);
@@ -154,16 +145,17 @@ export class Viewers {
     const viewer = this.viewers.get(id);
     if (!viewer?.joined) throw new AgentError('E_RESIGNAL_STATE', `viewer #${id} is not connected, so it cannot hand over to a new connection`);
     if (viewer.successor) throw new AgentError('E_RESIGNAL_BUSY', 'a new connection for this viewer is already being set up');
-    const { peer, sdp } = await ViewerPeer.answer(this.options.peer, offer.sdp);
-    let text: string;
-    try {
-      if (this.viewers.get(id) !== viewer) throw new AgentError('E_RESIGNAL_STATE', `viewer #${id} left while its new connection was being answered`);
-      if (viewer.successor) throw new AgentError('E_RESIGNAL_BUSY', 'a new connection for this viewer is already being set up');
-      const options = offer.offerId === undefined ? {} : { offerId: offer.offerId };
-      text = encodeBlob({ type: 'answer', sdp: keepCandidates(sdp, this.options.addresses) }, options).text;
-    } catch (error) {
+    const { peer, blob } = await this.answer(offer);
+    // Asked again, or gone, while this answer was being made.
+    const changed =
+      this.viewers.get(id) !== viewer
+        ? new AgentError('E_RESIGNAL_STATE', `viewer #${id} left while its new connection was being answered`)
+        : viewer.successor
+          ? new AgentError('E_RESIGNAL_BUSY', 'a new connection for this viewer is already being set up')
+          : undefined;
+    if (changed) {
       await peer.close();
-      throw error;
+      throw changed;
     }
     const startedAt = Date.now();
     const timer = setTimeout(() => this.abandon(viewer, peer, `did not connect within ${CONNECT_TIMEOUT_MS / 1000} s`), CONNECT_TIMEOUT_MS);
@@ -174,7 +166,20 @@ export class Viewers {
       else if (state === 'failed' || state === 'closed') this.abandon(viewer, peer, state === 'failed' ? 'failed' : 'was closed');
     });
     this.options.emit({ type: 'reconnecting', viewer: id });
-    return text;
+    return blob.text;
+  }
+
+  /** A new peer answering `offer`, and its answer as a blob; the peer is closed if that cannot be made. */
+  private async answer(offer: DecodedBlob): Promise<{ peer: ViewerPeer; blob: EncodedBlob }> {
+    const { peer, sdp } = await ViewerPeer.answer(this.options.peer, offer.sdp);
+    try {
+      // The answer carries the page's own offer id back, so the page can match it to its offer.
+      const options = offer.offerId === undefined ? {} : { offerId: offer.offerId };
+      return { peer, blob: encodeBlob({ type: 'answer', sdp: keepCandidates(sdp, this.options.addresses) }, options) };
+    } catch (error) {
+      await peer.close();
+      throw error;
+    }
   }
 
   async stop(): Promise<void> {
