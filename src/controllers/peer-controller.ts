@@ -182,16 +182,35 @@ export class PeerController implements ReactiveController {
     return generation;
   }
 
+  /** A connection as Pigeon makes them: no STUN or TURN server, everything bundled. */
+  private static connection(): RTCPeerConnection {
+    return new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
+  }
+
   private newPeer(): RTCPeerConnection {
-    const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
+    const pc = PeerController.connection();
     this.pc = pc;
+    this.wire(pc);
+    return pc;
+  }
+
+  /** Points `pc`'s events at this controller, for as long as it is the current connection. */
+  private wire(pc: RTCPeerConnection): void {
     pc.ontrack = (event) => {
+      if (pc !== this.pc) return;
       this.stream = event.streams[0] ?? new MediaStream([event.track]);
       this.host.requestUpdate();
     };
-    pc.ondatachannel = (event) => this.adopt(event.channel);
+    pc.ondatachannel = (event) => {
+      if (pc === this.pc) this.adopt(event.channel);
+    };
     pc.onconnectionstatechange = () => this.onConnectionState(pc);
-    return pc;
+  }
+
+  /** Stops `pc` and the current channel from reporting anything more: what they would say is said already. */
+  private unwire(pc: RTCPeerConnection): void {
+    pc.onconnectionstatechange = pc.ontrack = pc.ondatachannel = null;
+    if (this.channel) this.channel.onclose = this.channel.onmessage = null;
   }
 
   private failWith(error: unknown, final = true): void {
@@ -206,7 +225,7 @@ export class PeerController implements ReactiveController {
   close(): void {
     this.generation++;
     this.stopStats();
-    if (this.channel) this.channel.onclose = this.channel.onmessage = null;
+    if (this.pc) this.unwire(this.pc);
     this.channel = undefined;
     this.hello = this.settings = this.settingsBy = this.limits = this.telemetry = undefined;
     this.restarting = false;
@@ -219,7 +238,6 @@ export class PeerController implements ReactiveController {
     this.connectedOnce = false;
     this.offerId = undefined;
     if (this.pc) {
-      this.pc.onconnectionstatechange = null;
       this.pc.close();
       this.pc = undefined;
       this.setStatus('closed');
@@ -255,9 +273,7 @@ export class PeerController implements ReactiveController {
     this.restarting = true;
     this.error = undefined;
     this.host.requestUpdate();
-    const next = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle' });
-    let nextStream: MediaStream | undefined;
-    next.ontrack = (event) => (nextStream = event.streams[0] ?? new MediaStream([event.track]));
+    const next = PeerController.connection();
     next.addTransceiver('video', { direction: 'recvonly' });
     const nextChannel = next.createDataChannel('pigeon');
     try {
@@ -273,7 +289,7 @@ export class PeerController implements ReactiveController {
       await next.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
       await connectedWithChannel(next, nextChannel, RESTART_CONNECT_MS);
       if (old !== this.pc || this.handover !== next) return next.close();
-      this.takeOver(old, next, nextChannel, nextStream);
+      this.takeOver(old, next, nextChannel);
     } catch (error) {
       next.close();
       this.handover = undefined;
@@ -284,8 +300,7 @@ export class PeerController implements ReactiveController {
       if (oldAlive) this.fail({ code: 'E_RESTART', message: `${CONNECTION_MESSAGES.E_RESTART} (${why})` }, false);
       else {
         // The old connection went down during the hand-over: nothing is left to play.
-        old.onconnectionstatechange = null;
-        if (this.channel) this.channel.onclose = this.channel.onmessage = null;
+        this.unwire(old);
         this.stopStats();
         this.fail({ code: 'E_DISCONNECTED', message: CONNECTION_MESSAGES.E_DISCONNECTED });
       }
@@ -311,19 +326,16 @@ export class PeerController implements ReactiveController {
   }
 
   /** The new connection is up: it carries everything from now on; the old one is closed. */
-  private takeOver(old: RTCPeerConnection, next: RTCPeerConnection, nextChannel: RTCDataChannel, nextStream: MediaStream | undefined): void {
-    old.onconnectionstatechange = old.ontrack = old.ondatachannel = null;
-    if (this.channel) this.channel.onclose = this.channel.onmessage = null;
+  private takeOver(old: RTCPeerConnection, next: RTCPeerConnection, nextChannel: RTCDataChannel): void {
+    this.unwire(old);
     old.close();
     this.handover = undefined;
     this.pc = next;
-    next.ontrack = (event) => {
-      this.stream = event.streams[0] ?? new MediaStream([event.track]);
-      this.host.requestUpdate();
-    };
-    next.onconnectionstatechange = () => this.onConnectionState(next);
+    this.wire(next);
     this.adopt(nextChannel);
-    if (nextStream) this.stream = nextStream;
+    // Its track came before it was the current connection, so wire() did not see it.
+    const track = next.getReceivers().find((receiver) => receiver.track.kind === 'video')?.track;
+    if (track) this.stream = new MediaStream([track]);
     this.lastBytes = undefined;
     this.startStats();
     this.host.requestUpdate();
@@ -338,7 +350,7 @@ export class PeerController implements ReactiveController {
       if (channel !== this.channel || !this.pc || this.handover) return;
       // Without the channel there is no way to re-signal: only a fresh code from the Pi helps.
       // The connection's own later states (disconnected, failed) would only say it again.
-      this.pc.onconnectionstatechange = null;
+      this.unwire(this.pc);
       this.stopStats();
       this.fail({ code: 'E_CHANNEL_CLOSED', message: CONNECTION_MESSAGES.E_CHANNEL_CLOSED });
       // A reconnect waiting for its answer on this channel will not get one.
@@ -403,8 +415,7 @@ export class PeerController implements ReactiveController {
   private onBye(reason: string): void {
     const pc = this.pc;
     if (!pc) return;
-    pc.onconnectionstatechange = pc.ontrack = pc.ondatachannel = null;
-    if (this.channel) this.channel.onclose = this.channel.onmessage = null;
+    this.unwire(pc);
     this.stopStats();
     // A reconnect under way ends quietly: with `pc` gone it knows it was overtaken.
     this.pc = undefined;
