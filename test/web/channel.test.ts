@@ -371,6 +371,15 @@ async function recordErrors(page: Page): Promise<void> {
   });
 }
 
+/** A second on, the viewer has fired exactly one error, `code`, and the paste / scan step is back. */
+async function saidOnceThenCodeStep(page: Page, code: string): Promise<void> {
+  await sleep(1000);
+  const fired = await page.evaluate(() => (globalThis as unknown as { pigeonErrors: string[] }).pigeonErrors);
+  assert.deepEqual(fired, [code], 'said once');
+  const root = await page.evaluate(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('#code-text') !== null);
+  assert.ok(root, 'the paste / scan step is back');
+}
+
 test('when the agent is stopped it says goodbye: the page says so at once and asks for a fresh code again', async () => {
   const { agent, page } = await watch();
   await recordErrors(page);
@@ -379,11 +388,7 @@ test('when the agent is stopped it says goodbye: the page says so at once and as
   const gone = await until(page, 'the agent gone', (s) => s.viewerStatus === 'failed', 5000);
   assert.ok(Date.now() - stoppedAt < 5000, 'told, not left to find out from ICE');
   assert.match(gone.viewerAlert, /^The Pi agent has gone away \(it was stopped\)\. Start it again on the Pi and scan \(or paste\) its new code\./);
-  await sleep(1000);
-  const fired = await page.evaluate(() => (globalThis as unknown as { pigeonErrors: string[] }).pigeonErrors);
-  assert.deepEqual(fired, ['E_AGENT_STOPPED'], 'said once');
-  const root = await page.evaluate(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('#code-text') !== null);
-  assert.ok(root, 'the paste / scan step is back');
+  await saidOnceThenCodeStep(page, 'E_AGENT_STOPPED');
   await page.close();
 });
 
@@ -402,10 +407,6 @@ test('when the agent dies without a word the page finds out from ICE, says the c
   }
   const gone = await until(page, 'the lost connection', (s) => s.viewerStatus === 'failed', 40_000);
   assert.match(gone.viewerAlert, /^The connection to the Pi was lost\. Get a fresh code from the Pi/);
-  await sleep(1000);
-  const fired = await page.evaluate(() => (globalThis as unknown as { pigeonErrors: string[] }).pigeonErrors);
-  assert.deepEqual(fired, ['E_DISCONNECTED'], 'said once');
-  const root = await page.evaluate(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('#code-text') !== null);
-  assert.ok(root, 'the paste / scan step is back');
+  await saidOnceThenCodeStep(page, 'E_DISCONNECTED');
   await page.close();
 });
