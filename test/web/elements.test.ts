@@ -89,12 +89,17 @@ function viewerView(): Promise<{ status: string; statusText: string; alert: stri
   });
 }
 
-test('<pigeon-viewer>: the offer property makes an answer event with a decodable answer for that offer id', async () => {
+/** A <pigeon-viewer> in the page, given the fixture offer. */
+async function mountViewerWithOffer(): Promise<void> {
   await page.evaluate((offer) => {
     const viewer = document.createElement('pigeon-viewer');
     document.body.append(viewer);
     viewer.offer = offer;
   }, OFFER);
+}
+
+test('<pigeon-viewer>: the offer property makes an answer event with a decodable answer for that offer id', async () => {
+  await mountViewerWithOffer();
   const answer = await firstEvent('answer');
   assert.equal(answer.target, 'pigeon-viewer');
   const { text, bytes, offerId } = answer.detail as { text: string; bytes: number[]; offerId: number };
@@ -154,11 +159,7 @@ test('<pigeon-viewer>: the Stats button hides and shows the overlay through the 
 });
 
 test('<pigeon-viewer>: clearing the offer closes the connection', async () => {
-  await page.evaluate((offer) => {
-    const viewer = document.createElement('pigeon-viewer');
-    document.body.append(viewer);
-    viewer.offer = offer;
-  }, OFFER);
+  await mountViewerWithOffer();
   await firstEvent('answer');
   await page.evaluate(() => {
     document.querySelector('pigeon-viewer')!.offer = '';
@@ -187,11 +188,7 @@ test('<qr-view>: the data property is drawn as a QR code that jsqr reads back by
 
 test('<pigeon-viewer>: an offer from an address nobody answers on ends in E_ICE_FAILED, "Could not reach the Pi"', async () => {
   // The fixture's only candidate is 192.0.2.2 (TEST-NET-1): never reachable. Chromium gives up after ~15 s.
-  await page.evaluate((offer) => {
-    const viewer = document.createElement('pigeon-viewer');
-    document.body.append(viewer);
-    viewer.offer = offer;
-  }, OFFER);
+  await mountViewerWithOffer();
   const error = await firstEvent('error', 40_000);
   assert.equal((error.detail as { code: string }).code, 'E_ICE_FAILED');
   const view = await viewerView();
