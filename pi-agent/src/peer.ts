@@ -9,6 +9,7 @@ import {
   type RTCIceServer,
   type RTCRtpTransceiver,
 } from 'werift';
+import { helloWithoutDelay } from './dtls-start.ts';
 
 /**
  * One viewer's WebRTC connection, and its only owner: a werift peer sending the encoder's RTP
@@ -104,6 +105,7 @@ export class ViewerPeer {
     peer.attach(peer.pc.addTransceiver(peer.track, { direction: 'sendonly' }));
     peer.adopt(peer.pc.createDataChannel('pigeon'));
     peer.withoutDefaultStun();
+    peer.asDtlsClient();
     await peer.pc.setLocalDescription(await peer.pc.createOffer());
     return { peer, sdp: peer.localSdp() };
   }
@@ -132,6 +134,7 @@ export class ViewerPeer {
       await video.sender.replaceTrack(peer.track);
       peer.attach(video);
       peer.withoutDefaultStun();
+      peer.asDtlsClient();
       await peer.pc.setLocalDescription(await peer.pc.createAnswer());
       return { peer, sdp: peer.localSdp() };
     } catch (error) {
@@ -229,6 +232,24 @@ export class ViewerPeer {
   private withoutDefaultStun(): void {
     if (this.stunAsked) return;
     for (const transport of this.pc.iceTransports) transport.connection.stunServer = undefined;
+  }
+
+  /**
+   * The agent is the DTLS client of every connection. Offering, that makes the offer say
+   * `a=setup:active`, so whoever answers is the DTLS server and waits for our ClientHello. With the
+   * usual `actpass` the answerer would be the client and send its hello the moment its ICE checks
+   * get replies, which werift gives before it has the answer; but werift's DTLS only listens once
+   * the answer is set, so that hello is lost and the answerer's retransmission backoff (1, 2, 4 …
+   * 32 s, then it gives up) decides when video starts. A person carries the answer over in seconds
+   * to minutes: with the agent as the client, video starts a round trip after the answer arrives,
+   * however long that took. Answering, werift is the client anyway; saying so keeps one rule, and
+   * its hello goes out without werift's fixed 100 ms wait (dtls-start.ts).
+   */
+  private asDtlsClient(): void {
+    for (const transport of this.pc.dtlsTransports) {
+      transport.role = 'client';
+      helloWithoutDelay(transport);
+    }
   }
 
   private attach(transceiver: RTCRtpTransceiver): void {
