@@ -7,7 +7,7 @@ export type AgentEvent =
   | { type: 'pipeline'; state: 'started' | 'exited' | 'restarting'; pid?: number; detail?: string; delayMs?: number }
   | { type: 'offer'; offerId: number; text: string; bytes: number; qrVersion: number; expiresAt: string }
   | { type: 'offer-expired'; offerId: number }
-  | { type: 'answer'; viewer: number; text: string; bytes: number; qrVersion: number }
+  | { type: 'answer'; viewer: number; text: string; bytes: number; qrVersion: number; expiresAt: string }
   | { type: 'refused'; code: string; reason: string }
   | { type: 'scanning'; active: boolean }
   | { type: 'viewer-joined'; viewer: number; viewers: number }

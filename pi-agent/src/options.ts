@@ -72,7 +72,8 @@ Detections:
 
 Viewers and signaling:
   --viewers N           most viewers at once, all fed by one encoder (default 4)
-  --offer-ttl S         seconds an offer stays valid (default 600)
+  --offer-ttl S         seconds an offer (answering: the agent's answer) stays valid
+                        while a person carries it over (default 600)
   --scan / --no-scan    read the page's answer QR with the camera while an offer waits
                         (default: on for libcamera, v4l2 and hailo; off for test/custom)
   --answer-file PATH    read answers from this file as well as stdin (checked every 0.5 s)

@@ -60,7 +60,10 @@ export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) =>
         return say(`offer #${event.offerId} expired; here is a fresh one`);
       case 'answer':
         writeQr(io, event.text, options.clear);
-        return say(`answer for viewer #${event.viewer} (${event.bytes} bytes): show it to the page (scan or paste)`);
+        return say(
+          `answer for viewer #${event.viewer} (${event.bytes} bytes, QR version ${event.qrVersion}), valid until ${time(event.expiresAt)}: ` +
+            'show it to the page (scan or paste); the video starts as soon as the page has it.',
+        );
       case 'scanning':
         return say(event.active ? 'looking for the answer QR with the camera (hold the page up to it)' : 'camera QR reader paused');
       case 'refused':

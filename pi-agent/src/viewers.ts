@@ -46,8 +46,13 @@ interface Viewer {
 
 // Remember this many spent ids to tell "used" and "expired" apart from "unknown".
 const HISTORY = 256;
-// ICE and DTLS take well under a second on a LAN; past this the viewer is not coming.
+// Once the agent has a viewer's answer, ICE and DTLS take well under a second on a LAN (the
+// viewer has been listening since it answered); past this the viewer is not coming.
 const CONNECT_TIMEOUT_MS = 30_000;
+
+function describeMs(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
+}
 
 export class Viewers {
   private pending: Pending | undefined;
@@ -110,7 +115,7 @@ export class Viewers {
     clearTimeout(pending.timer);
     this.pending = undefined;
     this.remember(this.used, id);
-    const viewer = this.add(id, pending.peer);
+    const viewer = this.add(id, pending.peer, CONNECT_TIMEOUT_MS, `did not connect within ${CONNECT_TIMEOUT_MS / 1000} s (same network as the Pi? a firewall?)`);
     try {
       await pending.peer.acceptAnswer(answer.sdp);
     } catch (error) {
@@ -129,8 +134,17 @@ export class Viewers {
     const { peer, blob } = await this.answer(offer);
     // Viewers are known by that id too, unless another viewer already has it.
     const id = offer.offerId !== undefined && !this.viewers.has(offer.offerId) ? offer.offerId : this.freshId();
-    this.add(id, peer);
-    this.options.emit({ type: 'answer', viewer: id, text: blob.text, bytes: blob.bytes.length, qrVersion: qrMatrix(blob.bytes).version });
+    // The answer goes back by hand: the page may read it minutes from now, so it lives as long as an offer.
+    const ttlMs = this.options.offerTtlMs;
+    this.add(id, peer, ttlMs, `its answer was not read within ${describeMs(ttlMs)} (--offer-ttl); give the page's fresh offer to the agent`);
+    this.options.emit({
+      type: 'answer',
+      viewer: id,
+      text: blob.text,
+      bytes: blob.bytes.length,
+      qrVersion: qrMatrix(blob.bytes).version,
+      expiresAt: new Date(Date.now() + ttlMs).toISOString(),
+    });
     return blob.text;
   }
 
@@ -230,16 +244,9 @@ export class Viewers {
     await this.offerNext();
   }
 
-  private add(id: number, peer: ViewerPeer): Viewer {
-    const viewer: Viewer = {
-      id,
-      peer,
-      joined: false,
-      deadline: setTimeout(
-        () => this.drop(viewer, `did not connect within ${CONNECT_TIMEOUT_MS / 1000} s (same network as the Pi? a firewall?)`),
-        CONNECT_TIMEOUT_MS,
-      ),
-    };
+  /** A viewer whose connection is on its way; dropped with `lateReason` if it is not up within `withinMs`. */
+  private add(id: number, peer: ViewerPeer, withinMs: number, lateReason: string): Viewer {
+    const viewer: Viewer = { id, peer, joined: false, deadline: setTimeout(() => this.drop(viewer, lateReason), withinMs) };
     viewer.deadline.unref();
     this.viewers.set(id, viewer);
     this.watch(viewer);
