@@ -188,7 +188,7 @@ export class PigeonApp extends LitElement {
     // The viewer shows the message itself. Once the connection failed the blob is spent (the
     // Pi's offers are single-use), so the page goes back to asking for a fresh code.
     const code = viewerError(event)?.code;
-    if (code === 'E_ICE_FAILED' || code === 'E_DISCONNECTED' || code === 'E_CHANNEL_CLOSED' || code === 'E_AGENT_STOPPED') {
+    if (code === 'E_ICE_FAILED' || code === 'E_DISCONNECTED' || code === 'E_CHANNEL_CLOSED' || code === 'E_AGENT_STOPPED' || code === 'E_CODE_EXPIRED') {
       this.connected = false;
       this.mine = undefined;
     }

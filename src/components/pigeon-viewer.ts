@@ -16,6 +16,12 @@ import {
 } from '../events/index.ts';
 import type { Box, StreamLimits, StreamSettings } from '../signal/index.ts';
 
+/** `m:ss` of a wait, as a person reads it. */
+function clock(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
 const STATUS_TEXT: Record<PeerStatus, string> = {
   idle: 'Waiting for the Pi’s code',
   answering: 'Preparing the answer…',
@@ -400,14 +406,16 @@ export class PigeonViewer extends LitElement {
             ? html`<p class="error" role="alert" data-code=${error.code}>${error.message}</p>`
             : html`<p class="placeholder">
                 ${this.peer.role === 'offerer' ? 'The video appears here once this page has the Pi’s answer.' : 'The video appears here once the Pi has the answer.'}
+                ${this.peer.waitingSince === undefined
+                  ? nothing
+                  : html`<br /><small class="hint"
+                        >${this.peer.role === 'offerer'
+                          ? 'Take your time: this page waits for the Pi’s answer as long as it stays open; the Pi keeps its answer for 10 minutes.'
+                          : 'Take your time: the Pi’s code lasts 10 minutes from when it appeared, and this page waits that long.'}</small
+                      >`}
               </p>`}
-        <p class="status" part="status" role="status" data-status=${status}>
-          ${this.peer.restarting
-            ? 'Reconnecting over the data channel…'
-            : status === 'waiting' && this.peer.role === 'offerer'
-              ? 'Waiting for the Pi’s answer…'
-              : STATUS_TEXT[status]}
-        </p>
+        <p class="status" part="status" role="status" data-status=${status}>${this.statusText(status)}</p>
+
         <div class="controls">
           ${this.detections.seen
             ? html`<button type="button" aria-pressed=${this.detectionsHidden ? 'false' : 'true'} @click=${this.toggleDetections}>Boxes</button>`
@@ -435,6 +443,15 @@ export class PigeonViewer extends LitElement {
         ? html`<p class="hello">Data channel open: ${this.peer.hello.agent} says hello (viewer #${this.peer.hello.viewer}).</p>`
         : nothing}
     `;
+  }
+
+  private statusText(status: PeerStatus): string {
+    if (this.peer.restarting) return 'Reconnecting over the data channel…';
+    const since = this.peer.waitingSince;
+    const waited = since === undefined ? '' : ` · ${clock(Date.now() - since)}`;
+    if (status === 'disconnected' && !this.peer.connectedOnce) return `The Pi stopped answering; waiting in case it comes back…${waited}`;
+    if (this.peer.role === 'offerer' && (status === 'waiting' || (status === 'connecting' && !this.answer))) return `Waiting for the Pi’s answer…${waited}`;
+    return status === 'waiting' || status === 'connecting' ? `${STATUS_TEXT[status]}${waited}` : STATUS_TEXT[status];
   }
 
   private renderStats(stats: ViewerStats | undefined, telemetry: TelemetryDetail | undefined) {

@@ -54,6 +54,8 @@ export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
     'The Pi closed the connection (its data channel is gone), so it cannot be reconnected from here. Get a fresh code from the Pi and paste it again.',
   E_RESTART: 'Reconnecting over the data channel did not work.',
   E_AGENT_STOPPED: 'The Pi agent has gone away. Start it again on the Pi and scan (or paste) its new code.',
+  E_CODE_EXPIRED:
+    'The Pi stopped answering before it read this page’s answer: its code has expired (a code lasts 10 minutes unless the Pi was started with another --offer-ttl), or the Pi agent was restarted. The Pi shows a fresh code by itself: scan or paste that one.',
 };
 
 /**
@@ -82,9 +84,19 @@ export class PeerController implements ReactiveController {
   refused = 0;
   stats: ViewerStats | undefined;
   error: ViewerErrorDetail | undefined;
+  /**
+   * When our blob was ready (epoch ms), while the Pi has not yet reached us with it: the person
+   * carrying it may take minutes, and the page waits as long as the code lives, with no timeout
+   * of its own.
+   */
+  waitingSince: number | undefined;
+  /** The Pi answered our ICE checks before DTLS started: it holds its side of this attempt open. */
+  piReached = false;
 
   private pc: RTCPeerConnection | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** Redraws the waiting time once a second while `waitingSince` is set. */
+  private waitClock: ReturnType<typeof setInterval> | undefined;
   private lastBytes: { bytes: number; at: number } | undefined;
   /** Our own offer's id while we are the offering side. */
   private offerId: number | undefined;
@@ -124,6 +136,7 @@ export class PeerController implements ReactiveController {
       const sdp = await gathered(pc);
       if (generation !== this.generation) return;
       const answer = encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId });
+      this.startWaiting();
       if (this.status === 'answering') this.setStatus('waiting');
       this.callbacks.onAnswer({ text: answer.text, bytes: answer.bytes, offerId: offer.offerId });
     } catch (error) {
@@ -149,6 +162,7 @@ export class PeerController implements ReactiveController {
       const offerId = crypto.getRandomValues(new Uint16Array(1))[0]!;
       const blob = encodeBlob({ type: 'offer', sdp }, { offerId, keepCodec: isAgentCodec });
       this.offerId = offerId;
+      this.startWaiting();
       this.setStatus('waiting');
       this.callbacks.onOffer({ text: blob.text, bytes: blob.bytes, offerId });
     } catch (error) {
@@ -205,11 +219,15 @@ export class PeerController implements ReactiveController {
       if (pc === this.pc) this.adopt(event.channel);
     };
     pc.onconnectionstatechange = () => this.onConnectionState(pc);
+    pc.oniceconnectionstatechange = () => {
+      if (pc !== this.pc || this.connectedOnce) return;
+      if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') this.piReached = true;
+    };
   }
 
   /** Stops `pc` and the current channel from reporting anything more: what they would say is said already. */
   private unwire(pc: RTCPeerConnection): void {
-    pc.onconnectionstatechange = pc.ontrack = pc.ondatachannel = null;
+    pc.onconnectionstatechange = pc.oniceconnectionstatechange = pc.ontrack = pc.ondatachannel = null;
     if (this.channel) this.channel.onclose = this.channel.onmessage = null;
   }
 
@@ -236,6 +254,8 @@ export class PeerController implements ReactiveController {
     this.stats = undefined;
     this.lastBytes = undefined;
     this.connectedOnce = false;
+    this.stopWaiting();
+    this.piReached = false;
     this.offerId = undefined;
     if (this.pc) {
       this.pc.close();
@@ -460,6 +480,7 @@ export class PeerController implements ReactiveController {
         break;
       case 'connected':
         this.connectedOnce = true;
+        this.stopWaiting();
         this.setStatus('connected');
         this.startStats();
         this.callbacks.onConnected();
@@ -469,7 +490,9 @@ export class PeerController implements ReactiveController {
         break;
       case 'failed': {
         this.stopStats();
-        const code = this.connectedOnce ? 'E_DISCONNECTED' : 'E_ICE_FAILED';
+        this.stopWaiting();
+        // The Pi answered our checks while it held its code, then stopped: it dropped the code.
+        const code = this.connectedOnce ? 'E_DISCONNECTED' : this.piReached && this.role === 'answerer' ? 'E_CODE_EXPIRED' : 'E_ICE_FAILED';
         this.fail({ code, message: CONNECTION_MESSAGES[code] });
         this.pendingAnswer?.reject(new Error('the connection failed'));
         break;
@@ -485,9 +508,23 @@ export class PeerController implements ReactiveController {
   /** `final: false` for a bad answer pasted while our offer still stands: the next paste may be right. */
   private fail(error: ViewerErrorDetail, final = true): void {
     this.error = error;
+    if (final) this.stopWaiting();
     if (final) this.setStatus('failed');
     else this.host.requestUpdate();
     this.callbacks.onError(error);
+  }
+
+  private startWaiting(): void {
+    this.stopWaiting();
+    this.waitingSince = Date.now();
+    this.waitClock = setInterval(() => this.host.requestUpdate(), 1000);
+    this.host.requestUpdate();
+  }
+
+  private stopWaiting(): void {
+    if (this.waitClock !== undefined) clearInterval(this.waitClock);
+    this.waitClock = undefined;
+    this.waitingSince = undefined;
   }
 
   private setStatus(status: PeerStatus): void {
