@@ -58,6 +58,8 @@ export interface Seen {
   qr: { width: number; shown: number } | null;
   status: string;
   viewerStatus: string;
+  /** The viewer's status line as shown, e.g. "Waiting for the Pi to read the answer… · 0:35". */
+  viewerStatusText: string;
   viewerAlert: string;
   hello: string;
   /** The camera scanner's state line and its message (a refused code, a camera problem). */
@@ -80,6 +82,7 @@ export function look(page: Page): Promise<Seen> {
       qr: canvas ? { width: canvas.width, shown: canvas.getBoundingClientRect().width } : null,
       status: text(root.querySelector('[role=status]')),
       viewerStatus: viewer?.shadowRoot?.querySelector('[part=status]')?.getAttribute('data-status') ?? '',
+      viewerStatusText: text(viewer?.shadowRoot?.querySelector('[part=status]')),
       viewerAlert: text(viewer?.shadowRoot?.querySelector('[role=alert]')),
       hello: text(viewer?.shadowRoot?.querySelector('.hello')),
       scan: text(root.querySelector('qr-scan')?.shadowRoot?.querySelector('.state')) + ' | ' + text(root.querySelector('qr-scan')?.shadowRoot?.querySelector('.message')),
@@ -141,3 +144,19 @@ export async function screenshots(page: Page, state: string): Promise<void> {
   await resize(page, SIZES.desktop);
 }
 
+/**
+ * Epoch ms at which the viewer's <video> had its first frame, waiting up to `timeoutMs` (checked
+ * every few ms inside the page, so the time is not rounded to a polling step out here).
+ */
+export function firstFrame(page: Page, timeoutMs: number): Promise<number> {
+  return page.evaluate(async (limit) => {
+    const until = Date.now() + limit;
+    for (;;) {
+      const viewer = document.querySelector('pigeon-app')?.shadowRoot?.querySelector('pigeon-viewer');
+      const video = viewer?.shadowRoot?.querySelector('video');
+      if (video && video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames > 0) return Date.now();
+      if (Date.now() > until) throw new Error(`no video frame within ${limit} ms (viewer status: ${viewer?.status ?? 'no viewer'})`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }, timeoutMs);
+}
