@@ -1,7 +1,9 @@
 import type { StreamSettings } from '../../src/signal/index.ts';
+import { buildBranchPipeline } from './branch-spec.ts';
 import type { Emit } from './events.ts';
+import type { VideoCodec } from './peer.ts';
 import { Pipeline } from './pipeline.ts';
-import { buildPipeline, type PipelineOptions, type PipelineSpec } from './pipeline-spec.ts';
+import { buildPipeline, type EncoderKind, type PipelineOptions, type PipelineSpec } from './pipeline-spec.ts';
 
 /**
  * The video the agent sends, as one object that outlives pipelines: it owns the current
@@ -18,17 +20,54 @@ export interface CameraHooks {
   failed(error: Error): void;
 }
 
+/** A second codec, encoded apart from the camera pipeline from its shared frames (branch-spec.ts). */
+export interface BranchConfig {
+  codec: VideoCodec;
+  encoder: EncoderKind;
+  socketPath: string;
+  rtpPort: number;
+  rtcpPort: number;
+  rtcpInPort: number;
+}
+
 export class Camera {
   private pipeline: Pipeline | undefined;
+  /** The second codec's pipeline while a viewer uses it. */
+  private branchPipeline: Pipeline | undefined;
+  private branchWanted = false;
+  /** Starts and stops of the branch, one at a time, in the order asked. */
+  private branchQueue: Promise<void> = Promise.resolve();
   private current: StreamSettings;
   readonly spec: PipelineSpec;
 
   constructor(
     private readonly base: PipelineOptions,
     private readonly run: { env: NodeJS.ProcessEnv; signal: AbortSignal; emit: Emit; hooks: CameraHooks },
+    private readonly branch?: BranchConfig,
   ) {
     this.current = { width: base.width, height: base.height, fps: base.fps, bitrate: base.bitrate };
-    this.spec = buildPipeline(base);
+    this.spec = buildPipeline(branch ? { ...base, share: { socketPath: branch.socketPath } } : base);
+  }
+
+  /** Every element either pipeline needs, for checking before anything starts. */
+  get elements(): PipelineSpec['elements'] {
+    const branch = this.branch ? this.branchSpec(this.current).elements : [];
+    return [...this.spec.elements, ...branch];
+  }
+
+  /** True while the second codec's encoder runs. */
+  get branchRunning(): boolean {
+    return this.branchPipeline !== undefined;
+  }
+
+  /**
+   * Runs the second codec's encoder while `wanted` (a viewer receives that codec), and stops it
+   * when nobody does. Failures are reported as pipeline events, never thrown.
+   */
+  useBranch(wanted: boolean): Promise<void> {
+    this.branchWanted = wanted;
+    this.branchQueue = this.branchQueue.then(() => this.settleBranch());
+    return this.branchQueue;
   }
 
   settings(): StreamSettings {
@@ -46,7 +85,8 @@ export class Camera {
 
   /** Stops the running pipeline and starts one for `next`; on failure the old settings come back. */
   async applySettings(next: StreamSettings): Promise<void> {
-    const spec = buildPipeline({ ...this.base, ...next });
+    const share = this.branch ? { share: { socketPath: this.branch.socketPath } } : {};
+    const spec = buildPipeline({ ...this.base, ...next, ...share });
     const previous = this.pipeline;
     this.pipeline = undefined;
     await previous?.stop();
@@ -54,13 +94,63 @@ export class Camera {
       await this.launch(spec);
       this.current = { ...next };
     } catch (error) {
-      await this.launch(buildPipeline({ ...this.base, ...this.current }));
+      await this.launch(buildPipeline({ ...this.base, ...this.current, ...share }));
       throw error;
+    } finally {
+      // The second encoder reads frames of the old size: it starts over with the new one.
+      if (this.branchPipeline) {
+        this.branchQueue = this.branchQueue.then(async () => {
+          await this.stopBranch();
+          await this.settleBranch();
+        });
+        await this.branchQueue;
+      }
     }
   }
 
   async stop(): Promise<void> {
+    this.branchWanted = false;
+    await this.branchQueue;
+    await this.stopBranch();
     await this.pipeline?.stop();
+  }
+
+  private branchSpec(settings: StreamSettings): PipelineSpec {
+    const branch = this.branch!;
+    return buildBranchPipeline({ ...this.base, ...settings, ...branch, payloadType: this.base.payloadType });
+  }
+
+  private async settleBranch(): Promise<void> {
+    if (!this.branch) return;
+    if (!this.branchWanted) return this.stopBranch();
+    if (this.branchPipeline) return;
+    const { emit, env, signal } = this.run;
+    const codec = this.branch.codec;
+    const pipeline = new Pipeline(this.branchSpec(this.current), { env, signal, checkElements: false });
+    this.branchPipeline = pipeline;
+    pipeline.on('started', (pid) => emit({ type: 'pipeline', state: 'started', pid, codec }));
+    pipeline.on('exit', (code, signalName, stderrTail) => {
+      const last = stderrTail.trim().split('\n').at(-1);
+      emit({ type: 'pipeline', state: 'exited', codec, detail: `exit ${code ?? signalName}${last ? `: ${last}` : ''}` });
+    });
+    pipeline.on('restarting', (_attempt, delayMs) => emit({ type: 'pipeline', state: 'restarting', delayMs, codec }));
+    pipeline.on('error', (error) => {
+      // Its viewers lose their video; the camera's own viewers play on.
+      emit({ type: 'pipeline', state: 'exited', codec, detail: error.message });
+      if (this.branchPipeline === pipeline) this.branchPipeline = undefined;
+    });
+    try {
+      await pipeline.start();
+    } catch (error) {
+      if (this.branchPipeline === pipeline) this.branchPipeline = undefined;
+      emit({ type: 'pipeline', state: 'exited', codec, detail: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private async stopBranch(): Promise<void> {
+    const pipeline = this.branchPipeline;
+    this.branchPipeline = undefined;
+    await pipeline?.stop();
   }
 
   private async launch(spec: PipelineSpec): Promise<void> {

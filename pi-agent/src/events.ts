@@ -4,7 +4,7 @@
  */
 export type AgentEvent =
   | { type: 'ready'; source: string; encoder: string; pipeline: string }
-  | { type: 'pipeline'; state: 'started' | 'exited' | 'restarting'; pid?: number; detail?: string; delayMs?: number }
+  | { type: 'pipeline'; state: 'started' | 'exited' | 'restarting'; pid?: number; detail?: string; delayMs?: number; codec?: string }
   | { type: 'offer'; offerId: number; text: string; bytes: number; qrVersion: number; expiresAt: string }
   | { type: 'offer-expired'; offerId: number }
   | { type: 'answer'; viewer: number; text: string; bytes: number; qrVersion: number; expiresAt: string }

@@ -9,6 +9,8 @@ export interface StreamOptions {
   hef: string | undefined;
   postProcess: string | undefined;
   encoder: 'x264' | 'v4l2h264' | 'vp8';
+  /** Offer only the encoder's codec, not H.264 and VP8 both. */
+  singleCodec: boolean;
   width: number;
   height: number;
   fps: number;
@@ -55,7 +57,12 @@ Source:
   --post-process PATH   hailo: hailofilter post-process .so (default: Hailo's YOLO one)
 
 Encoding:
-  --encoder E           x264 (default; software, Pi 5), v4l2h264 (Pi 4 hardware), vp8
+  --encoder E           the preferred codec's encoder: x264 (default; software, Pi 5),
+                        v4l2h264 (Pi 4 hardware) or vp8. Offers carry H.264 and VP8 both;
+                        a viewer whose browser cannot play this one (Firefox has no H.264
+                        offline) gets the other from a second encoder, which runs only
+                        while such a viewer watches
+  --single-codec        offer only the --encoder's codec (no second encoder)
   --width N --height N --fps N   (default 640 x 480 at 30)
   --bitrate KBPS        target bitrate in kbit/s (default 2000)
   --keyframe-interval S seconds between periodic keyframes (default 2; a joining
@@ -71,7 +78,7 @@ Detections:
                         viewer and drawn over the video; see docs/protocol.md
 
 Viewers and signaling:
-  --viewers N           most viewers at once, all fed by one encoder (default 4)
+  --viewers N           most viewers at once, fed by one encoder per codec (default 4)
   --offer-ttl S         seconds an offer (answering: the agent's answer) stays valid
                         while a person carries it over (default 600)
   --scan / --no-scan    read the page's answer QR with the camera while an offer waits
@@ -132,6 +139,7 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
       detections: { type: 'string' },
       viewers: { type: 'string' },
       'no-keyframe-on-join': { type: 'boolean', default: false },
+      'single-codec': { type: 'boolean', default: false },
       'offer-ttl': { type: 'string' },
       'ice-server': { type: 'string', multiple: true },
       interface: { type: 'string' },
@@ -167,6 +175,7 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
     hef: values.hef,
     postProcess: values['post-process'],
     encoder: oneOf(values.encoder, 'x264', ['x264', 'v4l2h264', 'vp8'], '--encoder'),
+    singleCodec: values['single-codec'],
     width,
     height,
     fps,

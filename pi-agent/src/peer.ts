@@ -20,7 +20,8 @@ export type VideoCodec = 'H264' | 'VP8';
 export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
 export interface PeerConfig {
-  codec: VideoCodec;
+  /** What the agent's encoders make, the preferred first: every offer carries them all. */
+  codecs: readonly VideoCodec[];
   /** Empty by default: no STUN server is contacted unless the user names one. */
   iceServers: RTCIceServer[];
   ipv6: boolean;
@@ -36,7 +37,7 @@ export interface PeerEvents {
 
 const FEEDBACK = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }];
 
-/** The one video codec the agent's encoder makes, as werift is told it. */
+/** A video codec the agent's encoders make, as werift is told it. */
 export function codecParameters(codec: VideoCodec): RTCRtpCodecParameters {
   return codec === 'H264'
     ? new RTCRtpCodecParameters({
@@ -66,6 +67,15 @@ export function pickCodec(offered: RTCRtpCodecParameters[], codec: VideoCodec): 
   );
 }
 
+/** The first of `codecs` (in the agent's order of preference) that `offered` has. */
+export function preferred(offered: RTCRtpCodecParameters[], codecs: readonly VideoCodec[]): RTCRtpCodecParameters | undefined {
+  for (const codec of codecs) {
+    const found = pickCodec(offered, codec);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export class PeerError extends Error {
   override readonly name = 'PeerError';
   constructor(
@@ -86,14 +96,16 @@ export class ViewerPeer {
   private timestampOffset: number | undefined;
   private channelOpened = false;
   private readonly stunAsked: boolean;
+  /** Read once both descriptions are set: it is asked for every packet. */
+  private negotiated: VideoCodec | undefined;
 
-  private constructor(config: PeerConfig) {
+  private constructor(private readonly config: PeerConfig) {
     this.stunAsked = config.iceServers.some((server) => [server.urls].flat().some((url) => /^stuns?:/i.test(url)));
     this.pc = new RTCPeerConnection({
       iceServers: config.iceServers,
       iceUseIpv6: config.ipv6,
       bundlePolicy: 'max-bundle',
-      codecs: { video: [codecParameters(config.codec)], audio: [] },
+      codecs: { video: config.codecs.map(codecParameters), audio: [] },
     });
     this.pc.connectionStateChange.subscribe((state) => this.listeners.state?.(state));
     this.pc.onDataChannel.subscribe((channel) => this.adopt(channel));
@@ -115,18 +127,16 @@ export class ViewerPeer {
     // Checked before werift sees it: werift's own refusal of a codec-less offer says only "negotiate codecs failed".
     const offered = SessionDescription.parse(offerSdp).media.find((m) => m.kind === 'video');
     if (!offered) throw new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
+    const names = config.codecs.map((codec) => (codec === 'H264' ? 'H.264 baseline (packetization-mode 1)' : 'VP8'));
     const mismatch = (): PeerError =>
-      new PeerError(
-        'E_CODEC_MISMATCH',
-        `the offer has no ${config.codec === 'H264' ? 'H.264 baseline (packetization-mode 1)' : 'VP8'} codec, which this agent's encoder makes`,
-      );
-    if (!pickCodec(offered.rtp.codecs, config.codec)) throw mismatch();
+      new PeerError('E_CODEC_MISMATCH', `the offer has no ${names.join(' or ')} codec, which this agent's encoders make`);
+    if (!preferred(offered.rtp.codecs, config.codecs)) throw mismatch();
     const peer = new ViewerPeer(config);
     try {
       await peer.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
       const video = peer.pc.getTransceivers().find((t) => t.kind === 'video');
       if (!video) throw new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
-      const chosen = pickCodec(video.codecs, config.codec);
+      const chosen = preferred(video.codecs, config.codecs);
       if (!chosen) throw mismatch();
       video.codecs = [chosen];
       video.sender.codec = chosen;
@@ -151,6 +161,20 @@ export class ViewerPeer {
 
   async acceptAnswer(sdp: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    // The answer may list every codec we offered; send the one we prefer of those it kept. werift
+    // takes the first of the transceiver's codecs when the transport comes up, after this.
+    const transceiver = this.transceiver;
+    const chosen = transceiver && preferred(transceiver.codecs, this.config.codecs);
+    if (transceiver && chosen) transceiver.codecs = [chosen, ...transceiver.codecs.filter((c) => c !== chosen)];
+  }
+
+  /** The codec this viewer receives, once the offer and answer are both known. */
+  get codec(): VideoCodec | undefined {
+    if (this.negotiated === undefined && this.pc.signalingState === 'stable') {
+      const mime = this.transceiver?.codecs[0]?.mimeType.toLowerCase();
+      this.negotiated = mime === 'video/h264' ? 'H264' : mime === 'video/vp8' ? 'VP8' : undefined;
+    }
+    return this.negotiated;
   }
 
   get state(): PeerState {

@@ -15,6 +15,8 @@
  * event, so the encoder emits a keyframe when a viewer joins.
  */
 
+import { el, elementNames, link, queue } from './gst-tokens.ts';
+
 export type SourceKind = 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'custom' | 'stdin';
 export type EncoderKind = 'x264' | 'v4l2h264' | 'vp8';
 
@@ -53,6 +55,11 @@ export interface PipelineOptions {
    * from the same camera (a tee: the camera is never opened twice).
    */
   scan?: ScanFrames;
+  /**
+   * Also offer the raw frames (I420 at the output size) on a shared-memory socket, for a second
+   * encoder in a pipeline of its own (branch-spec.ts) that starts and stops with its viewers.
+   */
+  share?: { socketPath: string };
 }
 
 /** Raw GRAY8 frames, width × height bytes each (width a multiple of 8, so rows are unpadded). */
@@ -129,6 +136,8 @@ const PACKAGES: Record<string, string> = {
   x264enc: 'gstreamer1.0-plugins-ugly',
   fdsink: 'libgstreamer1.0-0',
   fdsrc: 'libgstreamer1.0-0',
+  shmsink: 'gstreamer1.0-plugins-bad',
+  shmsrc: 'gstreamer1.0-plugins-bad',
   rawvideoparse: 'gstreamer1.0-plugins-bad',
   multifilesrc: 'gstreamer1.0-plugins-good',
   pngdec: 'gstreamer1.0-plugins-good',
@@ -153,26 +162,9 @@ const RTPBIN = 'pigeon_rtp';
 const TEE = 'pigeon_tee';
 const MUXER = 'pigeon_hailomux';
 const SCAN_TEE = 'pigeon_scan';
-
-type Props = Record<string, string | number | boolean | undefined>;
-
-/** One element as tokens: the factory name, then `key=value` per defined property. */
-function el(name: string, props: Props = {}): string[] {
-  const tokens = [name];
-  for (const [key, value] of Object.entries(props)) {
-    if (value !== undefined) tokens.push(`${key}=${String(value)}`);
-  }
-  return tokens;
-}
-
-/** Joins elements (token groups) with `!`. */
-function link(...parts: string[][]): string[] {
-  return parts.flatMap((part, i) => (i === 0 ? part : ['!', ...part]));
-}
-
-function queue(maxBuffers: number, leaky: 'no' | 'downstream' = 'no'): string[] {
-  return el('queue', { leaky, 'max-size-buffers': maxBuffers, 'max-size-bytes': 0, 'max-size-time': 0 });
-}
+const SHARE_TEE = 'pigeon_share';
+// Room for a few frames: shmsink drops what a slow or absent reader has not taken.
+const SHARE_FRAMES = 4;
 
 function fail(message: string): never {
   throw new PipelineError('E_GST_OPTIONS', message);
@@ -238,11 +230,6 @@ export function splitFragment(fragment: string): string[] {
   if (quoted) fail(`the custom source has an unclosed quote: ${fragment}`);
   if (current !== '') tokens.push(current);
   return tokens;
-}
-
-/** Factory names in a token list: tokens that are not links, properties, caps or pad references. */
-function elementNames(tokens: readonly string[]): string[] {
-  return tokens.filter((t) => t !== '!' && !t.includes('=') && !t.includes('/') && !t.includes('.') && !t.startsWith('-') && !t.startsWith('"'));
 }
 
 function customSource(options: PipelineOptions): string[] {
@@ -321,12 +308,14 @@ function hailoSource(options: PipelineOptions): string[] {
   return [...el('hailomuxer', { name: MUXER }), ...camera, ...bypass, ...inference, ...overlay];
 }
 
-interface Encoder {
+export interface Encoder {
   tokens: string[];
   summary: string;
 }
 
-function encoder(options: PipelineOptions): Encoder {
+export type EncoderOptions = Pick<PipelineOptions, 'encoder' | 'fps' | 'bitrate' | 'keyframeInterval' | 'payloadType' | 'ssrc'>;
+
+export function encoder(options: EncoderOptions): Encoder {
   const gop = Math.max(1, Math.round(options.fps * options.keyframeInterval));
   const pay = { pt: options.payloadType ?? 96, ssrc: options.ssrc, mtu: 1200 };
   const h264pay = el('rtph264pay', { ...pay, 'config-interval': -1, 'aggregate-mode': 'zero-latency' });
@@ -386,10 +375,11 @@ export function buildPipeline(options: PipelineOptions): PipelineSpec {
     ...(src.ratedBySource ? [] : [el('videorate')]),
     [`video/x-raw,format=I420,width=${width},height=${height},framerate=${fps}/1`],
     ...(options.scan ? [el('tee', { name: SCAN_TEE })] : []),
+    ...(options.share ? [el('tee', { name: SHARE_TEE })] : []),
     // A slow encoder drops stale frames here instead of building latency.
     queue(2, 'downstream'),
     enc.tokens,
-    [`${RTPBIN}.send_rtp_sink_0`],
+    [RTPBIN_SINK],
   );
   // The QR reader's branch may fall behind or stall without slowing the video: it keeps one
   // frame at most and drops the rest.
@@ -404,15 +394,21 @@ export function buildPipeline(options: PipelineOptions): PipelineSpec {
         el('fdsink', { fd: 3, sync: false, async: false }),
       )
     : [];
-  const udpsink = (port: number): string[] => el('udpsink', { host: '127.0.0.1', port, sync: false, async: false });
-  const args = [
-    ...el('rtpbin', { name: RTPBIN }),
-    ...raw,
-    ...scan,
-    ...link([`${RTPBIN}.send_rtp_src_0`], udpsink(options.rtpPort)),
-    ...link([`${RTPBIN}.send_rtcp_src_0`], udpsink(options.rtcpPort)),
-    ...link(el('udpsrc', { address: '127.0.0.1', port: options.rtcpInPort, caps: 'application/x-rtcp' }), [`${RTPBIN}.recv_rtcp_sink_0`]),
-  ];
+  // The second encoder's frames: never waits for it, and keeps no more than a few.
+  const share = options.share
+    ? link(
+        [`${SHARE_TEE}.`],
+        queue(1, 'downstream'),
+        el('shmsink', {
+          'socket-path': options.share.socketPath,
+          'shm-size': width * height * 2 * SHARE_FRAMES,
+          'wait-for-connection': false,
+          sync: false,
+          async: false,
+        }),
+      )
+    : [];
+  const args = [...RTPBIN_ELEMENT, ...raw, ...scan, ...share, ...rtpTail(options)];
 
   const names = [...new Set(elementNames(args))];
   const elements = names.map((name) => ({ name, debianPackage: debianPackage(name) }));
@@ -429,6 +425,23 @@ export function buildPipeline(options: PipelineOptions): PipelineSpec {
     ...(options.source === 'stdin' ? { input: { width, height } } : {}),
   };
 }
+
+/**
+ * What every sending pipeline ends in: rtpbin's RTP and sender reports to the agent over
+ * loopback, and the agent's keyframe requests (RTCP) back in.
+ */
+export function rtpTail(ports: Pick<PipelineOptions, 'rtpPort' | 'rtcpPort' | 'rtcpInPort'>): string[] {
+  const udpsink = (port: number): string[] => el('udpsink', { host: '127.0.0.1', port, sync: false, async: false });
+  return [
+    ...link([`${RTPBIN}.send_rtp_src_0`], udpsink(ports.rtpPort)),
+    ...link([`${RTPBIN}.send_rtcp_src_0`], udpsink(ports.rtcpPort)),
+    ...link(el('udpsrc', { address: '127.0.0.1', port: ports.rtcpInPort, caps: 'application/x-rtcp' }), [`${RTPBIN}.recv_rtcp_sink_0`]),
+  ];
+}
+
+/** The rtpbin every sending pipeline has, its encoder linked to `<RTPBIN_SINK>`. */
+export const RTPBIN_ELEMENT = el('rtpbin', { name: RTPBIN });
+export const RTPBIN_SINK = `${RTPBIN}.send_rtp_sink_0`;
 
 /** A shell command line for the argv, for logs and for running the pipeline by hand. */
 export function commandLine(args: readonly string[], program = 'gst-launch-1.0'): string {

@@ -46,10 +46,12 @@ export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) =>
     switch (event.type) {
       case 'ready':
         return say(`${event.source} -> ${event.encoder}: ${event.pipeline}`);
-      case 'pipeline':
-        if (event.state === 'started') return say(`pipeline running (gst-launch-1.0 pid ${event.pid ?? '?'})`);
-        if (event.state === 'exited') return say(`pipeline stopped: ${event.detail ?? 'no reason given'}`);
-        return say(`restarting the pipeline in ${((event.delayMs ?? 0) / 1000).toFixed(1)} s; viewers stay connected`);
+      case 'pipeline': {
+        const which = event.codec ? `${event.codec} encoder (for the viewers whose browser chose ${event.codec})` : 'pipeline';
+        if (event.state === 'started') return say(`${which} running (gst-launch-1.0 pid ${event.pid ?? '?'})`);
+        if (event.state === 'exited') return say(`${which} stopped: ${event.detail ?? 'no reason given'}`);
+        return say(`restarting the ${which} in ${((event.delayMs ?? 0) / 1000).toFixed(1)} s; viewers stay connected`);
+      }
       case 'offer':
         writeQr(io, event.text, options.clear);
         return say(

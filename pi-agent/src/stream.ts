@@ -1,5 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildBranchPipeline } from './branch-spec.ts';
 import { addressesOf } from './candidates.ts';
 import { OfferDisplay } from './display.ts';
 import { checkElements } from './elements.ts';
@@ -8,10 +12,11 @@ import type { Emit } from './events.ts';
 import { readBlobs } from './inputs.ts';
 import type { Io } from './io.ts';
 import type { StreamOptions } from './options.ts';
-import { Camera } from './camera.ts';
+import { Camera, type BranchConfig } from './camera.ts';
 import { Control } from './control.ts';
 import { readDetections } from './detections.ts';
-import type { ScanFrames, SourceKind } from './pipeline-spec.ts';
+import type { VideoCodec } from './peer.ts';
+import type { EncoderKind, ScanFrames, SourceKind } from './pipeline-spec.ts';
 import { renderer } from './render.ts';
 import { LatencySource } from './latency-source.ts';
 import { RtpIn } from './rtp-in.ts';
@@ -43,6 +48,26 @@ function scanFrames(options: StreamOptions, source: SourceKind): ScanFrames | un
   return { width, height, fps: 4 };
 }
 
+const ENCODER_OF: Record<VideoCodec, EncoderKind> = { H264: 'x264', VP8: 'vp8' };
+
+/**
+ * The codec offered beside the --encoder's, for browsers that cannot play that one, unless
+ * --single-codec or its encoder is not installed (then said once, and only one is offered).
+ */
+async function secondCodec(options: StreamOptions, primary: VideoCodec, env: NodeJS.ProcessEnv, emit: Emit): Promise<VideoCodec | undefined> {
+  if (options.singleCodec) return undefined;
+  const codec: VideoCodec = primary === 'VP8' ? 'H264' : 'VP8';
+  const probe = buildBranchPipeline({ ...options, encoder: ENCODER_OF[codec], socketPath: '-', rtpPort: 1, rtcpPort: 1, rtcpInPort: 1 });
+  try {
+    await checkElements(probe.elements, { env });
+    return codec;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    emit({ type: 'refused', code: 'E_SECOND_CODEC', reason: `offering ${primary} only, not ${codec} as well: ${reason}` });
+    return undefined;
+  }
+}
+
 export async function runStream(mode: 'offer' | 'answer', options: StreamOptions, io: Io, signal: AbortSignal): Promise<number> {
   const render = renderer(io, options);
   const display =
@@ -58,7 +83,21 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
   const { source, why } = chooseSource(options, io.env);
   const addresses = [...options.ips, ...(options.interfaceName ? addressesOf(options.interfaceName) : [])];
 
+  const primary: VideoCodec = options.encoder === 'vp8' ? 'VP8' : 'H264';
+  const secondary = await secondCodec(options, primary, io.env, emit);
   const rtp = await RtpIn.open();
+  const branchRtp = secondary ? await RtpIn.open() : undefined;
+  const branch: BranchConfig | undefined =
+    secondary && branchRtp
+      ? {
+          codec: secondary,
+          encoder: ENCODER_OF[secondary],
+          socketPath: join(tmpdir(), `pigeon-${process.pid}-${randomBytes(4).toString('hex')}.frames`),
+          rtpPort: branchRtp.rtpPort,
+          rtcpPort: branchRtp.rtcpPort,
+          rtcpInPort: branchRtp.rtcpInPort,
+        }
+      : undefined;
   const scan = mode === 'offer' ? scanFrames(options, source) : undefined;
   let camera: Camera | undefined;
   let viewers: Viewers | undefined;
@@ -107,26 +146,28 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
           failed: (error) => gaveUp?.(error),
         },
       },
+      branch,
     );
     const { spec } = camera;
-    await checkElements(spec.elements, { env: io.env });
+    await checkElements(camera.elements, { env: io.env });
     emit({ type: 'ready', source: `${source} (${why})`, encoder: options.encoder, pipeline: spec.description });
 
     const cam = camera;
     const hub = new Viewers(
       {
-        peer: { codec: options.encoder === 'vp8' ? 'VP8' : 'H264', iceServers: options.iceServers.map((urls) => ({ urls })), ipv6: options.ipv6 },
+        peer: { codecs: secondary ? [primary, secondary] : [primary], iceServers: options.iceServers.map((urls) => ({ urls })), ipv6: options.ipv6 },
         maxViewers: options.viewers,
         keyframeOnJoin: options.keyframeOnJoin,
         offerTtlMs: options.offerTtl * 1000,
         addresses,
         emit,
+        codecsInUse: (codecs) => void cam.useBranch(secondary !== undefined && codecs.has(secondary)),
         channel: {
           open: (id, peer) => control?.open(id, peer),
           message: (id, peer, text) => control?.message(id, peer, text),
         },
       },
-      rtp,
+      new Map([[primary, rtp], ...(secondary && branchRtp ? ([[secondary, branchRtp]] as const) : [])]),
     );
     viewers = hub;
     control = new Control(
@@ -134,7 +175,7 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
         settings: () => cam.settings(),
         limits: { minBitrate: 100, maxBitrate: options.maxBitrate, maxWidth: options.maxWidth, maxHeight: options.maxHeight, maxFps: options.maxFps },
         stats: () => rtp.stats(),
-        requestKeyframe: () => rtp.requestKeyframe(),
+        requestKeyframe: () => hub.requestKeyframes(),
         applySettings: (next) => cam.applySettings(next),
       },
       hub,
@@ -205,5 +246,8 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     await camera?.stop();
     await display?.stop();
     rtp.close();
+    branchRtp?.close();
+    // gst-launch removes its socket as it stops, but not when it was killed.
+    if (branch) rmSync(branch.socketPath, { force: true });
   }
 }

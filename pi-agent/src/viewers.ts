@@ -4,7 +4,7 @@ import { decodeBlob, encodeBlob, type DecodedBlob, type EncodedBlob } from '../.
 import { keepCandidates } from './candidates.ts';
 import { AgentError } from './errors.ts';
 import type { Emit } from './events.ts';
-import { ViewerPeer, type PeerConfig } from './peer.ts';
+import { ViewerPeer, type PeerConfig, type VideoCodec } from './peer.ts';
 import type { RtpIn } from './rtp-in.ts';
 
 /**
@@ -21,6 +21,11 @@ export interface ViewersOptions {
   /** Host addresses the offer may carry; empty for all werift gathered. */
   addresses: readonly string[];
   emit: Emit;
+  /**
+   * Told which codecs viewers receive (or are about to) whenever that changes, so an encoder
+   * that nobody needs can stop and one that somebody needs can start before its viewer is up.
+   */
+  codecsInUse?(codecs: ReadonlySet<VideoCodec>): void;
   /** The data-channel protocol, told when a viewer's channel opens and what it says. */
   channel?: {
     open(viewer: number, peer: ViewerPeer): void;
@@ -60,14 +65,17 @@ export class Viewers {
   private readonly viewers = new Map<number, Viewer>();
   private readonly used = new Set<number>();
   private readonly expired = new Set<number>();
-  private last: { seq: number; ssrc: number; at: number } | undefined;
+  /** Per codec: the last packet's sequence number, SSRC and time, to notice an encoder restart. */
+  private readonly last = new Map<VideoCodec, { seq: number; ssrc: number; at: number }>();
+  private inUse = '';
   private stopped = false;
 
+  /** `rtp`: each codec's encoder output; a viewer gets the one for the codec its browser chose. */
   constructor(
     private readonly options: ViewersOptions,
-    private readonly rtp: RtpIn,
+    private readonly rtp: ReadonlyMap<VideoCodec, RtpIn>,
   ) {
-    rtp.onPacket = (packet) => this.forward(packet);
+    for (const [codec, input] of rtp) input.onPacket = (packet) => this.forward(codec, packet);
   }
 
   get count(): number {
@@ -122,6 +130,8 @@ export class Viewers {
       this.drop(viewer, `its answer was refused by WebRTC: ${(error as Error).message}`);
       throw error;
     }
+    // Its codec is known now: its encoder starts while ICE and DTLS come up.
+    this.reportCodecs();
     return id;
   }
 
@@ -137,6 +147,7 @@ export class Viewers {
     // The answer goes back by hand: the page may read it minutes from now, so it lives as long as an offer.
     const ttlMs = this.options.offerTtlMs;
     this.add(id, peer, ttlMs, `its answer was not read within ${describeMs(ttlMs)} (--offer-ttl); give the page's fresh offer to the agent`);
+    this.reportCodecs();
     this.options.emit({
       type: 'answer',
       viewer: id,
@@ -261,14 +272,14 @@ export class Viewers {
         clearTimeout(viewer.deadline);
         this.options.emit({ type: 'viewer-joined', viewer: id, viewers: this.viewers.size });
         // Its first frame should not wait for the periodic keyframe.
-        if (this.options.keyframeOnJoin) this.rtp.requestKeyframe();
+        if (this.options.keyframeOnJoin) this.keyframe(peer);
         void this.offerNext();
       } else if (state === 'failed' || state === 'closed') {
         this.drop(viewer, state === 'failed' ? 'connection failed (network changed, or the viewer went away)' : 'closed');
       }
     });
     peer.on('keyframe', () => {
-      if (this.options.keyframeOnJoin) this.rtp.requestKeyframe();
+      if (this.options.keyframeOnJoin) this.keyframe(peer);
     });
     peer.on('channelOpen', () => this.options.channel?.open(id, peer));
     peer.on('message', (text) => {
@@ -292,8 +303,9 @@ export class Viewers {
     this.watch(viewer);
     void old.close();
     this.options.emit({ type: 'reconnected', viewer: viewer.id, ms: Date.now() - startedAt });
+    this.reportCodecs();
     // The new connection's first frame should not wait for the periodic keyframe either.
-    if (this.options.keyframeOnJoin) this.rtp.requestKeyframe();
+    if (this.options.keyframeOnJoin) this.keyframe(next);
   }
 
   /** A new connection that will not take over; `reason` is said when it is a failure, not a stop. */
@@ -317,22 +329,47 @@ export class Viewers {
     this.viewers.delete(viewer.id);
     void viewer.peer.close();
     this.options.emit({ type: 'viewer-left', viewer: viewer.id, reason, viewers: this.viewers.size });
+    this.reportCodecs();
     void this.offerNext();
   }
 
-  private forward(packet: Buffer): void {
+  /** Asks the encoder of `peer`'s codec for a keyframe. */
+  private keyframe(peer: ViewerPeer): void {
+    const codec = peer.codec;
+    if (codec) this.rtp.get(codec)?.requestKeyframe();
+  }
+
+  /** Keyframes from every encoder, e.g. after a data-channel request whose codec is not known. */
+  requestKeyframes(): void {
+    for (const input of this.rtp.values()) input.requestKeyframe();
+  }
+
+  private reportCodecs(): void {
+    const codecs = new Set<VideoCodec>();
+    for (const viewer of this.viewers.values()) {
+      const codec = viewer.peer.codec;
+      if (codec) codecs.add(codec);
+    }
+    const key = [...codecs].sort().join(',');
+    if (key === this.inUse) return;
+    this.inUse = key;
+    this.options.codecsInUse?.(codecs);
+  }
+
+  private forward(codec: VideoCodec, packet: Buffer): void {
     const seq = packet.readUInt16BE(2);
     const ssrc = packet.readUInt32BE(8);
     const now = Date.now();
     // A restarted encoder starts a new sequence (and maybe SSRC): each viewer's stream must go
     // on seamlessly, or its decoder drops everything that follows as out of order.
-    const jump = this.last === undefined ? 0 : Math.min((seq - this.last.seq) & 0xffff, (this.last.seq - seq) & 0xffff);
-    const restarted = this.last !== undefined && (ssrc !== this.last.ssrc || jump > 1000);
-    const gapMs = this.last === undefined ? 0 : now - this.last.at;
-    this.last = { seq, ssrc, at: now };
-    if (restarted) this.rtp.requestKeyframe();
+    const last = this.last.get(codec);
+    const jump = last === undefined ? 0 : Math.min((seq - last.seq) & 0xffff, (last.seq - seq) & 0xffff);
+    const restarted = last !== undefined && (ssrc !== last.ssrc || jump > 1000);
+    const gapMs = last === undefined ? 0 : now - last.at;
+    this.last.set(codec, { seq, ssrc, at: now });
+    if (restarted) this.rtp.get(codec)?.requestKeyframe();
     for (const viewer of this.viewers.values()) {
-      if (!viewer.joined) continue;
+      if (!viewer.joined || viewer.peer.codec !== codec) continue;
       try {
         if (restarted) viewer.peer.continueFrom(packet, gapMs);
         viewer.peer.writeRtp(packet);
