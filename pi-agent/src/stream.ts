@@ -199,7 +199,7 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
       stats = setInterval(() => {
         void (async () => {
           const { fps, kbps } = rtp.stats();
-          const list = await Promise.all(hub.ids().map(async (viewer) => ({ viewer, rttMs: (await hub.peerOf(viewer)?.rttMs()) ?? null })));
+          const list = await Promise.all(hub.joined().map(async ({ id, peer }) => ({ viewer: id, rttMs: (await peer.rttMs()) ?? null })));
           emit({ type: 'stats', fps, kbps, viewers: list });
         })();
       }, options.statsInterval * 1000);

@@ -270,12 +270,15 @@ export class Viewers {
       if (state === 'connected' && !viewer.joined) {
         viewer.joined = true;
         clearTimeout(viewer.deadline);
-        this.options.emit({ type: 'viewer-joined', viewer: id, viewers: this.viewers.size });
+        this.options.emit({ type: 'viewer-joined', viewer: id, viewers: this.watching() });
         // Its first frame should not wait for the periodic keyframe.
         if (this.options.keyframeOnJoin) this.keyframe(peer);
         void this.offerNext();
       } else if (state === 'failed' || state === 'closed') {
-        this.drop(viewer, state === 'failed' ? 'connection failed (network changed, or the viewer went away)' : 'closed');
+        const failed = viewer.joined
+          ? 'connection failed (network changed, or the viewer went away)'
+          : 'its connection failed before it came up (ICE or DTLS: same network as the Pi? a firewall?)';
+        this.drop(viewer, state === 'failed' ? failed : 'closed');
       }
     });
     peer.on('keyframe', () => {
@@ -328,9 +331,14 @@ export class Viewers {
     if (viewer.successor) this.abandon(viewer, viewer.successor.peer);
     this.viewers.delete(viewer.id);
     void viewer.peer.close();
-    this.options.emit({ type: 'viewer-left', viewer: viewer.id, reason, viewers: this.viewers.size });
+    this.options.emit({ type: 'viewer-left', viewer: viewer.id, reason, viewers: this.watching() });
     this.reportCodecs();
     void this.offerNext();
+  }
+
+  /** Viewers whose connection is up: one still connecting is not watching yet. */
+  private watching(): number {
+    return [...this.viewers.values()].filter((v) => v.joined).length;
   }
 
   /** Asks the encoder of `peer`'s codec for a keyframe. */
