@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { qrMatrix } from '../../src/qr/matrix.ts';
 import { decodeBlob, encodeBlob, type DecodedBlob, type EncodedBlob } from '../../src/signal/index.ts';
 import { keepCandidates } from './candidates.ts';
+import { KeyframeCache } from './keyframe-cache.ts';
 import { AgentError } from './errors.ts';
 import type { Emit } from './events.ts';
 import { ViewerPeer, type PeerConfig, type VideoCodec } from './peer.ts';
@@ -69,13 +70,17 @@ export class Viewers {
   private readonly last = new Map<VideoCodec, { seq: number; ssrc: number; at: number }>();
   private inUse = '';
   private stopped = false;
+  private readonly keyframes = new Map<VideoCodec, KeyframeCache>();
 
   /** `rtp`: each codec's encoder output; a viewer gets the one for the codec its browser chose. */
   constructor(
     private readonly options: ViewersOptions,
     private readonly rtp: ReadonlyMap<VideoCodec, RtpIn>,
   ) {
-    for (const [codec, input] of rtp) input.onPacket = (packet) => this.forward(codec, packet);
+    for (const [codec, input] of rtp) {
+      this.keyframes.set(codec, new KeyframeCache(codec));
+      input.onPacket = (packet) => this.forward(codec, packet);
+    }
   }
 
   get count(): number {
@@ -130,8 +135,9 @@ export class Viewers {
       this.drop(viewer, `its answer was refused by WebRTC: ${(error as Error).message}`);
       throw error;
     }
-    // Its codec is known now: its encoder starts while ICE and DTLS come up.
+    // Its codec is known now: its encoder starts, and makes it a keyframe, while ICE and DTLS come up.
     this.reportCodecs();
+    if (this.options.keyframeOnJoin) this.keyframe(pending.peer);
     return id;
   }
 
@@ -272,7 +278,7 @@ export class Viewers {
         clearTimeout(viewer.deadline);
         this.options.emit({ type: 'viewer-joined', viewer: id, viewers: this.watching() });
         // Its first frame should not wait for the periodic keyframe.
-        if (this.options.keyframeOnJoin) this.keyframe(peer);
+        if (this.options.keyframeOnJoin) this.startWithKeyframe(peer);
         void this.offerNext();
       } else if (state === 'failed' || state === 'closed') {
         const failed = viewer.joined
@@ -308,7 +314,7 @@ export class Viewers {
     this.options.emit({ type: 'reconnected', viewer: viewer.id, ms: Date.now() - startedAt });
     this.reportCodecs();
     // The new connection's first frame should not wait for the periodic keyframe either.
-    if (this.options.keyframeOnJoin) this.keyframe(next);
+    if (this.options.keyframeOnJoin) this.startWithKeyframe(next);
   }
 
   /** A new connection that will not take over; `reason` is said when it is a failure, not a stop. */
@@ -339,6 +345,17 @@ export class Viewers {
   /** Viewers whose connection is up: one still connecting is not watching yet. */
   private watching(): number {
     return [...this.viewers.values()].filter((v) => v.joined).length;
+  }
+
+  /**
+   * A connection that just came up: the keyframe its encoder made in the last moment (asked for
+   * when its answer came) and what followed, at once; without one, a keyframe asked for now.
+   */
+  private startWithKeyframe(peer: ViewerPeer): void {
+    const codec = peer.codec;
+    const fresh = codec === undefined ? undefined : this.keyframes.get(codec)?.fresh();
+    if (!fresh) return this.keyframe(peer);
+    for (const packet of fresh) peer.writeRtp(packet);
   }
 
   /** Asks the encoder of `peer`'s codec for a keyframe. */
@@ -376,6 +393,7 @@ export class Viewers {
     const gapMs = last === undefined ? 0 : now - last.at;
     this.last.set(codec, { seq, ssrc, at: now });
     if (restarted) this.rtp.get(codec)?.requestKeyframe();
+    this.keyframes.get(codec)?.push(packet, now);
     for (const viewer of this.viewers.values()) {
       if (!viewer.joined || viewer.peer.codec !== codec) continue;
       try {
