@@ -113,9 +113,10 @@ export class QrScan extends LitElement {
     if (file) void this.scanner.readImage(file);
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // A screenshot dragged onto the scanner is read like a picked one.
+  constructor() {
+    super();
+    // A screenshot dragged onto the scanner is read like a picked one. Listened for once, on the
+    // element itself: in connectedCallback, a moved element would read every drop twice.
     this.addEventListener('dragover', (e) => e.preventDefault());
     this.addEventListener('drop', (e) => this.onDrop(e));
   }

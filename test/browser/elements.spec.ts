@@ -88,3 +88,25 @@ describe('<qr-view>', () => {
     expect(canvas.width).to.equal(canvas.height);
   });
 });
+
+describe('<qr-scan>', () => {
+  it('reads a dropped picture of a code once, also after the element was moved', async () => {
+    const scan = mount<HTMLElement>('<div><qr-scan></qr-scan></div><section></section><qr-view></qr-view>').querySelector('qr-scan')!;
+    // Moved: connected a second time, as when a page rearranges itself.
+    document.querySelector('section')!.append(scan);
+    const view = document.querySelector<QrView>('qr-view')!;
+    view.data = decodeBlob(OFFER).frame;
+    await view.updateComplete;
+    const canvas = view.shadowRoot!.querySelector('canvas')!;
+    const png = await new Promise<Blob>((resolve) => canvas.toBlob((blob) => resolve(blob!), 'image/png'));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([png], 'offer.png', { type: 'image/png' }));
+    const scans: string[] = [];
+    scan.addEventListener('scan', (event) => scans.push((event as CustomEvent<{ text: string }>).detail.text));
+    scan.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    await nextEvent(scan, 'scan');
+    // A second read would come right after the first: give it time to show.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(scans).to.deep.equal([OFFER]);
+  });
+});
