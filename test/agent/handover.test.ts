@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli } from '../cli/run.ts';
@@ -83,4 +84,28 @@ describe('third-party answerers with the answer held 35 s', { concurrency: 2 }, 
       await agent.stop();
     }
   });
+});
+
+test('pi-agent answer: an answer nobody reads expires after --offer-ttl, is said so, and its socket is let go', async () => {
+  const agent = rig.startAgent(['answer', '--source', 'test', '--offer-ttl', '3', '--stats-interval', '0']);
+  await agent.next('pipeline', { where: (e) => e.state === 'started' });
+  const viewer = await rig.chromium().newPeer();
+  const offerRun = await runCli(['blob', 'encode', '--type', 'offer', '--offer-id', '4242', '--agent-codecs'], await viewer.createOffer());
+  assert.equal(offerRun.code, 0, offerRun.stderr);
+  agent.write(offerRun.stdout.trim());
+  const answer = await agent.next('answer');
+  const port = Number(/ (\d+) typ host/.exec(await decoded(answer.text))?.[1]);
+  assert.ok(port > 0, 'the answer names the agent’s port');
+  const left = await agent.next('viewer-left', { where: (e) => e.viewer === answer.viewer, timeoutMs: 15_000 });
+  assert.match(left.reason, /its answer was not read within 3 s \(--offer-ttl\)/);
+  assert.equal(left.viewers, 0);
+  // Its peer connection is closed: the port is free again.
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, () => resolve());
+  });
+  socket.close();
+  await viewer.close();
+  await agent.stop();
 });
