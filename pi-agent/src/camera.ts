@@ -20,6 +20,8 @@ export interface CameraHooks {
   failed(error: Error): void;
 }
 
+const BRANCH_RETRY_MS = 2000;
+
 /** A second codec, encoded apart from the camera pipeline from its shared frames (branch-spec.ts). */
 export interface BranchConfig {
   codec: VideoCodec;
@@ -144,6 +146,8 @@ export class Camera {
     } catch (error) {
       if (this.branchPipeline === pipeline) this.branchPipeline = undefined;
       emit({ type: 'pipeline', state: 'exited', codec, detail: error instanceof Error ? error.message : String(error) });
+      // E.g. the camera pipeline was restarting and had no frames to share yet: try again while wanted.
+      if (!signal.aborted) setTimeout(() => void this.useBranch(this.branchWanted), BRANCH_RETRY_MS).unref();
     }
   }
 
