@@ -1,5 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
 import { addressesOf } from './candidates.ts';
 import { OfferDisplay } from './display.ts';
 import { checkElements } from './elements.ts';
@@ -17,19 +15,7 @@ import { LatencySource } from './latency-source.ts';
 import { RtpIn } from './rtp-in.ts';
 import { QrScanner } from './scanner.ts';
 import { Viewers } from './viewers.ts';
-
-/**
- * `pi-agent offer` / `pi-agent answer`: wires the pipeline, the RTP link and the viewers
- * together, reads blobs from the person, and runs until SIGINT/SIGTERM (or `signal`).
- */
-function chooseSource(options: StreamOptions, env: NodeJS.ProcessEnv): { source: SourceKind; why: string } {
-  if (options.source === 'latency') return { source: 'stdin', why: 'latency frames made by the agent' };
-  if (options.source !== 'auto') return { source: options.source, why: 'as asked' };
-  const hasElement = spawnSync('gst-inspect-1.0', ['--exists', 'libcamerasrc'], { env }).status === 0;
-  const hasCamera = existsSync('/dev') && readdirSync('/dev').some((name) => /^media\d+$/.test(name));
-  if (hasElement && hasCamera) return { source: 'libcamera', why: 'a libcamera camera was found' };
-  return { source: 'test', why: hasElement ? 'no camera found' : 'libcamerasrc is not installed' };
-}
+import { chooseSource, requireCamera, usesLibcamera } from './source.ts';
 
 /**
  * The QR reader's frames: at most 640 wide (a phone's QR held up close spans a third of that),
@@ -43,6 +29,10 @@ function scanFrames(options: StreamOptions, source: SourceKind): ScanFrames | un
   return { width, height, fps: 4 };
 }
 
+/**
+ * `pi-agent offer` / `pi-agent answer`: wires the pipeline, the RTP link and the viewers
+ * together, reads blobs from the person, and runs until SIGINT/SIGTERM (or `signal`).
+ */
 export async function runStream(mode: 'offer' | 'answer', options: StreamOptions, io: Io, signal: AbortSignal): Promise<number> {
   const render = renderer(io, options);
   const display =
@@ -55,7 +45,7 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     render(event);
     display?.handle(event, (error) => displayFailed?.(error));
   };
-  const { source, why } = chooseSource(options, io.env);
+  const { source, why } = await chooseSource(options, io.env);
   const addresses = [...options.ips, ...(options.interfaceName ? addressesOf(options.interfaceName) : [])];
 
   const rtp = await RtpIn.open();
@@ -110,6 +100,8 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     );
     const { spec } = camera;
     await checkElements(spec.elements, { env: io.env });
+    // auto has just found the camera; an asked-for one is checked here, after its elements.
+    if (usesLibcamera(source) && options.source !== 'auto') await requireCamera(io.env);
     emit({ type: 'ready', source: `${source} (${why})`, encoder: options.encoder, pipeline: spec.description });
 
     const cam = camera;
