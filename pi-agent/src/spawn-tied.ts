@@ -28,8 +28,8 @@ function which(command: string, env: NodeJS.ProcessEnv): string | undefined {
  * rather than with setpriv's exit code.
  */
 export function spawnTied(command: string, args: readonly string[], options: SpawnOptions & { env: NodeJS.ProcessEnv }): ChildProcess {
-  const path = which(command, options.env);
-  const setpriv = path === undefined ? undefined : which('setpriv', options.env);
-  if (path === undefined || setpriv === undefined) return spawn(command, args, options);
-  return spawn(setpriv, ['--pdeathsig', 'KILL', '--', path, ...args], options);
+  const setpriv = which(command, options.env) === undefined ? undefined : which('setpriv', options.env);
+  if (setpriv === undefined) return spawn(command, args, options);
+  // setpriv looks the command up on the same PATH, so the child's argv (and `ps`) stay as they were.
+  return spawn(setpriv, ['--pdeathsig', 'KILL', '--', command, ...args], options);
 }
