@@ -80,15 +80,17 @@ test('telemetry from the agent arrives about once a second, fires telemetry even
   const { agent, page, errors, viewer } = await watch();
   const hello = await look(page);
   assert.match(hello.hello, new RegExp(`pi-agent says hello \\(viewer #${viewer}\\)`));
+  // The first samples cover the encoder's start (a loaded 2-core machine showed 9 fps there):
+  // wait, within a bound, for the rate it settles at rather than judge the first one.
   const start = Date.now();
   let shown: Record<string, string> = {};
-  while (Date.now() - start < 10_000) {
+  while (Date.now() - start < 20_000) {
     shown = await agentStats(page);
-    if (shown.fps && shown.fps !== '0' && shown.viewers) break;
+    if (Number(shown.fps) >= 20 && shown.viewers) break;
     await sleep(200);
   }
   assert.match(shown.fps ?? '', /^\d+$/);
-  assert.ok(Number(shown.fps) >= 20, `agent fps ${shown.fps}`);
+  assert.ok(Number(shown.fps) >= 20, `agent fps ${shown.fps} after 20 s`);
   assert.match(shown.kbps ?? '', /^\d+ kbit\/s$/);
   assert.equal(shown.viewers, '1');
   assert.match(shown.cpu ?? '', /^\d+\.\d %$/);
