@@ -81,9 +81,9 @@ test('test + x264 640×480@30: RTP with our PT and SSRC at the frame rate, sende
   await sleep(2000);
   const packets = r.rtp.packets.map((p, i) => parseRtp(p, r.rtp.arrivals[i]));
   assert.ok(packets.every((p) => p.payloadType === 96 && p.ssrc === SSRC));
-  // Frames in the last second, until that is the stream's rate (10 s at most): a loaded machine's
+  // Frames in the last second, until that is the stream's rate (20 s at most): a loaded machine's
   // encoder may start slow, so no one fixed second is judged.
-  const frames = await eventually(() => framesBetween(r.rtp, Date.now() - 1000, Date.now()), (n) => n >= 25 && n <= 35, 10_000, 200);
+  const frames = await eventually(() => framesBetween(r.rtp, Date.now() - 1000, Date.now()), (n) => n >= 25 && n <= 35, 20_000, 200);
   assert.ok(frames >= 25 && frames <= 35, `${frames} frames in one second`);
   const span = ((packets.at(-1)!.timestamp - packets[0]!.timestamp) >>> 0) / 90_000;
   assert.ok(Math.abs(span - (packets.at(-1)!.at - packets[0]!.at) / 1000) < 0.2, 'RTP timestamps run on a 90 kHz clock in real time');
@@ -136,9 +136,9 @@ test('VP8: RTP with our PT and SSRC, and a PLI brings a key frame at once', asyn
   await sleep(2000);
   const packets = r.rtp.packets.map((p) => parseRtp(p));
   assert.ok(packets.every((p) => p.payloadType === 100 && p.ssrc === SSRC));
-  // Frames in the last second, until that is the stream's rate (10 s at most): a loaded machine's
+  // Frames in the last second, until that is the stream's rate (20 s at most): a loaded machine's
   // encoder may start slow, so no one fixed second is judged.
-  const frames = await eventually(() => framesBetween(r.rtp, Date.now() - 1000, Date.now()), (n) => n >= 25 && n <= 35, 10_000, 200);
+  const frames = await eventually(() => framesBetween(r.rtp, Date.now() - 1000, Date.now()), (n) => n >= 25 && n <= 35, 20_000, 200);
   assert.ok(frames >= 25 && frames <= 35, `${frames} frames in one second`);
   const quietFrom = r.rtp.arrivals.findIndex((at) => at > first.at + 500);
   assert.equal(keyframesSince(r.rtp, quietFrom, isVp8Keyframe), 0, 'no key frame without a PLI');
@@ -184,9 +184,8 @@ test('a custom source (quoted property, other format and rate) is converted to t
     custom: 'videotestsrc is-live=true name="pigeon custom src" pattern=smpte ! video/x-raw,format=NV12,width=320,height=240,framerate=15/1',
   });
   await r.pipeline.start();
-  const first = await r.rtp.waitFor(() => true, 3000);
-  await sleep(1600);
-  const frames = framesBetween(r.rtp, first.at + 500, first.at + 1500);
+  await r.rtp.waitFor(() => true, 3000);
+  const frames = await eventually(() => framesBetween(r.rtp, Date.now() - 1000, Date.now()), (n) => n >= 25 && n <= 35, 20_000, 200);
   assert.ok(frames >= 25 && frames <= 35, `${frames} frames in one second (videorate makes 15 fps into 30)`);
 });
 
