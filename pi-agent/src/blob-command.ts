@@ -55,9 +55,9 @@ function plural(n: number, word: string): string {
 }
 
 export async function blobCommand(args: string[], io: Io): Promise<number> {
-  const [action, ...rest] = args;
-  const { values } = parseArgs({
-    args: rest,
+  // The action is found among the options, so `blob --help` and `blob --json decode` work too.
+  const { values, positionals } = parseArgs({
+    args,
     options: {
       json: { type: 'boolean', default: false },
       type: { type: 'string' },
@@ -70,8 +70,10 @@ export async function blobCommand(args: string[], io: Io): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
-    allowPositionals: false,
+    allowPositionals: true,
   });
+  const [action, ...extra] = positionals;
+  if (extra.length > 0) throw new AgentError('E_USAGE', `one blob action at a time, not "${positionals.join(' ')}"`);
   if (values.help || action === undefined) {
     io.stdout.write(BLOB_HELP);
     return action === undefined && !values.help ? 2 : 0;

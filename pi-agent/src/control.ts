@@ -95,6 +95,9 @@ export class Control {
       case 'signal':
         this.signal(viewer, peer, message.blob);
         return;
+      case 'bye':
+        this.viewers.leave(viewer, `it said bye (${message.reason})`);
+        return;
       case 'error':
       case 'unknown':
         return;

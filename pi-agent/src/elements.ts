@@ -9,9 +9,16 @@ export interface CheckElementsOptions {
 
 type Probe = 'found' | 'missing' | 'no-inspect';
 
+/**
+ * `--exists` alone also demands the plugin's version be at least GStreamer's own (1.22), which
+ * refuses plugins versioned apart from GStreamer: libcamera's carries libcamera's (0.0.3 on
+ * Debian 12, 0.x on Raspberry Pi OS), Hailo's carries TAPPAS'. Any version will do.
+ */
+const EXISTS = ['--exists', '--atleast-version=0.0.0'];
+
 function probe(gstInspect: string, name: string, env: NodeJS.ProcessEnv): Promise<Probe> {
   return new Promise((resolve, reject) => {
-    const child = spawn(gstInspect, ['--exists', name], { stdio: 'ignore', env });
+    const child = spawn(gstInspect, [...EXISTS, name], { stdio: 'ignore', env });
     child.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') resolve('no-inspect');
       else reject(new PipelineError('E_GST_START', `could not run ${gstInspect}: ${error.message}`, { cause: error }));
@@ -27,6 +34,11 @@ function advice(element: RequiredElement): string {
   }
   const where = debianPackage === 'hailo-all' ? ' (Raspberry Pi OS, then reboot)' : '';
   return `GStreamer element ${name} is missing: install ${debianPackage}${where}: sudo apt install ${debianPackage}`;
+}
+
+/** Whether one element is installed (false also when GStreamer itself is not). */
+export async function hasElement(name: string, opts: CheckElementsOptions = {}): Promise<boolean> {
+  return (await probe(opts.gstInspect ?? 'gst-inspect-1.0', name, opts.env ?? process.env)) === 'found';
 }
 
 /**

@@ -11,8 +11,7 @@ export type AgentErrorCode =
   | 'E_NO_OFFER_ID'
   | 'E_FULL'
   | 'E_RESIGNAL_STATE'
-  | 'E_RESIGNAL_BUSY'
-  | 'E_NO_CAMERA';
+  | 'E_RESIGNAL_BUSY';
 
 export class AgentError extends Error {
   override readonly name = 'AgentError';

@@ -33,6 +33,11 @@ export interface PeerEvents {
   keyframe(): void;
   message(text: string): void;
   channelOpen(): void;
+  /**
+   * The viewer ended the connection from its side: its data channel closed, which werift also
+   * does on an SCTP ABORT or SHUTDOWN and on a DTLS close alert. Never for a close of our own.
+   */
+  gone(): void;
 }
 
 const FEEDBACK = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }];
@@ -288,6 +293,7 @@ export class ViewerPeer {
   private adopt(channel: RTCDataChannel): void {
     this.channel = channel;
     channel.stateChanged.subscribe((state) => {
+      if (state === 'closed' && !this.closed) this.listeners.gone?.();
       if (state !== 'open') return;
       this.channelOpened = true;
       this.listeners.channelOpen?.();

@@ -88,7 +88,7 @@ export interface PipelineSpec {
   input?: { width: number; height: number };
 }
 
-export type PipelineErrorCode = 'E_GST_OPTIONS' | 'E_GST_MISSING' | 'E_GST_NOT_INSTALLED' | 'E_GST_EXIT' | 'E_GST_START';
+export type PipelineErrorCode = 'E_GST_OPTIONS' | 'E_GST_MISSING' | 'E_GST_NOT_INSTALLED' | 'E_GST_EXIT' | 'E_GST_START' | 'E_NO_CAMERA';
 
 /** Everything that goes wrong around the GStreamer child; `stderr` holds its last ~4 KB when it ran. */
 export class PipelineError extends Error {

@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { checkElements } from './elements.ts';
 import { PipelineError, type PipelineSpec } from './pipeline-spec.ts';
+import { spawnTied } from './spawn-tied.ts';
 
 export { PipelineError, isPipelineError, type PipelineErrorCode } from './pipeline-spec.ts';
 
@@ -50,7 +51,8 @@ const STDERR_TAIL = 4096;
 /** gst-launch prints this (untranslated: the child runs with LC_ALL=C) when it sets PLAYING. */
 const PLAYING = /^Setting pipeline to PLAYING/;
 
-// Children of every Pipeline, killed if this process exits without stopping them.
+// Children of every Pipeline, killed if this process exits without stopping them. A death no
+// exit hook sees (SIGKILL, the OOM killer) is covered by spawnTied's parent-death signal.
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 function track(child: ChildProcess): void {
@@ -101,7 +103,7 @@ interface Run {
 /**
  * The one owner of the gst-launch-1.0 child: spawns it (argv, no shell), reports when it plays,
  * restarts it with backoff when it dies, stops it with SIGINT then SIGKILL, and kills it when
- * this process exits or the abort signal fires.
+ * this process exits (by any means) or the abort signal fires.
  */
 export class Pipeline extends EventEmitter<PipelineEvents> {
   private readonly spec: PipelineSpec;
@@ -199,7 +201,7 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
     const gstLaunch = this.opts.gstLaunch ?? 'gst-launch-1.0';
     const { LANGUAGE: _language, ...inherited } = this.opts.env ?? process.env;
     const env = { ...inherited, LC_ALL: 'C', GST_DEBUG_NO_COLOR: '1' };
-    const child = spawn(gstLaunch, this.spec.args, {
+    const child = spawnTied(gstLaunch, this.spec.args, {
       stdio: [this.spec.input ? 'pipe' : 'ignore', 'pipe', 'pipe', this.spec.scan ? 'pipe' : 'ignore'],
       env,
     });

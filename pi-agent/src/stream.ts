@@ -1,6 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBranchPipeline } from './branch-spec.ts';
@@ -22,19 +21,7 @@ import { LatencySource } from './latency-source.ts';
 import { RtpIn } from './rtp-in.ts';
 import { QrScanner } from './scanner.ts';
 import { Viewers } from './viewers.ts';
-
-/**
- * `pi-agent offer` / `pi-agent answer`: wires the pipeline, the RTP link and the viewers
- * together, reads blobs from the person, and runs until SIGINT/SIGTERM (or `signal`).
- */
-function chooseSource(options: StreamOptions, env: NodeJS.ProcessEnv): { source: SourceKind; why: string } {
-  if (options.source === 'latency') return { source: 'stdin', why: 'latency frames made by the agent' };
-  if (options.source !== 'auto') return { source: options.source, why: 'as asked' };
-  const hasElement = spawnSync('gst-inspect-1.0', ['--exists', 'libcamerasrc'], { env }).status === 0;
-  const hasCamera = existsSync('/dev') && readdirSync('/dev').some((name) => /^media\d+$/.test(name));
-  if (hasElement && hasCamera) return { source: 'libcamera', why: 'a libcamera camera was found' };
-  return { source: 'test', why: hasElement ? 'no camera found' : 'libcamerasrc is not installed' };
-}
+import { chooseSource, requireCamera, usesLibcamera } from './source.ts';
 
 /**
  * The QR reader's frames: at most 640 wide (a phone's QR held up close spans a third of that),
@@ -68,6 +55,10 @@ async function secondCodec(options: StreamOptions, primary: VideoCodec, env: Nod
   }
 }
 
+/**
+ * `pi-agent offer` / `pi-agent answer`: wires the pipeline, the RTP link and the viewers
+ * together, reads blobs from the person, and runs until SIGINT/SIGTERM (or `signal`).
+ */
 export async function runStream(mode: 'offer' | 'answer', options: StreamOptions, io: Io, signal: AbortSignal): Promise<number> {
   const render = renderer(io, options);
   const display =
@@ -80,7 +71,7 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     render(event);
     display?.handle(event, (error) => displayFailed?.(error));
   };
-  const { source, why } = chooseSource(options, io.env);
+  const { source, why } = await chooseSource(options, io.env);
   const addresses = [...options.ips, ...(options.interfaceName ? addressesOf(options.interfaceName) : [])];
 
   const primary: VideoCodec = options.encoder === 'vp8' ? 'VP8' : 'H264';
@@ -150,6 +141,8 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     );
     const { spec } = camera;
     await checkElements(camera.elements, { env: io.env });
+    // auto has just found the camera; an asked-for one is checked here, after its elements.
+    if (usesLibcamera(source) && options.source !== 'auto') await requireCamera(io.env);
     emit({ type: 'ready', source: `${source} (${why})`, encoder: options.encoder, pipeline: spec.description });
 
     const cam = camera;

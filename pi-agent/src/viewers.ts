@@ -100,6 +100,12 @@ export class Viewers {
     return [...this.viewers.values()].filter((v) => v.joined).map(({ id, peer }) => ({ id, peer }));
   }
 
+  /** A viewer said it is leaving (its page's `bye`): its slot is free at once. */
+  leave(id: number, reason: string): void {
+    const viewer = this.viewers.get(id);
+    if (viewer) this.drop(viewer, reason);
+  }
+
   /** Shows an offer for the next viewer, unless one is showing or the agent is full. */
   offerNext(): Promise<void> {
     if (this.stopped || this.pending || this.making || this.viewers.size >= this.options.maxViewers) return Promise.resolve();
@@ -289,6 +295,11 @@ export class Viewers {
     });
     peer.on('keyframe', () => {
       if (this.options.keyframeOnJoin) this.keyframe(peer);
+    });
+    // Closed from its side: gone now, not when ICE consent gives up (~30 s). A connection that
+    // is handing over to a new one may be closed by the page first; the new one carries on.
+    peer.on('gone', () => {
+      if (viewer.peer === peer && !viewer.successor) this.drop(viewer, 'it closed the connection');
     });
     peer.on('channelOpen', () => this.options.channel?.open(id, peer));
     peer.on('message', (text) => {

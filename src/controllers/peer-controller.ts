@@ -117,12 +117,23 @@ export class PeerController implements ReactiveController {
   }
 
   hostConnected(): void {
-    // Nothing to set up until an offer arrives; accept() does it.
+    // Nothing else to set up until an offer arrives; accept() does it.
+    globalThis.addEventListener?.('pagehide', this.onPageHide);
   }
 
   hostDisconnected(): void {
+    globalThis.removeEventListener?.('pagehide', this.onPageHide);
     this.close();
   }
+
+  /**
+   * The tab closing, a reload, navigating away: the agent is told before the page goes, so it
+   * frees this viewer's slot at once rather than when ICE consent runs out (~30 s). The closing
+   * connection's own SCTP ABORT says the same, if the browser gets it out.
+   */
+  private readonly onPageHide = (): void => {
+    this.send({ v: 1, type: 'bye', reason: 'the page was closed' });
+  };
 
   /** Answers `offerText` (a `pigeon:` blob). Failures become `error` state and onError, never a rejection. */
   async accept(offerText: string): Promise<void> {
@@ -241,6 +252,7 @@ export class PeerController implements ReactiveController {
   }
 
   close(): void {
+    this.send({ v: 1, type: 'bye', reason: 'the viewer closed the connection' });
     this.generation++;
     this.stopStats();
     if (this.pc) this.unwire(this.pc);

@@ -50,7 +50,8 @@ export type ViewerMessage =
   | { v: 1; type: 'keyframe' }
   | { v: 1; type: 'set'; bitrate?: number; width?: number; height?: number; fps?: number }
   | { v: 1; type: 'signal'; blob: string }
-  | { v: 1; type: 'error'; code: string; message: string };
+  | { v: 1; type: 'error'; code: string; message: string }
+  | { v: 1; type: 'bye'; reason: string };
 
 /** A message of a type this version does not know: kept, so a newer peer is not an error. */
 export interface UnknownMessage {
@@ -90,6 +91,7 @@ const box = record({ label: (v) => str(v) && (v as string).length <= 64, confide
 const settings = record({ width: int, height: int, fps: num, bitrate: num });
 const limits = record({ minBitrate: num, maxBitrate: num, maxWidth: int, maxHeight: int, maxFps: num });
 const blob: Check = (value) => str(value) && (value as string).length <= 4096;
+const reason: Check = (value) => str(value) && (value as string).length <= 200;
 
 const AGENT: Record<AgentMessage['type'], Record<string, Check>> = {
   hello: { agent: str, viewer: int, settings, limits },
@@ -98,7 +100,7 @@ const AGENT: Record<AgentMessage['type'], Record<string, Check>> = {
   settings: { settings, by: optional(int) },
   signal: { blob },
   error: { code: str, message: str },
-  bye: { reason: (v) => str(v) && (v as string).length <= 200 },
+  bye: { reason },
 };
 
 const VIEWER: Record<ViewerMessage['type'], Record<string, Check>> = {
@@ -106,6 +108,7 @@ const VIEWER: Record<ViewerMessage['type'], Record<string, Check>> = {
   set: { bitrate: optional(num), width: optional(int), height: optional(int), fps: optional(num) },
   signal: { blob },
   error: { code: str, message: str },
+  bye: { reason },
 };
 
 function parse<T>(text: string, shapes: Record<string, Record<string, Check>>): T | UnknownMessage {

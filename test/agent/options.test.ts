@@ -11,6 +11,7 @@ import { PNG } from 'pngjs';
 import { decodeBlob, encodeBlob, isAgentCodec } from '../../src/signal/index.ts';
 import { parseSdp } from '../../src/signal/sdp-parse.ts';
 import { AgentProcess } from './agent-process.ts';
+import { eventually } from '../support/eventually.ts';
 import { agentRig } from './rig.ts';
 
 /* The agent's options and outputs, through the real process. */
@@ -119,9 +120,16 @@ test('--qr-png writes the current offer as a PNG that scans back to the blob', a
   const png = join(dir, 'offer.png');
   const agent = startAgent(['offer', ...SOURCE, '--qr-png', png]);
   const offer = await agent.next('offer');
-  await sleep(300);
-  const image = PNG.sync.read(readFileSync(png));
-  const found = jsQR(new Uint8ClampedArray(image.data), image.width, image.height);
+  // Written just after the offer is shown: read it once it scans (10 s at most).
+  const scanned = (): ReturnType<typeof jsQR> => {
+    try {
+      const image = PNG.sync.read(readFileSync(png));
+      return jsQR(new Uint8ClampedArray(image.data), image.width, image.height);
+    } catch {
+      return null;
+    }
+  };
+  const found = await eventually(scanned, (qr) => qr !== null, 10_000);
   assert.ok(found, 'jsqr read the PNG');
   assert.deepEqual(Uint8Array.from(found.binaryData), decodeBlob(offer.text).frame);
   await agent.stop();

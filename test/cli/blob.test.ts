@@ -14,6 +14,23 @@ test('npx pi-agent --help works from the repo root and lists the blob command', 
   assert.match(run.stdout, /blob encode\|decode\|qr/);
 });
 
+test('every --help the help mentions, and -h, exit 0 with a usage', async () => {
+  const top = await runCli(['--help']);
+  const pointed = [...top.stdout.matchAll(/"pi-agent ([^"]+)"/g)].map((m) => m[1]!.split(' '));
+  assert.deepEqual(pointed, [
+    ['offer', '--help'],
+    ['blob', '--help'],
+  ]);
+  const cases = [['-h'], ['help'], ...pointed, ['answer', '--help'], ['offer', '-h'], ['blob', '-h'], ['blob', 'encode', '--help'], ['blob', 'decode', '-h'], ['blob', 'qr', '--help']];
+  for (const argv of cases) {
+    const run = await runCli(argv);
+    assert.equal(run.code, 0, `${argv.join(' ')}: ${run.stderr}`);
+    assert.match(run.stdout, /^Usage: pi-agent /, argv.join(' '));
+    assert.equal(run.stderr, '', argv.join(' '));
+  }
+  assert.match((await runCli(['blob', '--help'])).stdout, /^Usage: pi-agent blob <encode\|decode\|qr>/);
+});
+
 test('blob encode prints the text blob and a size summary; decode gives the rebuilt SDP', async () => {
   const encoded = await runCli(['blob', 'encode', '--offer-id', '4660'], SDP);
   assert.equal(encoded.code, 0, encoded.stderr);
@@ -71,6 +88,7 @@ test('usage errors exit 2 and say what is accepted', async () => {
     [['blob', 'encode', '--offer-id', '70000'], /--offer-id must be a whole number from 0 to 65535/],
     [['blob', 'decode', '--expect', 'maybe'], /--expect must be "offer" or "answer"/],
     [['blob', 'frobnicate'], /unknown blob action "frobnicate"/],
+    [['blob', 'encode', 'decode'], /one blob action at a time, not "encode decode"/],
     [['blob', 'encode', '--bogus'], /Unknown option '--bogus'/],
     [['launch'], /unknown command "launch"/],
   ];

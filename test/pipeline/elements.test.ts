@@ -1,7 +1,11 @@
-/** checkElements against the real gst-inspect-1.0 (GStreamer 1.22 without libcamera or Hailo here). */
+/**
+ * checkElements against the real gst-inspect-1.0: GStreamer 1.22 with Debian's
+ * gstreamer1.0-libcamera (which ./pigeon test installs), without Hailo's elements.
+ */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { checkElements } from '../../pi-agent/src/elements.ts';
+import { checkElements, hasElement } from '../../pi-agent/src/elements.ts';
 import { buildPipeline, isPipelineError } from '../../pi-agent/src/pipeline-spec.ts';
 import { TEST_OPTIONS } from './options.ts';
 
@@ -10,6 +14,16 @@ const OPTIONS = TEST_OPTIONS;
 test('test source with x264 and with VP8: every element is installed', async () => {
   await checkElements(buildPipeline(OPTIONS).elements);
   await checkElements(buildPipeline({ ...OPTIONS, encoder: 'vp8' }).elements);
+});
+
+test('libcamera source: libcamerasrc passes though its plugin carries libcamera\'s version, not GStreamer\'s', async () => {
+  const plugin = spawnSync('gst-inspect-1.0', ['libcamera'], { encoding: 'utf8' });
+  assert.equal(plugin.status, 0, 'gstreamer1.0-libcamera is installed (./pigeon test installs it)');
+  const version = /^\s*Version\s+(\S+)/m.exec(plugin.stdout)?.[1];
+  assert.match(version ?? '', /^0\./, 'the plugin is versioned apart from GStreamer (libcamera 0.x), the case --exists alone refuses');
+  assert.equal(await hasElement('libcamerasrc'), true);
+  await checkElements(buildPipeline({ ...OPTIONS, source: 'libcamera' }).elements);
+  assert.equal(await hasElement('pigeonnosuchsrc'), false);
 });
 
 test('hailo source: each missing element named with the package to install', async () => {
@@ -21,17 +35,15 @@ test('hailo source: each missing element named with the package to install', asy
   assert.equal(error.code, 'E_GST_MISSING');
   assert.deepEqual(
     error.missing?.map((e) => e.name),
-    ['hailomuxer', 'libcamerasrc', 'hailonet', 'hailofilter', 'hailooverlay'],
+    ['hailomuxer', 'hailonet', 'hailofilter', 'hailooverlay'],
   );
   assert.equal(
     error.message,
     [
       'GStreamer element hailomuxer is missing: install hailo-all (Raspberry Pi OS, then reboot): sudo apt install hailo-all',
-      'GStreamer element libcamerasrc is missing: install gstreamer1.0-libcamera: sudo apt install gstreamer1.0-libcamera',
       'GStreamer element hailonet is missing: install hailo-all (Raspberry Pi OS, then reboot): sudo apt install hailo-all',
       'GStreamer element hailofilter is missing: install hailo-all (Raspberry Pi OS, then reboot): sudo apt install hailo-all',
       'GStreamer element hailooverlay is missing: install hailo-all (Raspberry Pi OS, then reboot): sudo apt install hailo-all',
-      'All at once: sudo apt install hailo-all gstreamer1.0-libcamera',
       'If it is installed already, gst-inspect-1.0 -b lists the plugins GStreamer could not load.',
     ].join('\n'),
   );

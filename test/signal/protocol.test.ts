@@ -24,7 +24,12 @@ test('every message type round-trips through encode and parse', () => {
     { v: 1, type: 'bye', reason: 'the Pi agent was stopped' },
   ];
   for (const message of agent) assert.deepEqual(parseAgentMessage(encodeMessage(message)), message);
-  const viewer: ViewerMessage[] = [{ v: 1, type: 'keyframe' }, { v: 1, type: 'set', bitrate: 800 }, { v: 1, type: 'signal', blob: 'pigeon:qQAB' }];
+  const viewer: ViewerMessage[] = [
+    { v: 1, type: 'keyframe' },
+    { v: 1, type: 'set', bitrate: 800 },
+    { v: 1, type: 'signal', blob: 'pigeon:qQAB' },
+    { v: 1, type: 'bye', reason: 'the page was closed' },
+  ];
   for (const message of viewer) assert.deepEqual(parseViewerMessage(encodeMessage(message)), message);
 });
 
@@ -39,6 +44,7 @@ test('malformed, oversize and newer-version messages are refused with their code
   assert.equal(code(() => parseViewerMessage('{"type":"keyframe"}')), 'E_MSG_MALFORMED');
   assert.equal(code(() => parseViewerMessage('{"v":1}')), 'E_MSG_MALFORMED');
   assert.equal(code(() => parseViewerMessage('{"v":2,"type":"keyframe"}')), 'E_MSG_VERSION');
+  assert.equal(code(() => parseViewerMessage(JSON.stringify({ v: 1, type: 'bye', reason: 'x'.repeat(201) }))), 'E_MSG_MALFORMED');
   assert.equal(code(() => parseViewerMessage('{"v":1,"type":"set","bitrate":"fast"}')), 'E_MSG_MALFORMED');
   assert.equal(code(() => parseAgentMessage('{"v":1,"type":"detections","boxes":[{"label":"cat","confidence":2,"x":0,"y":0,"w":1,"h":1}]}')), 'E_MSG_MALFORMED');
   assert.equal(code(() => parseViewerMessage(`{"v":1,"type":"signal","blob":"${'a'.repeat(MAX_MESSAGE_CHARS)}"}`)), 'E_MSG_TOO_LARGE');

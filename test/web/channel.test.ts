@@ -9,6 +9,7 @@ import type { Page } from 'puppeteer-core';
 import type { AgentProcess } from '../agent/agent-process.ts';
 import { look, open, paste, screenshots, until } from './driver.ts';
 import { agentRig } from '../agent/rig.ts';
+import { eventually } from '../support/eventually.ts';
 
 /*
  * The data channel between the built page and the real agent (issue 6): telemetry shown,
@@ -80,15 +81,17 @@ test('telemetry from the agent arrives about once a second, fires telemetry even
   const { agent, page, errors, viewer } = await watch();
   const hello = await look(page);
   assert.match(hello.hello, new RegExp(`pi-agent says hello \\(viewer #${viewer}\\)`));
+  // The first samples cover the encoder's start (a loaded 2-core machine showed 9 fps there):
+  // wait, within a bound, for the rate it settles at rather than judge the first one.
   const start = Date.now();
   let shown: Record<string, string> = {};
-  while (Date.now() - start < 10_000) {
+  while (Date.now() - start < 20_000) {
     shown = await agentStats(page);
-    if (shown.fps && shown.fps !== '0' && shown.viewers) break;
+    if (Number(shown.fps) >= 20 && shown.viewers) break;
     await sleep(200);
   }
   assert.match(shown.fps ?? '', /^\d+$/);
-  assert.ok(Number(shown.fps) >= 20, `agent fps ${shown.fps}`);
+  assert.ok(Number(shown.fps) >= 20, `agent fps ${shown.fps} after 20 s`);
   assert.match(shown.kbps ?? '', /^\d+ kbit\/s$/);
   assert.equal(shown.viewers, '1');
   assert.match(shown.cpu ?? '', /^\d+\.\d %$/);
@@ -252,7 +255,8 @@ test('a lower bitrate picked in the page’s Quality panel lowers the measured r
   const second = await watch([], first.agent);
   // The page measured is the one in front: a background tab's stats timer is throttled.
   await first.page.bringToFront();
-  const before = await receivedKbps(first.page, 3000);
+  // 3 s windows until the stream has ramped up (20 s at most), rather than one fixed window.
+  const before = await eventually(() => receivedKbps(first.page, 3000), (kbps) => kbps > 1200, 20_000, 0);
   assert.ok(before > 1200, `before: ${before.toFixed(0)} kbit/s`);
 
   const limits = await inViewer(first.page, async (v) => {
@@ -278,8 +282,7 @@ test('a lower bitrate picked in the page’s Quality panel lowers the measured r
   assert.equal(await notice(second.page), `Quality changed by viewer #${first.viewer}: 640×480 at 30 fps, 400 kbit/s`);
   assert.deepEqual(await inViewer(second.page, (v) => v.settings?.bitrate), 400);
 
-  await sleep(2000);
-  const after = await receivedKbps(first.page, 3000);
+  const after = await eventually(() => receivedKbps(first.page, 3000), (kbps) => kbps < before * 0.5 && kbps < 700, 20_000, 0);
   assert.ok(after < before * 0.5 && after < 700, `after: ${after.toFixed(0)} kbit/s (before ${before.toFixed(0)})`);
   assert.equal((await look(first.page)).viewerStatus, 'connected');
   assert.ok(await inViewer(first.page, (v) => v.requestKeyframe()), 'a keyframe request goes out');
@@ -302,8 +305,7 @@ test('reconnect() and the Reconnect button bring up a new connection over the da
   const presented = (): Promise<number> => page.evaluate(() => (globalThis as unknown as { pigeonFrameTimes: number[] }).pigeonFrameTimes.length);
   const telemetry = (): Promise<number> =>
     page.evaluate(() => (globalThis as unknown as { pigeonFired: { type: string }[] }).pigeonFired.filter((e) => e.type === 'telemetry').length);
-  await sleep(1500);
-  const before = await presented();
+  const before = await eventually(presented, (frames) => frames > 10, 10_000);
   assert.ok(before > 10, `${before} frames before`);
   const credentials = [await iceCredentials(page)];
   const startedAt = await page.evaluate(() => performance.now());
@@ -339,10 +341,9 @@ test('reconnect() and the Reconnect button bring up a new connection over the da
   assert.deepEqual(states, ['closed', 'closed', 'connected'], 'each old connection is closed once the new one took over');
 
   const telemetryBefore = await telemetry();
-  await sleep(2000);
-  const after = await presented();
+  const after = await eventually(presented, (frames) => frames > before + 60, 15_000);
   assert.ok(after > before + 60, `video goes on: ${before} → ${after} frames presented`);
-  assert.ok((await telemetry()) >= telemetryBefore + 1, 'messages go on over the new channel');
+  assert.ok((await eventually(telemetry, (n) => n >= telemetryBefore + 1, 10_000)) >= telemetryBefore + 1, 'messages go on over the new channel');
   const longestGapMs = await page.evaluate((since) => {
     const times = (globalThis as unknown as { pigeonFrameTimes: number[] }).pigeonFrameTimes.filter((at) => at >= since);
     return Math.round(Math.max(...times.slice(1).map((at, i) => at - times[i]!)));
@@ -371,8 +372,9 @@ async function recordErrors(page: Page): Promise<void> {
   });
 }
 
-/** A second on, the viewer has fired exactly one error, `code`, and the paste / scan step is back. */
+/** The viewer fires an error (10 s at most), a second on it is still exactly one, `code`, and the paste / scan step is back. */
 async function saidOnceThenCodeStep(page: Page, code: string): Promise<void> {
+  await eventually(() => page.evaluate(() => (globalThis as unknown as { pigeonErrors: string[] }).pigeonErrors.length), (n) => n > 0, 10_000);
   await sleep(1000);
   const fired = await page.evaluate(() => (globalThis as unknown as { pigeonErrors: string[] }).pigeonErrors);
   assert.deepEqual(fired, [code], 'said once');

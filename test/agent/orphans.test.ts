@@ -1,0 +1,41 @@
+/**
+ * Nothing outlives the agent: SIGKILL (the OOM killer, `kill -9`) runs no exit hook, so the
+ * kernel has to end the gst-launch children (spawnTied's parent-death signal).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { alive } from '../pipeline/rtp.ts';
+import { agentRig } from './rig.ts';
+
+const rig = agentRig();
+const BOUND_MS = 2000;
+
+/** The agent's gst-launch-1.0 children (spawned through setpriv, which execs them: same pid). */
+function gstChildren(pid: number): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\S+)/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null && /(^|\/)gst-launch-1\.0$/.test(m[2] ?? ''))
+    .map((m) => Number(m[1]));
+}
+
+test('after SIGKILL of the agent its camera and display pipelines are gone within 2 s', async (t) => {
+  const agent = rig.startAgent(['offer', '--source', 'test', '--stats-interval', '0', '--display', '--display-sink', 'fakesink']);
+  await agent.next('offer');
+  const until = Date.now() + 10_000;
+  while (gstChildren(agent.pid).length < 2 && Date.now() < until) await sleep(50);
+  const children = gstChildren(agent.pid);
+  assert.equal(children.length, 2, 'the camera pipeline and the display pipeline run');
+
+  const killedAt = performance.now();
+  await agent.kill();
+  // Polled past the bound, so a slow death is measured rather than only refused.
+  while (children.some(alive) && performance.now() - killedAt < 5 * BOUND_MS) await sleep(5);
+  const orphanMs = performance.now() - killedAt;
+  t.diagnostic(`gst-launch children gone ${orphanMs.toFixed(0)} ms after SIGKILL of the agent`);
+  assert.deepEqual(children.filter(alive), [], `still running ${orphanMs.toFixed(0)} ms after SIGKILL`);
+  assert.ok(orphanMs < BOUND_MS, `the children took ${orphanMs.toFixed(0)} ms to go`);
+});
