@@ -92,7 +92,7 @@ export function inflateSdp(payload: Uint8Array): string {
   for (let i = 0; i < payload.length && !tooLarge && !inflate.ended; i += step) {
     inflate.push(payload.subarray(i, i + step), i + step >= payload.length);
   }
-  if (tooLarge) throw new SignalError('E_TOO_LARGE');
+  if (tooLarge) throw new SignalError('E_TOO_LARGE', `its session description expands past ${MAX_SDP_BYTES / 1024} KiB, the most one may be`);
   if (inflate.err || !inflate.ended) {
     throw new SignalError('E_MALFORMED', `deflate stream: ${inflate.msg || 'incomplete'}`);
   }
