@@ -404,7 +404,9 @@ export function buildPipeline(options: PipelineOptions): PipelineSpec {
         el('fdsink', { fd: 3, sync: false, async: false }),
       )
     : [];
-  const udpsink = (port: number): string[] => el('udpsink', { host: '127.0.0.1', port, sync: false, async: false });
+  // Bound to loopback: unbound, udpsink opens a socket on 0.0.0.0 and another on [::] that the
+  // whole network could send to, for traffic that never leaves this machine.
+  const udpsink = (port: number): string[] => el('udpsink', { host: '127.0.0.1', port, 'bind-address': '127.0.0.1', sync: false, async: false });
   const args = [
     ...el('rtpbin', { name: RTPBIN }),
     ...raw,
