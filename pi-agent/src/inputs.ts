@@ -1,7 +1,7 @@
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setTimeout as rest } from 'node:timers/promises';
 import { MAX_TEXT_CHARS } from '../../src/signal/index.ts';
 import { AgentError } from './errors.ts';
 import { LineReader, TOO_LONG } from './lines.ts';
@@ -26,7 +26,11 @@ export interface BlobInputEvents {
   refused(error: unknown): void;
 }
 
-/** Work done between turns of the event loop, so RTP keeps flowing to the viewers. */
+/**
+ * Input is handled this long at a time, then rests as long: RTP keeps flowing to the viewers
+ * between slices, and a flood of input (a script piping a file) gets at most half a core, so
+ * the encoder and the viewers keep theirs on a small, busy Pi.
+ */
 const SLICE_MS = 2;
 
 function lineTooLong(): AgentError {
@@ -59,7 +63,7 @@ export function readBlobs(sources: { stdin?: Readable; file?: string }, take: (t
       for (let line = lines.next(); line !== undefined && !closed; line = lines.next()) {
         await handle(line);
         if (performance.now() - started > SLICE_MS) {
-          await nextTurn();
+          await rest(SLICE_MS);
           started = performance.now();
         }
       }
