@@ -1,4 +1,4 @@
-import { decodeBlob, isSignalError } from '../../src/signal/index.ts';
+import { isSignalError, readFrame } from '../../src/signal/index.ts';
 import { AgentError } from './errors.ts';
 
 /**
@@ -28,7 +28,8 @@ export class PasteJoiner {
       };
     }
     try {
-      decodeBlob(text);
+      // Whole is a frame matter (length and checksum); what is inside is for whoever takes it.
+      readFrame(text);
       return { kind: 'whole', text };
     } catch (error) {
       if (isSignalError(error) && error.code === 'E_TRUNCATED') {

@@ -64,15 +64,7 @@ export function encodeBlob(description: { type: BlobType; sdp: string }, options
  * breaks, alone or inside a URL), the raw frame bytes of a binary QR, or a QR that holds the text.
  */
 export function decodeBlob(input: string | ArrayLike<number>, options: DecodeOptions = {}): DecodedBlob {
-  const { bytes, prefixed } = toFrameBytes(input);
-  let frame: Frame;
-  try {
-    frame = decodeFrame(bytes);
-  } catch (error) {
-    // Bare base64url-looking text that is not a whole frame is most likely not ours at all.
-    if (!prefixed) throw new SignalError('E_NOT_PIGEON', 'no "pigeon:" prefix', { cause: error });
-    throw error;
-  }
+  const { bytes, frame } = readFrame(input);
   if (options.expect === 'offer' && frame.type !== 'offer') throw new SignalError('E_EXPECTED_OFFER');
   if (options.expect === 'answer' && frame.type !== 'answer') throw new SignalError('E_EXPECTED_ANSWER');
   if (frame.mode === 'compact') {
@@ -84,6 +76,22 @@ export function decodeBlob(input: string | ArrayLike<number>, options: DecodeOpt
   const sdp = inflateSdp(frame.payload);
   const { session } = parseSdp(sdp, { mdns: 'keep' });
   return { type: frame.type, mode: frame.mode, offerId: frame.offerId, bytes: bytes.length, frame: bytes, sdp, session };
+}
+
+/**
+ * Only the frame of a blob: prefix, length and checksum checked, the payload not decoded. As
+ * cheap as a CRC, for telling a paste that is whole (or damaged) from one cut short so far; it
+ * throws what decodeBlob would for the same input up to that point.
+ */
+export function readFrame(input: string | ArrayLike<number>): { bytes: Uint8Array; frame: Frame } {
+  const { bytes, prefixed } = toFrameBytes(input);
+  try {
+    return { bytes, frame: decodeFrame(bytes) };
+  } catch (error) {
+    // Bare base64url-looking text that is not a whole frame is most likely not ours at all.
+    if (!prefixed) throw new SignalError('E_NOT_PIGEON', 'no "pigeon:" prefix', { cause: error });
+    throw error;
+  }
 }
 
 function toFrameBytes(input: string | ArrayLike<number>): { bytes: Uint8Array; prefixed: boolean } {

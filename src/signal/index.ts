@@ -2,7 +2,7 @@
  * Pigeon's signal codec: a WebRTC offer or answer ⇄ the few bytes the far side cannot know,
  * framed with a version and a checksum, as QR bytes or `pigeon:` text. Pure: no DOM, no Node.
  */
-export { decodeBlob, encodeBlob } from './blob.ts';
+export { decodeBlob, encodeBlob, readFrame } from './blob.ts';
 export type { DecodeOptions, DecodedBlob, EncodeOptions, EncodedBlob } from './blob.ts';
 export { isAgentCodec } from './codecs.ts';
 export { SignalError, isSignalError } from './errors.ts';
