@@ -27,11 +27,13 @@ export interface BlobInputEvents {
 }
 
 /**
- * Input is handled this long at a time, then rests as long: RTP keeps flowing to the viewers
- * between slices, and a flood of input (a script piping a file) gets at most half a core, so
- * the encoder and the viewers keep theirs on a small, busy Pi.
+ * Input is handled this long at a time, then rests three times as long: RTP keeps flowing to
+ * the viewers between slices, and a flood of input (a script piping a file) gets at most a
+ * quarter of a core, so the encoder and the viewers keep theirs on a small, busy Pi. A person
+ * pasting never notices: one paste is one slice.
  */
 const SLICE_MS = 2;
+const REST_MS = 6;
 
 function lineTooLong(): AgentError {
   return new AgentError('E_TOO_LARGE', `a line over ${MAX_TEXT_CHARS / 1024} KiB, the most a code can be; the rest of it was skipped unread`);
@@ -63,7 +65,7 @@ export function readBlobs(sources: { stdin?: Readable; file?: string }, take: (t
       for (let line = lines.next(); line !== undefined && !closed; line = lines.next()) {
         await handle(line);
         if (performance.now() - started > SLICE_MS) {
-          await rest(SLICE_MS);
+          await rest(REST_MS);
           started = performance.now();
         }
       }
