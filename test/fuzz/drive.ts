@@ -5,7 +5,7 @@ import { main } from '../../pi-agent/src/cli.ts';
 import { MAX_TEXT_CHARS, decodeBlob, encodeBlob } from '../../src/signal/index.ts';
 import { AgentProcess } from '../agent/agent-process.ts';
 import { launchChromium } from '../support/chromium.ts';
-import { assertNoStall } from '../support/stall.ts';
+import { MAX_GAP_MS, controlGap } from '../support/stall.ts';
 import { badLines, badSdps } from './inputs.ts';
 
 /*
@@ -38,8 +38,8 @@ const BASE = ['offer', '--source', 'test', '--width', '320', '--height', '240', 
 /**
  * `count` bad lines, written 500 to a write, to an agent a Chromium viewer is watching. Every
  * line that is not blank must get exactly one event (refused with a known code, or cut-short),
- * the video must not stop for 250 ms or more, and the offer showing must still take a real
- * answer at the end.
+ * and the offer showing must still take a real answer at the end. The longest gap between the
+ * viewer's frames is returned (with a control, when over the limit) for the caller to judge.
  */
 export async function fuzzAgentStdin(count: number, seed: number): Promise<AgentFuzzResult> {
   const chromium = await launchChromium();
@@ -108,7 +108,8 @@ export async function fuzzAgentStdin(count: number, seed: number): Promise<Agent
       codes[code] = (codes[code] ?? 0) + 1;
     }
     assert.equal(agent.stderr, '', 'with --json nothing goes to stderr');
-    const controlGapMs = await assertNoStall(viewer, `${count} bad lines`, longestGapMs, ms);
+    // Judged by the caller (support/stall.ts), so a long run still reports all it measured.
+    const controlGapMs = longestGapMs >= MAX_GAP_MS ? await controlGap(viewer, ms) : undefined;
 
     // The offer showing all along still takes a real answer.
     const second = await chromium.newPeer();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { stallVerdict } from '../support/stall.ts';
 import { fuzzAgentStdin, fuzzCli } from './drive.ts';
 
 /*
@@ -9,8 +10,10 @@ import { fuzzAgentStdin, fuzzCli } from './drive.ts';
  */
 test('6 000 bad lines on the stdin of a watched agent: one event each, no frame gap of 250 ms, the offer still open', async () => {
   const result = await fuzzAgentStdin(6000, 16);
-  assert.ok(result.lines >= 6000);
   console.log(`agent stdin fuzz: ${JSON.stringify(result)}`);
+  assert.ok(result.lines >= 6000);
+  const verdict = stallVerdict('6 000 bad lines', result.longestGapMs, result.controlGapMs);
+  assert.equal(verdict, undefined, verdict);
 });
 
 test('6 000 bad stdins for pi-agent blob: exit 0 with output or exit 1 with one line, never a stack', async () => {

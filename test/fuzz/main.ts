@@ -1,3 +1,4 @@
+import { stallVerdict } from '../support/stall.ts';
 import { fuzzAgentStdin, fuzzCli } from './drive.ts';
 
 /*
@@ -19,4 +20,9 @@ console.log(
 );
 const cli = await fuzzCli(Math.floor(count / 2), seed + 1);
 console.log(`pi-agent blob: ${cli.runs} runs in ${(cli.ms / 1000).toFixed(1)} s; exit codes ${JSON.stringify(cli.exits)}`);
-console.log(`fuzz: ${agent.lines + cli.runs} inputs, all answered as promised`);
+const stall = stallVerdict(`${agent.lines} bad lines`, agent.longestGapMs, agent.controlGapMs);
+console.log(`fuzz: ${agent.lines + cli.runs} inputs in ${((agent.ms + cli.ms) / 1000).toFixed(1)} s, each answered as promised`);
+if (stall) {
+  console.error(`fuzz: but ${stall}`);
+  process.exitCode = 1;
+}
