@@ -4,7 +4,7 @@ import { fuzzAgentStdin, fuzzCli } from './drive.ts';
 /*
  * `npm run fuzz [-- COUNT [SEED]]`: COUNT bad inputs (default 100 000), half as lines on the
  * stdin of an agent a Chromium viewer watches, half as stdin for `pi-agent blob`. The suite runs
- * 12 000 of the same (test/fuzz/fuzz.test.ts). Exits non-zero at the first broken promise.
+ * 10 000 of the same (test/fuzz/fuzz.test.ts). Exits non-zero at the first broken promise.
  */
 const count = Number(process.argv[2] ?? 100_000);
 const seed = Number(process.argv[3] ?? Date.now() % 100_000);
