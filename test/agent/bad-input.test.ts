@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { deflateSdp } from '../../src/signal/fallback.ts';
 import { encodeFrame } from '../../src/signal/frame.ts';
-import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
+import { decodeBlob, encodeBlob, isAgentCodec } from '../../src/signal/index.ts';
 import type { BrowserPeer } from '../support/chromium.ts';
 import { assertNoStall } from '../support/stall.ts';
 import type { AgentProcess } from './agent-process.ts';
@@ -162,4 +162,23 @@ test("gst-launch's sockets are bound to loopback only", async () => {
     .filter((line) => line.includes(`pid=${started.pid},`));
   assert.ok(sockets.length >= 2, `udp sockets of gst-launch-1.0: ${sockets.join('\n')}`);
   for (const line of sockets) assert.match(line.split(/\s+/)[3] ?? '', /^127\.0\.0\.1:\d+$/, line);
+});
+
+test('pi-agent answer: an --offer-file over the limit and junk in a good frame are refused, then a real offer is answered', async () => {
+  const offerFile = join(dir, 'offer');
+  writeFileSync(offerFile, `pigeon:${'A'.repeat(10_000_000)}`);
+  const answering = rig.startAgent(['answer', ...BASE, '--offer-file', offerFile]);
+  const tooLarge = await answering.next('refused', { where: (e) => e.code === 'E_TOO_LARGE' });
+  assert.match(tooLarge.reason, /offer is over 64 KiB/);
+  // A fallback offer whose ICE password is too short to be one.
+  const junk = encodeFrame({ type: 'offer', mode: 'fallback', offerId: 9, payload: deflateSdp(decodeBlob(live.text).sdp.replace(/a=ice-pwd:.*/, 'a=ice-pwd:short')) });
+  writeFileSync(offerFile, `pigeon:${Buffer.from(junk).toString('base64url')}`);
+  const invalid = await answering.next('refused', { where: (e) => e.code === 'E_SDP_INVALID' });
+  assert.match(invalid.reason, /ICE password has 5 characters/);
+  const browser = await rig.chromium().newPeer();
+  writeFileSync(offerFile, encodeBlob({ type: 'offer', sdp: await browser.createOffer() }, { keepCodec: isAgentCodec, offerId: 10 }).text);
+  const answer = await answering.next('answer');
+  assert.equal(answer.viewer, 10);
+  assert.equal(answering.events.filter((e) => e.type === 'refused').length, 2, 'one refusal each');
+  await browser.close();
 });
