@@ -38,7 +38,9 @@ export function readText(input: string): { bytes: Uint8Array; prefixed: boolean 
   const at = compact.toLowerCase().lastIndexOf(TEXT_PREFIX);
   if (at >= 0) return { bytes: textToBytes(compact.slice(at + TEXT_PREFIX.length)), prefixed: true };
   // A loop, not /^[…]{8,}$/: V8's backtracking for that needs stack in proportion to the text.
-  if (compact.length >= 8 && firstForeign(compact) === undefined) return { bytes: textToBytes(compact), prefixed: false };
+  // Bare text counts only as a whole frame (blob.ts checks): a word of the right letters whose
+  // length cannot be base64 is not a cut-short code.
+  if (compact.length >= 8 && firstForeign(compact) === undefined && compact.length % 4 !== 1) return { bytes: textToBytes(compact), prefixed: false };
   throw new SignalError('E_NOT_PIGEON', compact === '' ? 'empty' : 'no "pigeon:" prefix');
 }
 
