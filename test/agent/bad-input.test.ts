@@ -42,7 +42,8 @@ async function until(what: string, done: () => Promise<boolean>, timeoutMs = 10_
 
 before(async () => {
   agent = rig.startAgent(['offer', ...BASE, '--answer-file', answerFile]);
-  const first = await agent.next('offer');
+  // Generous: a loaded 2-core machine has taken over 15 s to start an agent.
+  const first = await agent.next('offer', { timeoutMs: 60_000 });
   viewer = await rig.chromium().newPeer();
   answerSdp = await viewer.acceptOffer(decodeBlob(first.text, { expect: 'offer' }).sdp);
   agent.write(encodeBlob({ type: 'answer', sdp: answerSdp }, { offerId: first.offerId }).text);
@@ -168,7 +169,8 @@ test('pi-agent answer: an --offer-file over the limit and junk in a good frame a
   const offerFile = join(dir, 'offer');
   writeFileSync(offerFile, `pigeon:${'A'.repeat(10_000_000)}`);
   const answering = rig.startAgent(['answer', ...BASE, '--offer-file', offerFile]);
-  const tooLarge = await answering.next('refused', { where: (e) => e.code === 'E_TOO_LARGE' });
+  // Read once the agent is up, which a loaded machine has taken over 15 s to be.
+  const tooLarge = await answering.next('refused', { where: (e) => e.code === 'E_TOO_LARGE', timeoutMs: 60_000 });
   assert.match(tooLarge.reason, /offer is over 64 KiB/);
   // A fallback offer whose ICE password is too short to be one.
   const junk = encodeFrame({ type: 'offer', mode: 'fallback', offerId: 9, payload: deflateSdp(decodeBlob(live.text).sdp.replace(/a=ice-pwd:.*/, 'a=ice-pwd:short')) });

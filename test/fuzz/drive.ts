@@ -45,7 +45,7 @@ export async function fuzzAgentStdin(count: number, seed: number): Promise<Agent
   const chromium = await launchChromium();
   const agent = new AgentProcess(BASE);
   try {
-    const first = await agent.next('offer');
+    const first = await agent.next('offer', { timeoutMs: 60_000 });
     const viewer = await chromium.newPeer();
     agent.write(encodeBlob({ type: 'answer', sdp: await viewer.acceptOffer(decodeBlob(first.text).sdp) }, { offerId: first.offerId }).text);
     await agent.next('viewer-joined');
