@@ -6,13 +6,15 @@ import type { BrowserPeer } from './chromium.ts';
 export const MAX_GAP_MS = 250;
 
 /**
- * The longest gap between the viewer's frames over `windowMs` (at most 60 s) of no input at all:
+ * The longest gap between the viewer's frames over `windowMs` of no input at all (10 to 60 s):
  * what the machine itself costs. Two cores shared by several test runs stall a headless
- * Chromium for 300-700 ms at times with an idle agent (measured), which is not the agent's doing.
+ * Chromium for 300-750 ms at times with an idle agent (measured), which is not the agent's
+ * doing; such stalls are rare and long-tailed, so the control watches at least 10 s to see one.
+ * What the agent did before (2.9 s for a 10 MB line) stands out of that either way.
  */
 export async function controlGap(viewer: BrowserPeer, windowMs: number): Promise<number> {
   const started = Date.now();
-  await sleep(Math.min(windowMs, 60_000));
+  await sleep(Math.min(Math.max(windowMs, 10_000), 60_000));
   return (await viewer.videoStats(Date.now() - started)).longestGapMs;
 }
 
@@ -24,8 +26,8 @@ export function stallVerdict(what: string, gapMs: number, controlMs: number | un
 
 /**
  * Asserts that `gapMs`, the longest gap between the viewer's frames while bad input was handled,
- * is under MAX_GAP_MS, or, on a machine that stalls by itself, no longer than a control of the
- * same length with no input shows. Returns the control's gap, if one was taken.
+ * is under MAX_GAP_MS, or, on a machine that stalls by itself, no longer than a control with no
+ * input shows (taken only then). Returns the control's gap, if one was taken.
  */
 export async function assertNoStall(viewer: BrowserPeer, what: string, gapMs: number, windowMs: number): Promise<number | undefined> {
   if (gapMs < MAX_GAP_MS) return undefined;
