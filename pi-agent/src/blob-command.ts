@@ -50,6 +50,15 @@ function readDescription(input: string, explicit: BlobType | undefined): { type:
   return { type: explicit ?? (/^a=setup:actpass\s*$/m.test(trimmed) ? 'offer' : 'answer'), sdp: trimmed };
 }
 
+/** The QR version for a frame, or undefined when it is more than a QR code can hold (~2.3 KB at ECC M). */
+function qrVersion(frame: Uint8Array): number | undefined {
+  try {
+    return qrMatrix(frame).version;
+  } catch {
+    return undefined;
+  }
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -95,15 +104,16 @@ export async function blobCommand(args: string[], io: Io): Promise<number> {
       if (offerId !== undefined) options.offerId = offerId;
       if (values['agent-codecs']) options.keepCodec = isAgentCodec;
       const blob = encodeBlob(description, options);
-      const version = qrMatrix(blob.bytes).version;
+      const version = qrVersion(blob.bytes);
       if (values.json) {
         const { type, mode: used, bytes, text, fallbackReasons } = blob;
-        const json = { type, mode: used, offerId: blob.offerId ?? null, bytes: bytes.length, chars: text.length, qrVersion: version, text, fallbackReasons };
+        const json = { type, mode: used, offerId: blob.offerId ?? null, bytes: bytes.length, chars: text.length, qrVersion: version ?? null, text, fallbackReasons };
         io.stdout.write(`${JSON.stringify(json)}\n`);
       } else {
         io.stdout.write(`${blob.text}\n`);
       }
-      io.stderr.write(`${blob.type}, ${blob.mode}, ${plural(blob.bytes.length, 'byte')}, QR version ${version} (ECC M)\n`);
+      const qr = version === undefined ? 'too large for a QR code (paste the text)' : `QR version ${version} (ECC M)`;
+      io.stderr.write(`${blob.type}, ${blob.mode}, ${plural(blob.bytes.length, 'byte')}, ${qr}\n`);
       if (blob.mode === 'fallback') io.stderr.write(`fallback because: ${blob.fallbackReasons.join('; ')}\n`);
       return 0;
     }
@@ -122,8 +132,18 @@ export async function blobCommand(args: string[], io: Io): Promise<number> {
       const expect = typeOption(values.expect, '--expect');
       // Decoding first proves the blob is whole before anyone tries to scan it.
       const { frame } = decodeBlob(await readAll(io.stdin), expect === undefined ? {} : { expect });
+      if (qrVersion(frame) === undefined) {
+        throw new AgentError('E_TOO_LARGE', `this code is ${frame.length} bytes, more than a QR code holds (about 2 300 at ECC M); use its text instead`);
+      }
       const color = values.color === 'always' || (values.color === 'auto' && io.stdout.isTTY === true);
-      io.stdout.write(renderTerminal(qrMatrix(frame), { color }));
+      let qr: string;
+      try {
+        qr = renderTerminal(qrMatrix(frame), { color });
+      } catch (cause) {
+        // Wider than a terminal: a fallback blob of a large SDP, which only its text carries well.
+        throw new AgentError('E_TOO_LARGE', `${(cause as Error).message}; this code is ${frame.length} bytes, so use its text instead`, { cause });
+      }
+      io.stdout.write(qr);
       return 0;
     }
     default:

@@ -88,7 +88,7 @@ function report(error: unknown, io: Io): number {
     return 1;
   }
   if (error instanceof AgentError) {
-    io.stderr.write(`pi-agent: ${error.message}\n`);
+    io.stderr.write(`pi-agent: ${error.code === 'E_USAGE' ? '' : `${error.code}: `}${error.message}\n`);
     if (error.code === 'E_USAGE') io.stderr.write(io.argv[0] === 'blob' ? `\n${BLOB_HELP}` : '\nRun "pi-agent --help" for the options.\n');
     return error.code === 'E_USAGE' ? 2 : 1;
   }

@@ -5,6 +5,7 @@ import { PeerError } from './peer.ts';
 export type AgentErrorCode =
   | 'E_USAGE'
   | 'E_INPUT'
+  | 'E_TOO_LARGE'
   | 'E_OFFER_EXPIRED'
   | 'E_OFFER_USED'
   | 'E_OFFER_UNKNOWN'

@@ -9,6 +9,8 @@ export type AgentEvent =
   | { type: 'offer-expired'; offerId: number }
   | { type: 'answer'; viewer: number; text: string; bytes: number; qrVersion: number; expiresAt: string }
   | { type: 'refused'; code: string; reason: string }
+  /** A paste that reads as cut short so far: it waits for the rest. */
+  | { type: 'cut-short'; chars: number }
   | { type: 'scanning'; active: boolean }
   | { type: 'viewer-joined'; viewer: number; viewers: number }
   | { type: 'viewer-left'; viewer: number; reason: string; viewers: number }

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { AgentError } from './errors.ts';
 
 /** The process's streams and environment, passed in so tests can run the CLI in-process. */
 export interface Io {
@@ -11,16 +12,21 @@ export interface Io {
   signal?: AbortSignal;
 }
 
-const MAX_INPUT = 1024 * 1024;
+export const MAX_INPUT = 1024 * 1024;
 
-/** All of stdin as text, up to 1 MiB (an SDP is a few KiB; anything larger is a mistake). */
+/**
+ * All of stdin as text, up to 1 MiB (an SDP is a few KiB; anything larger is a mistake). Past
+ * that it stops reading at once, so an endless writer (`yes |`) ends too, with E_TOO_LARGE.
+ */
 export async function readAll(stdin: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stdin) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     total += buf.length;
-    if (total > MAX_INPUT) throw new RangeError('standard input is larger than 1 MiB');
+    if (total > MAX_INPUT) {
+      throw new AgentError('E_TOO_LARGE', 'standard input is over 1 MiB, the most "pi-agent blob" reads (an SDP is a few KiB, a code far less)');
+    }
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -431,7 +431,9 @@ export function buildPipeline(options: PipelineOptions): PipelineSpec {
  * loopback, and the agent's keyframe requests (RTCP) back in.
  */
 export function rtpTail(ports: Pick<PipelineOptions, 'rtpPort' | 'rtcpPort' | 'rtcpInPort'>): string[] {
-  const udpsink = (port: number): string[] => el('udpsink', { host: '127.0.0.1', port, sync: false, async: false });
+  // Bound to loopback: unbound, udpsink opens a socket on 0.0.0.0 and another on [::] that the
+  // whole network could send to, for traffic that never leaves this machine.
+  const udpsink = (port: number): string[] => el('udpsink', { host: '127.0.0.1', port, 'bind-address': '127.0.0.1', sync: false, async: false });
   return [
     ...link([`${RTPBIN}.send_rtp_src_0`], udpsink(ports.rtpPort)),
     ...link([`${RTPBIN}.send_rtcp_src_0`], udpsink(ports.rtcpPort)),

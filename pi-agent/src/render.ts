@@ -70,6 +70,8 @@ export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) =>
         return say(event.active ? 'looking for the answer QR with the camera (hold the page up to it)' : 'camera QR reader paused');
       case 'refused':
         return say(`refused (${event.code}): ${event.reason}. Viewers already watching are not affected.`);
+      case 'cut-short':
+        return say('that looks cut short; paste the rest (or the whole code again)');
       case 'viewer-joined':
         return say(`viewer #${event.viewer} joined (${event.viewers} watching)`);
       case 'viewer-left':

@@ -198,7 +198,7 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
       }, options.statsInterval * 1000);
     }
 
-    const partial = (): void => void io.stderr.write('pi-agent: that looks cut short; paste the rest (or the whole code again)\n');
+    const partial = (chars: number): void => emit({ type: 'cut-short', chars });
     const refused = (error: unknown): void => emit({ type: 'refused', ...refusal(error) });
     if (mode === 'offer') {
       if (spec.scan) {

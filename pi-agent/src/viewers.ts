@@ -7,6 +7,7 @@ import { AgentError } from './errors.ts';
 import type { Emit } from './events.ts';
 import { ViewerPeer, type PeerConfig, type VideoCodec } from './peer.ts';
 import type { RtpIn } from './rtp-in.ts';
+import { checkUsable } from './usable.ts';
 
 /**
  * Offers and viewers: each offer is single-use and expires; an answer is matched to its offer by
@@ -131,6 +132,8 @@ export class Viewers {
       if (this.expired.has(id)) throw new AgentError('E_OFFER_EXPIRED', `offer #${id} has expired; scan the offer shown now`);
       throw new AgentError('E_OFFER_UNKNOWN', `this answers offer #${id}, which this agent did not make (another Pi, or an earlier run?)`);
     }
+    // A blob that could never connect is refused here, and the offer stays open for a good one.
+    checkUsable(answer, this.options.peer.codecs);
     clearTimeout(pending.timer);
     this.pending = undefined;
     this.remember(this.used, id);
@@ -150,6 +153,7 @@ export class Viewers {
   /** The browser offered (`pi-agent answer`): answer it and start sending. Returns the answer blob. */
   async answerOffer(input: string): Promise<string> {
     const offer = decodeBlob(input, { expect: 'offer' });
+    checkUsable(offer, this.options.peer.codecs);
     if (this.viewers.size >= this.options.maxViewers) {
       throw new AgentError('E_FULL', `already ${this.viewers.size} viewers, the most this agent takes (--viewers)`);
     }
@@ -179,6 +183,7 @@ export class Viewers {
    */
   async reconnect(id: number, offerText: string): Promise<string> {
     const offer = decodeBlob(offerText, { expect: 'offer' });
+    checkUsable(offer, this.options.peer.codecs);
     const viewer = this.viewers.get(id);
     if (!viewer?.joined) throw new AgentError('E_RESIGNAL_STATE', `viewer #${id} is not connected, so it cannot hand over to a new connection`);
     if (viewer.successor) throw new AgentError('E_RESIGNAL_BUSY', 'a new connection for this viewer is already being set up');

@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { viewerError, type BlobDetail, type ScanDetail } from '../events/index.ts';
-import { decodeBlob, isSignalError } from '../signal/index.ts';
+import { MAX_TEXT_CHARS, SignalError, decodeBlob, isSignalError } from '../signal/index.ts';
 import './pigeon-viewer.ts';
 import './qr-scan.ts';
 import './qr-view.ts';
@@ -157,6 +157,17 @@ export class PigeonApp extends LitElement {
     this.take((event.target as HTMLTextAreaElement).value);
   }
 
+  /**
+   * A paste larger than any code is refused whole, before the box (or this element's state)
+   * holds it; cutting it to `maxlength` instead would only turn it into a "damaged" code.
+   */
+  private onPaste(event: ClipboardEvent): void {
+    const length = event.clipboardData?.getData('text/plain').length ?? 0;
+    if (length <= MAX_TEXT_CHARS) return;
+    event.preventDefault();
+    this.pasteError = new SignalError('E_TOO_LARGE', `a paste of ${length} characters; a code is at most ${MAX_TEXT_CHARS}`).message;
+  }
+
   /** A code from the paste box or the scanner: the Pi's offer, or its answer to ours. */
   private take(text: string): void {
     const expect = this.direction === 'answer' ? 'offer' : 'answer';
@@ -280,7 +291,9 @@ export class PigeonApp extends LitElement {
       <textarea
         id="code-text"
         .value=${this.pasted}
+        maxlength=${MAX_TEXT_CHARS}
         @input=${this.onInput}
+        @paste=${this.onPaste}
         placeholder="pigeon:…"
         spellcheck="false"
         autocomplete="off"

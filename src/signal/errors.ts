@@ -27,8 +27,8 @@ const MESSAGES: Record<SignalErrorCode, string> = {
   E_EXPECTED_ANSWER:
     'This is an offer, but an answer was expected. Scan the answer shown by the other side after it read your offer.',
   E_MALFORMED: 'This code passed its checksum but its content makes no sense. It may come from an incompatible Pigeon build.',
-  E_TOO_LARGE: 'This code expands to more than 64 KiB, which no real session description needs. It was refused.',
-  E_SDP_INVALID: 'This is not a session description (SDP): it has no "v=0" line or no media section.',
+  E_TOO_LARGE: 'This is far larger than any Pigeon code or session description, so it was refused unread.',
+  E_SDP_INVALID: 'This is not a session description (SDP) a WebRTC connection can be made from.',
   E_SDP_NO_ICE: 'The session description has no ICE credentials (a=ice-ufrag / a=ice-pwd), so no connection could be made from it.',
   E_SDP_NO_FINGERPRINT: 'The session description has no DTLS fingerprint (a=fingerprint), so the connection could not be secured.',
   E_SDP_UNSUPPORTED: 'The session description uses something Pigeon cannot carry.',

@@ -2,7 +2,7 @@
  * Pigeon's signal codec: a WebRTC offer or answer ⇄ the few bytes the far side cannot know,
  * framed with a version and a checksum, as QR bytes or `pigeon:` text. Pure: no DOM, no Node.
  */
-export { decodeBlob, encodeBlob } from './blob.ts';
+export { decodeBlob, encodeBlob, readFrame } from './blob.ts';
 export type { DecodeOptions, DecodedBlob, EncodeOptions, EncodedBlob } from './blob.ts';
 export { isAgentCodec } from './codecs.ts';
 export { SignalError, isSignalError } from './errors.ts';
@@ -10,6 +10,6 @@ export type { SignalErrorCode } from './errors.ts';
 export { MAX_SDP_BYTES } from './fallback.ts';
 export { FRAME_VERSION } from './frame.ts';
 export type { BlobMode, BlobType, Candidate, Codec, MediaSection, Session } from './model.ts';
-export { TEXT_PREFIX } from './text.ts';
+export { MAX_TEXT_CHARS, TEXT_PREFIX } from './text.ts';
 export { MAX_MESSAGE_CHARS, PROTOCOL_VERSION, ProtocolError, encodeMessage, parseAgentMessage, parseViewerMessage } from './protocol.ts';
 export type { AgentMessage, Box, ProtocolErrorCode, StreamLimits, StreamSettings, UnknownMessage, ViewerMessage } from './protocol.ts';

@@ -36,14 +36,17 @@ interface RawSection {
 
 function splitSections(sdp: string): { session: string[]; media: RawSection[] } {
   const lines = sdp.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
-  if (lines[0] !== 'v=0') throw new SignalError('E_SDP_INVALID', 'first line is not v=0');
+  if (lines[0] !== 'v=0') {
+    const first = lines[0] ?? '';
+    throw new SignalError('E_SDP_INVALID', first === '' ? 'it is empty' : `it starts "${first.length > 24 ? `${first.slice(0, 24)}…` : first}", not "v=0"`);
+  }
   const session: string[] = [];
   const media: RawSection[] = [];
   for (const line of lines) {
     if (line.startsWith('m=')) media.push({ line, attrs: [] });
     else if (line.startsWith('a=')) (media.at(-1)?.attrs ?? session).push(line.slice(2));
   }
-  if (media.length === 0) throw new SignalError('E_SDP_INVALID', 'no m= line');
+  if (media.length === 0) throw new SignalError('E_SDP_INVALID', 'it has no media section (m= line)');
   return { session, media };
 }
 
@@ -61,7 +64,7 @@ function attrs(list: string[], name: string): string[] {
 
 function parseFingerprint(value: string): { algorithm: string; digest: Uint8Array } | undefined {
   const [algorithm, hex] = value.split(/\s+/);
-  if (!algorithm || !hex || !/^([0-9a-f]{2}:)*[0-9a-f]{2}$/i.test(hex)) return undefined;
+  if (!algorithm || !hex || !hex.split(':').every((pair) => /^[0-9a-f]{2}$/i.test(pair))) return undefined;
   return { algorithm: algorithm.toLowerCase(), digest: Uint8Array.from(hex.split(':'), (h) => parseInt(h, 16)) };
 }
 

@@ -58,6 +58,11 @@ export class AgentProcess {
     this.child.stdin.write(`${line}\n`);
   }
 
+  /** Bytes as they are, in one write: no line break added. Resolves once the pipe took them. */
+  writeRaw(data: string | Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.child.stdin.write(data, (error) => (error ? reject(error) : resolve())));
+  }
+
   /** SIGKILL, as a crash or a power cut would: no goodbye. Resolves once it is gone. */
   async kill(): Promise<void> {
     if (this.child.exitCode === null) this.child.kill('SIGKILL');

@@ -104,8 +104,8 @@ test('test + x264: the exact argv', () => {
       ' ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=2000 key-int-max=300' +
       ' ! video/x-h264,profile=constrained-baseline' +
       ' ! rtph264pay pt=96 ssrc=287454020 mtu=1200 config-interval=-1 aggregate-mode=zero-latency ! pigeon_rtp.send_rtp_sink_0' +
-      ' pigeon_rtp.send_rtp_src_0 ! udpsink host=127.0.0.1 port=5004 sync=false async=false' +
-      ' pigeon_rtp.send_rtcp_src_0 ! udpsink host=127.0.0.1 port=5005 sync=false async=false' +
+      ' pigeon_rtp.send_rtp_src_0 ! udpsink host=127.0.0.1 port=5004 bind-address=127.0.0.1 sync=false async=false' +
+      ' pigeon_rtp.send_rtcp_src_0 ! udpsink host=127.0.0.1 port=5005 bind-address=127.0.0.1 sync=false async=false' +
       ' udpsrc address=127.0.0.1 port=5006 caps=application/x-rtcp ! pigeon_rtp.recv_rtcp_sink_0',
   );
   assert.equal(

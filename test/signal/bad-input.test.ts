@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { deflateRaw } from 'pako';
+import { deflateSdp } from '../../src/signal/fallback.ts';
 import { encodeFrame } from '../../src/signal/frame.ts';
 import { decodeBlob, encodeBlob, type BlobType } from '../../src/signal/index.ts';
 import { errorCode } from './error-code.ts';
@@ -30,6 +31,12 @@ const DECODE_CASES: [string, string | Uint8Array, string, BlobType?][] = [
   ['checksum fine, unknown codec id', framed(Uint8Array.from([0, 0x80, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, ...new Uint8Array(32), 0x41, 0xf0, 96])), 'E_MALFORMED'],
   ['checksum fine, not deflate', framed(Uint8Array.from([0xff, 0xff, 0xff]), 'fallback'), 'E_MALFORMED'],
   ['a deflate bomb past 64 KiB', framed(deflateRaw(new Uint8Array(200_000).fill(97)), 'fallback'), 'E_TOO_LARGE'],
+  ['checksum fine, words where the SDP should be', framed(deflateSdp('hello, this is not an SDP'), 'fallback'), 'E_SDP_INVALID'],
+  ['checksum fine, an SDP with no media', framed(deflateSdp('v=0\no=- 1 1 IN IP4 0.0.0.0\ns=-\nt=0 0\n'), 'fallback'), 'E_SDP_INVALID'],
+  ['checksum fine, an SDP without ICE', framed(deflateSdp(OFFER_SDP.replace(/a=ice-(ufrag|pwd):.*\n/g, '')), 'fallback'), 'E_SDP_NO_ICE'],
+  ['5.6 million base64 characters with no prefix', 'A'.repeat(5_600_000), 'E_TOO_LARGE'],
+  ['a prefix and 1 MiB of base64', `pigeon:${'A'.repeat(1 << 20)}`, 'E_TOO_LARGE'],
+  ['1 MiB of bytes from a scanner', new Uint8Array(1 << 20).fill(0xa9), 'E_TOO_LARGE'],
 ];
 
 for (const [name, input, code, expect] of DECODE_CASES) {
@@ -56,4 +63,23 @@ for (const [name, sdp, code, mode] of ENCODE_CASES) {
 test('encode refuses a description type it cannot carry', () => {
   const pranswer = { type: 'pranswer', sdp: OFFER_SDP } as unknown as { type: BlobType; sdp: string };
   assert.equal(errorCode(() => encodeBlob(pranswer)), 'E_SDP_UNSUPPORTED');
+});
+
+test('over-long text is refused in well under a millisecond per KiB, and the limit is said', () => {
+  const started = performance.now();
+  let message = '';
+  try {
+    decodeBlob(`pigeon:${'A'.repeat(10_000_000)}`);
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  assert.match(message, /at most 65536/);
+  assert.ok(performance.now() - started < 50, `${performance.now() - started} ms`);
+});
+
+test('every character of a code up to the limit is read in linear time (no regex recursion)', () => {
+  const text = 'A'.repeat(64 * 1024);
+  const started = performance.now();
+  assert.equal(errorCode(() => decodeBlob(text)), 'E_NOT_PIGEON');
+  assert.ok(performance.now() - started < 50, `${performance.now() - started} ms`);
 });

@@ -27,6 +27,8 @@ test('text errors: not ours, cut short, or a character base64url does not have',
   const code = (input: string): string => errorCode(() => textToBytes(input));
   assert.equal(code(''), 'E_NOT_PIGEON');
   assert.equal(code('hello world, this is a note'), 'E_NOT_PIGEON');
+  // Nine letters are no length of base64, but without a prefix that makes them no code, not a cut-short one.
+  assert.equal(code('sentinels'), 'E_NOT_PIGEON');
   assert.equal(code('pigeon:'), 'E_TRUNCATED');
   assert.equal(code('pigeon:qRI0O'), 'E_TRUNCATED');
   assert.equal(code('pigeon:qRI0+gGA'), 'E_CHECKSUM');

@@ -18,6 +18,8 @@ export interface VideoStats {
   firstFrameAt: number | null;
   /** Frames presented in the last `windowMs`, per second. */
   fps: number;
+  /** The longest time between two frames in the last `windowMs` (0 with fewer than two). */
+  longestGapMs: number;
   width: number;
   height: number;
 }
@@ -332,12 +334,15 @@ function installPeerRuntime(): void {
         bytesReceived = stat.bytesReceived ?? 0;
       });
       const since = epoch() - windowMs;
+      const recent = frameTimes.filter((t) => t > since);
+      const longestGapMs = recent.reduce((longest, t, i) => (i === 0 ? 0 : Math.max(longest, t - recent[i - 1]!)), 0);
       return {
+        longestGapMs,
         frames,
         framesDecoded,
         bytesReceived,
         firstFrameAt,
-        fps: (frameTimes.filter((t) => t > since).length * 1000) / windowMs,
+        fps: (recent.length * 1000) / windowMs,
         width: video?.videoWidth ?? 0,
         height: video?.videoHeight ?? 0,
       };

@@ -79,6 +79,24 @@ async function tabOrder(page: Page, presses: number): Promise<string[]> {
   return names;
 }
 
+test('a 10 MB paste is refused whole with the limit, and the box stays empty', async () => {
+  const { page } = await open();
+  const prevented = await page.evaluate((length) => {
+    const area = document.querySelector('pigeon-app')!.shadowRoot!.querySelector<HTMLTextAreaElement>('#code-text')!;
+    const data = new DataTransfer();
+    data.setData('text/plain', `pigeon:${'A'.repeat(length)}`);
+    const event = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true, composed: true });
+    area.dispatchEvent(event);
+    return event.defaultPrevented && area.value === '';
+  }, 10_000_000);
+  assert.equal(prevented, true);
+  const seen = await look(page);
+  assert.match(seen.alert, /far larger than any Pigeon code.*at most 65536/);
+  // Set some other way (a script, drag and drop), it is refused as quickly by the codec.
+  assert.match((await paste(page, 'A'.repeat(100_000))).alert, /far larger than any Pigeon code.*at most 65536/);
+  await page.close();
+});
+
 test('an offer in the URL fragment is answered without pasting; every control is reachable by keyboard; "could not reach the Pi" when nobody answers', async () => {
   // The fixture offer's only address is 192.0.2.2 (TEST-NET-1), which never answers.
   const offer = encodeBlob({ type: 'offer', sdp: SDP }, { offerId: 42 });
