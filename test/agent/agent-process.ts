@@ -45,7 +45,8 @@ export class AgentProcess {
     const match = (e: Timed): boolean => e.type === type && (options.where?.(e as EventOf<T>) ?? true);
     const seen = this.events.slice(options.after ?? 0).find(match);
     if (seen) return Promise.resolve(seen as EventOf<T>);
-    const timeoutMs = options.timeoutMs ?? 15_000;
+    // Generous: a first offer took 8-14 s at a load average of 20 on 2 cores (tsx, gst-launch, werift).
+    const timeoutMs = options.timeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new Error(`no "${type}" event within ${timeoutMs} ms; events: ${this.events.map((e) => e.type).join(', ')}; stderr: ${this.stderr}`));
