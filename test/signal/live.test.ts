@@ -4,6 +4,7 @@ import { decodeBlob, encodeBlob, isAgentCodec, type DecodedBlob } from '../../sr
 import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
 import { launchFirefox, type FirefoxHandle } from '../support/firefox.ts';
 import type { TestPeer } from '../support/peer.ts';
+import { WEBRTCBIN_PACKAGES, WebrtcbinPeer, webrtcbinAvailable } from '../support/webrtcbin.ts';
 import { createWeriftPeer } from '../support/werift.ts';
 
 /*
@@ -153,3 +154,48 @@ test('a fallback blob of Firefox’s offer connects too: its mDNS candidates and
   await browser.acceptAnswer(hop(await agent.acceptOffer(offer.sdp), 'answer', {}, 'text').sdp);
   await talk(browser, agent);
 });
+
+// GStreamer's webrtcbin, the third stack, in both bundle policies and both roles. Skipped only
+// outside CI, where ./pigeon test installs it. No size limits here: webrtcbin offers a candidate
+// for every address of the machine (the agent picks its own, see --ip), but the blob is compact.
+const noWebrtcbin = webrtcbinAvailable() || process.env.CI ? false : `apt-get install ${WEBRTCBIN_PACKAGES}`;
+
+async function until(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+for (const bundlePolicy of ['max-bundle', 'balanced'] as const) {
+  test(`webrtcbin (${bundlePolicy}) offers H.264, Chromium answers: frames decode through blobs alone`, { skip: noWebrtcbin }, async () => {
+    const sender = await WebrtcbinPeer.start('send', { bundlePolicy });
+    const browser = await chromium.newPeer({ bundlePolicy });
+    open.push(sender, browser);
+    const offer = hop(await sender.offer(), 'offer', { offerId: 3 }, 'qr');
+    const answer = hop(await browser.acceptOffer(offer.sdp), 'answer', { offerId: 3 }, 'text');
+    await sender.acceptAnswer(answer.sdp);
+    await until('decoded frames in Chromium', 20_000, async () => (await browser.videoStats()).framesDecoded > 10);
+  });
+
+  for (const engine of ['Chromium', 'Firefox'] as const) {
+    test(`${engine} (${bundlePolicy}) offers, webrtcbin (${bundlePolicy}) answers: the data channel opens through blobs alone`, { skip: noWebrtcbin }, async () => {
+      const browser = await (engine === 'Chromium' ? chromium : firefox).newPeer({ bundlePolicy });
+      const receiver = await WebrtcbinPeer.start('receive', { bundlePolicy });
+      open.push(receiver, browser);
+      const offer = hop(await browser.createOffer(), 'offer', { keepCodec: isAgentCodec }, 'qr');
+      const live = await receiver.answer(offer.sdp);
+      // webrtcbin answers a balanced offer unbundled (no BUNDLE group, a transport per section),
+      // which one compact transport cannot say: that blob is a fallback, and it must connect too.
+      const answer =
+        bundlePolicy === 'max-bundle'
+          ? hop(live, 'answer', {}, 'text')
+          : decodeBlob(encodeBlob({ type: 'answer', sdp: live }).text, { expect: 'answer' });
+      if (bundlePolicy === 'balanced') assert.equal(answer.mode, 'fallback');
+      await browser.acceptAnswer(answer.sdp);
+      await browser.waitForDataChannelOpen(15_000);
+      await until("webrtcbin's on-data-channel", 10_000, () => receiver.dataChannels().includes('pigeon'));
+    });
+  }
+}
