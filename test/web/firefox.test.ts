@@ -33,9 +33,10 @@ function startAgent(args: string[]): AgentProcess {
   return agent;
 }
 
-async function openPage(): Promise<Page> {
+async function openPage(init?: string): Promise<Page> {
   const page = await firefox!.newPage();
   pages.push(page);
+  if (init) await page.evaluateOnNewDocument(init);
   await page.goto(PAGE);
   // tsx names functions with __name(); the page has none, and evaluate() ships function source.
   await page.evaluate('globalThis.__name = (f) => f');
@@ -52,6 +53,27 @@ test('Firefox and the default (H.264) agent: the page says it cannot play H.264 
   assert.match(seen.viewerAlert, /^This browser cannot play H\.264 and the Pi offered only H\.264 — start the agent with --encoder vp8\. This browser plays VP8, VP9, AV1\.$/);
   assert.equal(seen.viewerStatus, 'failed');
   assert.equal(seen.answer, '', 'no answer is shown for a video this browser refused');
+});
+
+test('ICE gathering that never completes ends in an error that says so, within its bound', async () => {
+  // A Firefox that claims H.264 gets past the up-front check, then refuses the video as it must
+  // and never gathers: exactly the hang the bound is for.
+  const claimH264 = `{
+    const real = RTCRtpReceiver.getCapabilities.bind(RTCRtpReceiver);
+    RTCRtpReceiver.getCapabilities = (kind) => {
+      const caps = real(kind);
+      return kind === 'video' && caps ? { ...caps, codecs: [...caps.codecs, { mimeType: 'video/H264', clockRate: 90000 }] } : caps;
+    };
+  }`;
+  const agent = startAgent(['offer']);
+  const offer = await agent.next('offer', { timeoutMs: 30_000 });
+  const page = await openPage(claimH264);
+  const started = Date.now();
+  await paste(page, offer.text);
+  const seen = await until(page, 'the gathering error', (s) => s.viewerAlert !== '', 30_000);
+  assert.match(seen.viewerAlert, /did not finish gathering its network addresses within 15 s.*ICE gathering is “new”; this browser refused the Pi’s video/);
+  assert.ok(Date.now() - started >= 14_000, 'not before the bound');
+  assert.equal(seen.viewerStatus, 'failed');
 });
 
 test('Firefox offers: the page says which codecs it offered while it waits for the Pi', async () => {
