@@ -1,12 +1,13 @@
 /**
  * npm run bench:signal — how small the blob is, on SDPs made live right now by werift (as the
- * Pi agent) and Chromium (as the viewer), beside the usual ways of carrying an SDP by hand.
+ * Pi agent) and Chromium and Firefox ESR (as viewers), beside the usual ways of carrying an SDP by hand.
  * Prints figures and ratios; it asserts nothing (sizes are checked here, not timed in tests).
  */
 import { deflate } from 'pako';
 import { qrMatrix } from '../src/qr/matrix.ts';
 import { decodeBlob, encodeBlob, isAgentCodec, type EncodeOptions } from '../src/signal/index.ts';
 import { launchChromium } from '../test/support/chromium.ts';
+import { launchFirefox } from '../test/support/firefox.ts';
 import { createWeriftPeer } from '../test/support/werift.ts';
 
 interface Row {
@@ -26,6 +27,31 @@ function qrVersion(data: Uint8Array | string): string {
 }
 
 const pad = (value: string | number, width: number): string => String(value).padStart(width);
+
+/** Firefox (VP8 only here) in both bundle policies: its answer to a werift VP8 offer, and its own offer. */
+async function collectFirefox(): Promise<Row[]> {
+  const firefox = await launchFirefox();
+  try {
+    const rows: Row[] = [];
+    for (const bundlePolicy of ['max-bundle', 'balanced'] as const) {
+      const agent = await createWeriftPeer({ codec: 'VP8' });
+      const viewer = await firefox.newPeer({ bundlePolicy });
+      const offerId = 0x2a2b;
+      const sentOffer = decodeBlob(encodeBlob({ type: 'offer', sdp: await agent.createOffer() }, { offerId }).bytes).sdp;
+      const answer = await viewer.acceptOffer(sentOffer);
+      const browser = await firefox.newPeer({ bundlePolicy });
+      const offer = await browser.createOffer();
+      await Promise.allSettled([agent.close(), viewer.close(), browser.close()]);
+      rows.push(
+        { name: `Firefox's answer to werift VP8 (${bundlePolicy})`, type: 'answer', sdp: answer, options: { offerId }, target: 72 },
+        { name: `Firefox's offer, agent codecs (${bundlePolicy})`, type: 'offer', sdp: offer, options: { keepCodec: isAgentCodec }, target: 110 },
+      );
+    }
+    return rows;
+  } finally {
+    await firefox.close();
+  }
+}
 
 async function collect(): Promise<Row[]> {
   const chromium = await launchChromium();
@@ -56,9 +82,9 @@ async function collect(): Promise<Row[]> {
   }
 }
 
-const rows = await collect();
+const rows = [...(await collect()), ...(await collectFirefox())];
 const header = [
-  pad('SDP', 42),
+  pad('SDP', 44),
   pad('raw B', 6),
   pad('QR', 4),
   pad('pion b64', 9),
@@ -84,7 +110,7 @@ for (const row of rows) {
   const met = row.target === undefined ? '' : `  ≤${row.target} B ${blob.bytes.length <= row.target ? 'met' : 'MISSED'}`;
   console.log(
     [
-      pad(row.name, 42),
+      pad(row.name, 44),
       pad(raw.length, 6),
       pad(qrVersion(row.sdp), 4),
       pad(pion.length, 9),

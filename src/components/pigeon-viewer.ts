@@ -450,7 +450,11 @@ export class PigeonViewer extends LitElement {
     const since = this.peer.waitingSince;
     const waited = since === undefined ? '' : ` · ${clock(Date.now() - since)}`;
     if (status === 'disconnected' && !this.peer.connectedOnce) return `The Pi stopped answering; waiting in case it comes back…${waited}`;
-    if (this.peer.role === 'offerer' && (status === 'waiting' || (status === 'connecting' && !this.answer))) return `Waiting for the Pi’s answer…${waited}`;
+    if (this.peer.role === 'offerer' && (status === 'waiting' || (status === 'connecting' && !this.answer))) {
+      // The Pi refuses an offer without its codec on its own screen only: say what this one holds.
+      const codecs = this.peer.offeredCodecs?.map((n) => (n === 'H264' ? 'H.264' : n)).join(' and ');
+      return `Waiting for the Pi’s answer…${waited}${codecs ? ` (this page offered ${codecs}; a Pi that sends another codec refuses it)` : ''}`;
+    }
     return status === 'waiting' || status === 'connecting' ? `${STATUS_TEXT[status]}${waited}` : STATUS_TEXT[status];
   }
 

@@ -42,6 +42,16 @@ const STATS_INTERVAL_MS = 1000;
 const RESTART_ANSWER_MS = 10_000;
 /** How long a reconnect waits, after the answer, for the new connection and its channel. */
 const RESTART_CONNECT_MS = 15_000;
+/**
+ * How long ICE gathering may take. With no STUN server it is local work (host candidates, mDNS
+ * names) done in well under a second; a browser that never starts (Firefox after refusing the
+ * BUNDLE-tag section) must not leave the page preparing forever.
+ */
+const GATHER_MS = 15_000;
+/** What the agent can send, by its --encoder names, for the advice in codec errors. */
+const AGENT_ENCODERS: Record<string, string> = { H264: '--encoder x264 (or v4l2h264)', VP8: '--encoder vp8' };
+/** Retransmission and FEC wrappers: not codecs a browser plays or a Pi sends. */
+const WRAPPERS = new Set(['RTX', 'RED', 'ULPFEC', 'FLEXFEC-03']);
 
 export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
   E_ICE_FAILED:
@@ -56,7 +66,39 @@ export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
   E_AGENT_STOPPED: 'The Pi agent has gone away. Start it again on the Pi and scan (or paste) its new code.',
   E_CODE_EXPIRED:
     'The Pi stopped answering before it read this page’s answer: its code has expired (a code lasts 10 minutes unless the Pi was started with another --offer-ttl), or the Pi agent was restarted. The Pi shows a fresh code by itself: scan or paste that one.',
+  E_CODEC_UNPLAYABLE: 'This browser cannot play the video codecs the Pi sends.',
+  E_GATHER_TIMEOUT: `This browser did not finish gathering its network addresses within ${GATHER_MS / 1000} s, so it has no code to show.`,
 };
+
+/** The video codecs this browser can receive, upper-case (`VP8`, `H264` …); undefined where it cannot say. */
+export function playableVideoCodecs(): string[] | undefined {
+  const codecs = globalThis.RTCRtpReceiver?.getCapabilities?.('video')?.codecs;
+  if (!codecs) return undefined;
+  return [...new Set(codecs.map((c) => c.mimeType.replace(/^video\//i, '').toUpperCase()).filter((name) => !WRAPPERS.has(name)))];
+}
+
+/** The video codecs an SDP offers, upper-case, in its order; refused (port 0) sections left out. */
+export function offeredVideoCodecs(sdp: string): string[] {
+  const names: string[] = [];
+  for (const section of sdp.split(/\r?\n(?=m=)/)) {
+    if (!/^m=video [1-9]/.test(section)) continue;
+    for (const [, name] of section.matchAll(/^a=rtpmap:\d+ ([^/\s]+)\//gm)) {
+      const upper = name!.toUpperCase();
+      if (!WRAPPERS.has(upper) && !names.includes(upper)) names.push(upper);
+    }
+  }
+  return names;
+}
+
+const spoken = (names: string[]): string => names.map((n) => (n === 'H264' ? 'H.264' : n)).join(', ') || 'nothing';
+
+/** The words for a Pi offer this browser cannot play: what it offered, what plays here, what to do. */
+function unplayableMessage(offered: string[], playable: string[]): string {
+  const usable = playable.filter((name) => AGENT_ENCODERS[name]).map((name) => AGENT_ENCODERS[name]);
+  const only = offered.length === 1 ? `only ${spoken(offered)}` : spoken(offered);
+  const advice = usable.length > 0 ? `start the agent with ${usable.join(' or ')}` : 'open this page in a browser that plays H.264 or VP8 (Chromium, Chrome, Edge, Safari)';
+  return `This browser cannot play ${spoken(offered)} and the Pi offered ${only} — ${advice}. This browser plays ${spoken(playable)}.`;
+}
 
 /**
  * Owns the RTCPeerConnection that answers one Pi offer: non-trickle (the answer is encoded only
@@ -92,6 +134,11 @@ export class PeerController implements ReactiveController {
   waitingSince: number | undefined;
   /** The Pi answered our ICE checks before DTLS started: it holds its side of this attempt open. */
   piReached = false;
+  /**
+   * The video codecs this page's own offer carries, while it is the offering side: a Pi that
+   * sends another refuses it on its own terminal (E_CODEC_MISMATCH), which the page cannot see.
+   */
+  offeredCodecs: string[] | undefined;
 
   private pc: RTCPeerConnection | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -141,6 +188,13 @@ export class PeerController implements ReactiveController {
     this.role = 'answerer';
     try {
       const offer = decodeBlob(offerText, { expect: 'offer' });
+      // Said now: a browser given only codecs it cannot play refuses the video and may never
+      // finish its answer (Firefox without H.264 refuses the BUNDLE tag and never gathers).
+      const offered = offeredVideoCodecs(offer.sdp);
+      const playable = playableVideoCodecs();
+      if (playable && offered.length > 0 && !offered.some((name) => playable.includes(name))) {
+        return this.fail({ code: 'E_CODEC_UNPLAYABLE', message: unplayableMessage(offered, playable) });
+      }
       const pc = this.newPeer();
       await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       await pc.setLocalDescription(await pc.createAnswer());
@@ -163,6 +217,13 @@ export class PeerController implements ReactiveController {
     const generation = this.begin('offering');
     this.role = 'offerer';
     try {
+      const playable = playableVideoCodecs();
+      if (playable && !playable.some((name) => AGENT_ENCODERS[name])) {
+        return this.fail({
+          code: 'E_CODEC_UNPLAYABLE',
+          message: `${CONNECTION_MESSAGES.E_CODEC_UNPLAYABLE} A Pi sends H.264 or VP8; this browser plays ${spoken(playable)}.`,
+        });
+      }
       const pc = this.newPeer();
       pc.addTransceiver('video', { direction: 'recvonly' });
       this.adopt(pc.createDataChannel('pigeon'));
@@ -173,6 +234,7 @@ export class PeerController implements ReactiveController {
       const offerId = crypto.getRandomValues(new Uint16Array(1))[0]!;
       const blob = encodeBlob({ type: 'offer', sdp }, { offerId, keepCodec: isAgentCodec });
       this.offerId = offerId;
+      this.offeredCodecs = offeredVideoCodecs(decodeBlob(blob.bytes).sdp);
       this.startWaiting();
       this.setStatus('waiting');
       this.callbacks.onOffer({ text: blob.text, bytes: blob.bytes, offerId });
@@ -244,7 +306,7 @@ export class PeerController implements ReactiveController {
 
   private failWith(error: unknown, final = true): void {
     this.fail(
-      isSignalError(error)
+      isSignalError(error) || error instanceof GatherTimeoutError
         ? { code: error.code, message: error.message }
         : { code: 'E_WEBRTC', message: `${CONNECTION_MESSAGES.E_WEBRTC} (${String(error)})` },
       final,
@@ -269,6 +331,7 @@ export class PeerController implements ReactiveController {
     this.stopWaiting();
     this.piReached = false;
     this.offerId = undefined;
+    this.offeredCodecs = undefined;
     if (this.pc) {
       this.pc.close();
       this.pc = undefined;
@@ -639,12 +702,31 @@ function connectedWithChannel(pc: RTCPeerConnection, channel: RTCDataChannel, ti
   });
 }
 
-/** Non-trickle: the local description once it holds every candidate. */
+/** Gathering that did not finish: what the browser did, in words. */
+export class GatherTimeoutError extends Error {
+  override readonly name = 'GatherTimeoutError';
+  readonly code = 'E_GATHER_TIMEOUT';
+
+  constructor(state: RTCIceGatheringState, localSdp: string | undefined) {
+    const refused = /^m=video 0 /m.test(localSdp ?? '');
+    super(
+      `${CONNECTION_MESSAGES.E_GATHER_TIMEOUT} (ICE gathering is “${state}”` +
+        (refused ? '; this browser refused the Pi’s video, most likely a codec it cannot play)' : ')'),
+    );
+  }
+}
+
+/** Non-trickle: the local description once it holds every candidate, within GATHER_MS. */
 async function gathered(pc: RTCPeerConnection): Promise<string> {
   if (pc.iceGatheringState !== 'complete') {
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pc.removeEventListener('icegatheringstatechange', check);
+        reject(new GatherTimeoutError(pc.iceGatheringState, pc.localDescription?.sdp));
+      }, GATHER_MS);
       const check = (): void => {
         if (pc.iceGatheringState !== 'complete') return;
+        clearTimeout(timer);
         pc.removeEventListener('icegatheringstatechange', check);
         resolve();
       };

@@ -38,7 +38,18 @@ export interface ViewerErrorDetail {
 }
 
 /** Connection codes of `error` events that do not come from the codec. */
-export type ConnectionErrorCode = 'E_ICE_FAILED' | 'E_DISCONNECTED' | 'E_WEBRTC' | 'E_OTHER_OFFER' | 'E_NO_OFFER' | 'E_CHANNEL_CLOSED' | 'E_RESTART' | 'E_AGENT_STOPPED' | 'E_CODE_EXPIRED';
+export type ConnectionErrorCode =
+  | 'E_ICE_FAILED'
+  | 'E_DISCONNECTED'
+  | 'E_WEBRTC'
+  | 'E_OTHER_OFFER'
+  | 'E_NO_OFFER'
+  | 'E_CHANNEL_CLOSED'
+  | 'E_RESTART'
+  | 'E_AGENT_STOPPED'
+  | 'E_CODE_EXPIRED'
+  | 'E_CODEC_UNPLAYABLE'
+  | 'E_GATHER_TIMEOUT';
 
 /** The agent's own report, about once a second over the data channel. */
 export interface TelemetryDetail {

@@ -1,6 +1,6 @@
 import { compactLimits, decodeCompact, encodeCompact } from './compact.ts';
 import { SignalError } from './errors.ts';
-import { MAX_SDP_BYTES, deflateSdp, inflateSdp } from './fallback.ts';
+import { MAX_SDP_BYTES, deflateSdp, inflateSdp, trimForFallback } from './fallback.ts';
 import { decodeFrame, encodeFrame, looksLikeFrame, type Frame } from './frame.ts';
 import type { BlobMode, BlobType, Session } from './model.ts';
 import { buildSdp } from './sdp-build.ts';
@@ -54,7 +54,7 @@ export function encodeBlob(description: { type: BlobType; sdp: string }, options
   const reasons = [...notCompact, ...compactLimits(session)];
   const mode: BlobMode = options.mode === 'fallback' || (options.mode !== 'compact' && reasons.length > 0) ? 'fallback' : 'compact';
   if (mode === 'compact' && reasons.length > 0) throw new SignalError('E_SDP_UNSUPPORTED', reasons.join('; '));
-  const payload = mode === 'compact' ? encodeCompact(session) : deflateSdp(sdp);
+  const payload = mode === 'compact' ? encodeCompact(session) : deflateSdp(trimForFallback(sdp, options));
   const bytes = encodeFrame({ type, mode, offerId: options.offerId, payload });
   return { type, mode, offerId: options.offerId, bytes, text: bytesToText(bytes), fallbackReasons: mode === 'fallback' ? reasons : [] };
 }

@@ -16,7 +16,8 @@ import type { Candidate, CandidateType, Codec, Direction, MediaKind, MediaSectio
  *   candidate× type:2 | address:2 (IPv4, IPv6, mDNS uuid) | tcp:1 | tcptype:2 | 0:1,
  *              then 4/16/16 address bytes and a 2-byte port
  *   section×   until the end: kind:2 | direction:2 | extended:1 | count:3 (7 = a count byte follows)
- *     [ext]    explicit-mid:1 | 0:7, then a length byte and the mid (else the mid is its index)
+ *     [ext]    explicit-mid:1 | rejected:1 | 0:6; with explicit-mid a length byte and the mid
+ *              follow (else the mid is its index). A rejected section (port 0) has no transport.
  *     audio/video: per codec  id:4 | variant:4, [variant bytes], payload type byte
  *     data:    count bits are  explicit-port:1 | max-message-size:2 (none, 64 KiB, 256 KiB, 4 bytes)
  *              then [port:2] [max-message-size:4]
@@ -46,6 +47,7 @@ export function compactLimits(session: Session): string[] {
     problems.push('fingerprint length does not match its hash');
   }
   if (session.media.length === 0) problems.push('no media section');
+  if (session.media.length > 0 && session.media.every((m) => m.rejected)) problems.push('every media section is rejected');
   for (const m of session.media) {
     if (utf8Encode(m.mid).length > 255) problems.push(`mid longer than 255 bytes`);
     if (m.codecs.length > 255) problems.push(`more than 255 codecs`);
@@ -142,9 +144,13 @@ function readCandidate(reader: ByteReader): Candidate {
   return tcp ? { type, protocol: 'tcp', tcpType: tcpType!, address, port } : { type, protocol: 'udp', address, port };
 }
 
+const EXT_MID = 0x80;
+const EXT_REJECTED = 0x40;
+
 function writeSection(writer: ByteWriter, m: MediaSection, index: number): void {
   const explicitMid = m.mid !== String(index);
-  const head = (KINDS.indexOf(m.kind) << 6) | (DIRECTIONS.indexOf(m.direction) << 4) | ((explicitMid ? 1 : 0) << 3);
+  const extended = explicitMid || m.rejected === true;
+  const head = (KINDS.indexOf(m.kind) << 6) | (DIRECTIONS.indexOf(m.direction) << 4) | ((extended ? 1 : 0) << 3);
   if (m.kind === 'application') {
     const port = m.sctpPort ?? 5000;
     const mmsCode = (MMS_CODES as readonly (number | undefined)[]).indexOf(m.maxMessageSize);
@@ -152,9 +158,10 @@ function writeSection(writer: ByteWriter, m: MediaSection, index: number): void 
   } else {
     writer.u8(head | Math.min(m.codecs.length, 7));
   }
+  if (extended) writer.u8((explicitMid ? EXT_MID : 0) | (m.rejected ? EXT_REJECTED : 0));
   if (explicitMid) {
     const mid = utf8Encode(m.mid);
-    writer.u8(0x80).u8(mid.length).bytes(mid);
+    writer.u8(mid.length).bytes(mid);
   }
   if (m.kind === 'application') {
     if ((m.sctpPort ?? 5000) !== 5000) writer.u16(m.sctpPort ?? 5000);
@@ -182,16 +189,17 @@ function readSection(reader: ByteReader, index: number): MediaSection {
   if (!kind) throw new SignalError('E_MALFORMED', `media kind ${head >> 6}`);
   const direction = DIRECTIONS[(head >> 4) & 3]!;
   let mid = String(index);
-  if (head & 8) {
-    const ext = reader.u8();
-    if (ext !== 0x80) throw new SignalError('E_MALFORMED', `media extension 0x${ext.toString(16)}`);
-    mid = utf8Decode(reader.bytes(reader.u8()));
+  const ext = head & 8 ? reader.u8() : 0;
+  if ((ext & ~(EXT_MID | EXT_REJECTED)) !== 0 || ext === 0 && (head & 8) !== 0) {
+    throw new SignalError('E_MALFORMED', `media extension 0x${ext.toString(16)}`);
   }
+  if (ext & EXT_MID) mid = utf8Decode(reader.bytes(reader.u8()));
+  const rejected = (ext & EXT_REJECTED) !== 0 ? { rejected: true as const } : {};
   if (kind === 'application') {
     const sctpPort = head & 4 ? reader.u16() : 5000;
     const mmsCode = head & 3;
     const maxMessageSize = mmsCode === 3 ? reader.u32() : MMS_CODES[mmsCode];
-    return { kind, mid, direction, codecs: [], sctpPort, ...(maxMessageSize === undefined ? {} : { maxMessageSize }) };
+    return { kind, mid, direction, codecs: [], ...rejected, sctpPort, ...(maxMessageSize === undefined ? {} : { maxMessageSize }) };
   }
   const count = (head & 7) === 7 ? reader.u8() : head & 7;
   const codecs: Codec[] = [];
@@ -207,7 +215,7 @@ function readSection(reader: ByteReader, index: number): MediaSection {
     if (payloadType > 127) throw new SignalError('E_MALFORMED', `payload type ${payloadType}`);
     codecs.push({ name: spec.name, payloadType, params });
   }
-  return { kind, mid, direction, codecs };
+  return { kind, mid, direction, codecs, ...rejected };
 }
 
 export function encodeCompact(session: Session): Uint8Array {
@@ -241,5 +249,6 @@ export function decodeCompact(payload: Uint8Array): Session {
   const media: MediaSection[] = [];
   while (reader.remaining > 0) media.push(readSection(reader, media.length));
   if (media.length === 0) throw new SignalError('E_MALFORMED', 'no media section');
+  if (media.every((m) => m.rejected)) throw new SignalError('E_MALFORMED', 'every media section is rejected');
   return { ufrag, pwd, iceLite: (flags & 0x10) !== 0, fingerprint: { algorithm, digest }, setup, candidates, media };
 }

@@ -14,6 +14,7 @@ export type SignalErrorCode =
   | 'E_SDP_INVALID'
   | 'E_SDP_NO_ICE'
   | 'E_SDP_NO_FINGERPRINT'
+  | 'E_SDP_ALL_REJECTED'
   | 'E_SDP_UNSUPPORTED';
 
 const MESSAGES: Record<SignalErrorCode, string> = {
@@ -31,6 +32,8 @@ const MESSAGES: Record<SignalErrorCode, string> = {
   E_SDP_INVALID: 'This is not a session description (SDP) a WebRTC connection can be made from.',
   E_SDP_NO_ICE: 'The session description has no ICE credentials (a=ice-ufrag / a=ice-pwd), so no connection could be made from it.',
   E_SDP_NO_FINGERPRINT: 'The session description has no DTLS fingerprint (a=fingerprint), so the connection could not be secured.',
+  E_SDP_ALL_REJECTED:
+    'The other side refused every media section (port 0): it accepted nothing that was offered, most often because it cannot play any of the offered codecs.',
   E_SDP_UNSUPPORTED: 'The session description uses something Pigeon cannot carry.',
 };
 

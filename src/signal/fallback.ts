@@ -1,6 +1,7 @@
 import { utf8Decode, utf8Encode } from './utf8.ts';
 import { Inflate, deflateRaw } from 'pako';
 import { SignalError } from './errors.ts';
+import { isMdnsName } from './ip.ts';
 
 /**
  * Fallback mode: the whole SDP, deflated against a preset dictionary of the lines every WebRTC
@@ -70,6 +71,28 @@ const DICTIONARY = utf8Encode(
     '',
   ].join('\n'),
 );
+
+/**
+ * Leaves out what compact mode leaves out, so a fallback blob connects the same way: `<uuid>.local`
+ * candidates (unless `mdns: 'keep'`), and then `a=end-of-candidates` in any section with no
+ * candidate left. werift resolves mDNS names late and reads end-of-candidates with nothing to try
+ * as "ICE failed" at once, before the browser's checks could teach it a peer-reflexive address.
+ */
+export function trimForFallback(sdp: string, options: { mdns?: 'drop' | 'keep' } = {}): string {
+  const lines = sdp.split(/\r?\n/);
+  const isMdnsCandidate = (line: string): boolean => line.startsWith('a=candidate:') && isMdnsName(line.split(/\s+/)[4] ?? '');
+  const kept = (options.mdns ?? 'drop') === 'drop' ? lines.filter((line) => !isMdnsCandidate(line)) : lines;
+  const sections: string[][] = [[]];
+  for (const line of kept) {
+    if (line.startsWith('m=')) sections.push([]);
+    sections.at(-1)!.push(line);
+  }
+  return sections
+    .flatMap((section) =>
+      section.some((line) => line.startsWith('a=candidate:')) ? section : section.filter((line) => line !== 'a=end-of-candidates'),
+    )
+    .join('\r\n');
+}
 
 export function deflateSdp(sdp: string): Uint8Array {
   const normalized = sdp.replace(/\r\n/g, '\n');

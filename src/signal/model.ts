@@ -39,6 +39,11 @@ export interface MediaSection {
   direction: Direction;
   /** Audio/video only, in the order of preference of the SDP. */
   codecs: Codec[];
+  /**
+   * Refused by the answerer (`m=… 0`, no `a=bundle-only`): it keeps its place so the answer's
+   * sections line up with the offer's, but has no transport and is in no BUNDLE group.
+   */
+  rejected?: true;
   /** Data channel only. */
   sctpPort?: number;
   maxMessageSize?: number;

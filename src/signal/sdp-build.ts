@@ -45,7 +45,16 @@ function rtpLines(m: MediaSection): string[] {
   return lines;
 }
 
+/** A refused section keeps its place and mid, with port 0 and no transport, as answerers write it. */
+function rejectedLines(m: MediaSection): string[] {
+  if (m.kind === 'application') return ['m=application 0 UDP/DTLS/SCTP webrtc-datachannel', 'c=IN IP4 0.0.0.0', `a=mid:${m.mid}`];
+  // An m-line needs a format even when none is left; a refused section's formats mean nothing.
+  const formats = m.codecs.length > 0 ? m.codecs.map((c) => c.payloadType).join(' ') : '0';
+  return [`m=${m.kind} 0 UDP/TLS/RTP/SAVPF ${formats}`, 'c=IN IP4 0.0.0.0', `a=mid:${m.mid}`, `a=${m.direction}`, ...rtpLines(m)];
+}
+
 function sectionLines(session: Session, m: MediaSection): string[] {
+  if (m.rejected) return rejectedLines(m);
   const head =
     m.kind === 'application'
       ? ['m=application 9 UDP/DTLS/SCTP webrtc-datachannel', 'c=IN IP4 0.0.0.0']
@@ -70,7 +79,9 @@ export function buildSdp(session: Session): string {
     `o=- ${sessionId} 2 IN IP4 127.0.0.1`,
     's=-',
     't=0 0',
-    `a=group:BUNDLE ${session.media.map((m) => m.mid).join(' ')}`,
+    // The first accepted section is the BUNDLE tag: a refused one (e.g. Firefox's video when it
+    // cannot play the offered codec) leaves the group, and the next section carries the transport.
+    `a=group:BUNDLE ${session.media.filter((m) => !m.rejected).map((m) => m.mid).join(' ')}`,
     ...(session.iceLite ? ['a=ice-lite'] : []),
     'a=msid-semantic: WMS',
     ...session.media.flatMap((m) => sectionLines(session, m)),

@@ -151,6 +151,28 @@ function parseCodecs(kind: MediaKind, formats: string[], list: string[], options
   return codecs;
 }
 
+/**
+ * A section the answerer refused (port 0): no transport of its own, only its place, kind and mid,
+ * so the rebuilt SDP still lines up with the offer section by section. Codecs are kept when the
+ * table can name them, for whoever reads why it was refused.
+ */
+function rejectedSection(
+  kind: MediaKind,
+  kindText: string,
+  mid: string,
+  direction: Direction,
+  formats: string[],
+  list: string[],
+  notCompact: string[],
+): MediaSection {
+  if (kind === 'application') return { kind, mid, direction: 'inactive', codecs: [], rejected: true, sctpPort: 5000 };
+  if (kind !== 'audio' && kind !== 'video') {
+    notCompact.push(`media kind ${kindText}`);
+    return { kind: 'video', mid, direction: 'inactive', codecs: [], rejected: true };
+  }
+  return { kind, mid, direction, codecs: parseCodecs(kind, formats, list, {}), rejected: true };
+}
+
 function setupOf(value: string | undefined): Setup | undefined {
   return value === 'actpass' || value === 'active' || value === 'passive' ? value : undefined;
 }
@@ -171,19 +193,28 @@ export function parseSdp(sdp: string, options: ParseOptions = {}): ParsedSdp {
   for (const [index, section] of rawMedia.entries()) {
     const [kindText = '', port = '', proto = '', ...formats] = section.line.slice(2).split(/\s+/);
     const list = [...section.attrs, ...sessionAttrs];
-    const ufrag = attr(list, 'ice-ufrag');
-    const pwd = attr(list, 'ice-pwd');
-    if (!ufrag || !pwd) throw new SignalError('E_SDP_NO_ICE', `media section ${index + 1}`);
-    const fingerprint = attr(list, 'fingerprint');
-    if (!fingerprint) throw new SignalError('E_SDP_NO_FINGERPRINT', `media section ${index + 1}`);
-    const setup = attr(list, 'setup') ?? 'actpass';
-    transport ??= { ufrag, pwd, fingerprint, setup };
-    transports.add([ufrag, pwd, fingerprint, setup].join(' '));
-
     const kind = kindText as MediaKind;
     const mid = attr(section.attrs, 'mid') ?? String(index);
     const direction = (section.attrs.find((a) => DIRECTIONS.has(a)) ?? 'sendrecv') as Direction;
-    if (port === '0') notCompact.push(`media section ${mid} is rejected (port 0)`);
+    // Port 0 with bundle-only (Firefox's max-bundle offer) is a section that rides on the BUNDLE
+    // tag's transport; port 0 without it is one the other side refused, and it has no transport.
+    const bundleOnly = attr(section.attrs, 'bundle-only') !== undefined;
+    if (port === '0' && !bundleOnly) {
+      media.push(rejectedSection(kind, kindText, mid, direction, formats, list, notCompact));
+      continue;
+    }
+
+    const ufrag = attr(list, 'ice-ufrag');
+    const pwd = attr(list, 'ice-pwd');
+    const fingerprint = attr(list, 'fingerprint');
+    // A bundle-only section may leave its transport to the tag: JSEP lets it carry no ICE lines.
+    if (!(bundleOnly && !ufrag && !pwd)) {
+      if (!ufrag || !pwd) throw new SignalError('E_SDP_NO_ICE', `media section ${index + 1}`);
+      if (!fingerprint) throw new SignalError('E_SDP_NO_FINGERPRINT', `media section ${index + 1}`);
+      const setup = attr(list, 'setup') ?? 'actpass';
+      transport ??= { ufrag, pwd, fingerprint, setup };
+      transports.add([ufrag, pwd, fingerprint, setup].join(' '));
+    }
 
     for (const value of attrs(section.attrs, 'candidate')) {
       const candidate = parseCandidate(value, options, notCompact);
@@ -221,12 +252,19 @@ export function parseSdp(sdp: string, options: ParseOptions = {}): ParsedSdp {
     media.push({ kind, mid, direction, codecs });
   }
 
-  if (!transport) throw new SignalError('E_SDP_INVALID', 'no media section');
+  if (!transport) {
+    if (media.length > 0 && media.every((m) => m.rejected)) {
+      throw new SignalError('E_SDP_ALL_REJECTED', media.map((m) => `${m.kind} ${m.codecs.map((c) => c.name).join(' ')}`.trim()).join(', '));
+    }
+    throw new SignalError('E_SDP_INVALID', 'no media section');
+  }
   if (transports.size > 1) notCompact.push('media sections use different ICE/DTLS transports (not bundled)');
-  if (media.length > 1) {
+  const accepted = media.filter((m) => !m.rejected);
+  if (accepted.length > 1) {
+    // The rebuilt group lists the accepted sections in order, so its first is the BUNDLE tag.
     const bundle = attrs(sessionAttrs, 'group').find((g) => g.startsWith('BUNDLE'));
-    const bundled = new Set(bundle?.split(/\s+/).slice(1));
-    if (!media.every((m) => bundled.has(m.mid))) notCompact.push('not every media section is in one BUNDLE group');
+    const bundled = bundle?.split(/\s+/).slice(1) ?? [];
+    if (bundled.join(' ') !== accepted.map((m) => m.mid).join(' ')) notCompact.push('not every accepted media section is in one BUNDLE group, in order');
   }
   const fingerprint = parseFingerprint(transport.fingerprint);
   if (!fingerprint) throw new SignalError('E_SDP_NO_FINGERPRINT', `unreadable: ${transport.fingerprint}`);

@@ -95,3 +95,33 @@ test('more than six codecs take a count byte', () => {
   const session: Session = { ...SESSION, media: [{ kind: 'video', mid: '0', direction: 'recvonly', codecs }] };
   assert.deepEqual(decodeCompact(encodeCompact(session)), session);
 });
+
+test('a refused section is one extension byte: rejected bit, no transport, still in its place', () => {
+  const session: Session = {
+    ...SESSION,
+    media: [
+      { kind: 'video', mid: '0', direction: 'inactive', codecs: [{ name: 'VP8', payloadType: 120, params: {} }], rejected: true },
+      { kind: 'application', mid: 'data', direction: 'sendrecv', codecs: [], sctpPort: 5000 },
+    ],
+  };
+  const sections = Uint8Array.from([
+    0b01_11_1_001, // video, inactive, extended, 1 codec
+    0b0_1_000000, // default mid, rejected
+    0x0_0, // VP8
+    120, // payload type
+    0b10_00_1_0_00, // application, sendrecv, extended, sctp-port 5000, no max-message-size
+    0b1_0_000000, // explicit mid, not rejected
+    4, ...new TextEncoder().encode('data'), // mid
+  ]);
+  const bytes = encodeCompact(session);
+  assert.deepEqual(bytes.slice(bytes.length - sections.length), sections);
+  assert.deepEqual(decodeCompact(bytes), session);
+});
+
+test('a section extension with unknown bits, or every section refused, is malformed', () => {
+  const head = encodeCompact({ ...SESSION, media: [] }).slice();
+  const withExt = (ext: number): Uint8Array => Uint8Array.from([...head, 0b10_00_1_0_00, ext]);
+  assert.throws(() => decodeCompact(withExt(0x20)), { code: 'E_MALFORMED' });
+  assert.throws(() => decodeCompact(withExt(0x00)), { code: 'E_MALFORMED' });
+  assert.throws(() => decodeCompact(withExt(0x40)), { code: 'E_MALFORMED', message: /every media section is rejected/ });
+});

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { encodeFrame } from '../../src/signal/frame.ts';
+import { trimForFallback } from '../../src/signal/fallback.ts';
 import { decodeBlob, encodeBlob, isSignalError } from '../../src/signal/index.ts';
 import { parseSdp } from '../../src/signal/sdp-parse.ts';
 
@@ -110,7 +111,7 @@ test('4 000 mangled SDPs: encode gives a blob that decodes, or a SignalError, ne
         assert.deepEqual(parseSdp(back.sdp, { mdns }).session, parseSdp(sdp, { mdns }).session);
         assert.deepEqual(encodeBlob({ type: back.type, sdp: back.sdp }, { mdns }).bytes, blob.bytes);
       } else {
-        assert.equal(back.sdp, sdp.replace(/\r?\n/g, '\r\n'));
+        assert.equal(back.sdp, trimForFallback(sdp, { mdns }).replace(/\r?\n/g, '\r\n'));
       }
     } catch (error) {
       assert.ok(isSignalError(error), `not a SignalError for:\n${sdp}\n${String((error as Error)?.stack ?? error)}`);

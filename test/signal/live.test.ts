@@ -2,24 +2,27 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { decodeBlob, encodeBlob, isAgentCodec, type DecodedBlob } from '../../src/signal/index.ts';
 import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
+import { launchFirefox, type FirefoxHandle } from '../support/firefox.ts';
 import type { TestPeer } from '../support/peer.ts';
+import { WEBRTCBIN_PACKAGES, WebrtcbinPeer, webrtcbinAvailable } from '../support/webrtcbin.ts';
 import { createWeriftPeer } from '../support/werift.ts';
 
 /*
- * Real peers, no mocks: every SDP here is made live by Chromium or werift, squeezed into a blob,
+ * Real peers, no mocks: every SDP here is made live by Chromium, Firefox or werift, squeezed into a blob,
  * and only the SDP rebuilt from the blob reaches the other side. A data channel that opens and
  * carries a message each way proves the blob held everything the connection needed.
  */
 let chromium: ChromiumHandle;
+let firefox: FirefoxHandle;
 const open: { close(): Promise<void> }[] = [];
 
 before(async () => {
-  chromium = await launchChromium();
+  [chromium, firefox] = await Promise.all([launchChromium(), launchFirefox()]);
 });
 
 after(async () => {
   await Promise.allSettled(open.map((p) => p.close()));
-  await chromium.close();
+  await Promise.allSettled([chromium.close(), firefox.close()]);
 });
 
 async function talk(a: TestPeer, b: TestPeer): Promise<void> {
@@ -90,3 +93,109 @@ test('fallback blobs connect too (Chromium offers in full, deflated)', async () 
   await browser.acceptAnswer(answer.sdp);
   await talk(browser, agent);
 });
+
+// Firefox: VP8 only (no H.264 without OpenH264), mDNS host candidates, and both bundle policies:
+// max-bundle writes the data section as port 0 + a=bundle-only; balanced gives it its own ports.
+for (const bundlePolicy of ['max-bundle', 'balanced'] as const) {
+  test(`Firefox (${bundlePolicy}) offers, reduced to the agent's codecs, in ≤ 110 B; werift answers; they talk`, async () => {
+    const browser = await firefox.newPeer({ bundlePolicy });
+    const agent = await createWeriftPeer({ codec: 'VP8' });
+    open.push(agent, browser);
+    const live = await browser.createOffer();
+    if (bundlePolicy === 'max-bundle') assert.match(live, /m=application 0 [^]*a=bundle-only/, 'Firefox wrote its bundle-only section');
+    const offer = hop(live, 'offer', { keepCodec: isAgentCodec, offerId: 5 }, 'qr');
+    assert.ok(offer.bytes <= 110, `Firefox's offer took ${offer.bytes} bytes`);
+    const answer = hop(await agent.acceptOffer(offer.sdp), 'answer', { offerId: 5 }, 'text');
+    assert.match(answer.sdp, /a=rtpmap:\d+ VP8\/90000/);
+    await browser.acceptAnswer(answer.sdp);
+    await talk(browser, agent);
+  });
+
+  test(`werift offers VP8, Firefox (${bundlePolicy}) answers in ≤ 72 B; they talk`, async () => {
+    const agent = await createWeriftPeer({ codec: 'VP8' });
+    const browser = await firefox.newPeer({ bundlePolicy });
+    open.push(agent, browser);
+    const offer = hop(await agent.createOffer(), 'offer', { offerId: 6 }, 'text');
+    const answer = hop(await browser.acceptOffer(offer.sdp), 'answer', { offerId: 6 }, 'qr');
+    assert.ok(answer.bytes <= 72, `Firefox's answer took ${answer.bytes} bytes`);
+    await agent.acceptAnswer(answer.sdp);
+    await talk(agent, browser);
+  });
+}
+
+test('Chromium (balanced) offers, werift answers: connects through blobs alone', async () => {
+  const browser = await chromium.newPeer({ bundlePolicy: 'balanced' });
+  const agent = await createWeriftPeer({ codec: 'H264' });
+  open.push(agent, browser);
+  const offer = hop(await browser.createOffer(), 'offer', { keepCodec: isAgentCodec }, 'qr');
+  assert.ok(offer.bytes <= 110, `Chromium's balanced offer took ${offer.bytes} bytes`);
+  await browser.acceptAnswer(hop(await agent.acceptOffer(offer.sdp), 'answer', {}, 'text').sdp);
+  await talk(browser, agent);
+});
+
+test("Firefox cannot play an H.264-only offer: it refuses the video, and the peer says so instead of hanging", async () => {
+  const browser = await firefox.newPeer({ gatherTimeoutMs: 5000 });
+  const agent = await createWeriftPeer({ codec: 'H264' });
+  open.push(agent, browser);
+  assert.ok(!(await browser.videoCodecs()).includes('H264'), 'this Firefox has no H.264 (no OpenH264 plugin)');
+  const offer = hop(await agent.createOffer(), 'offer', {}, 'text');
+  await assert.rejects(browser.acceptOffer(offer.sdp), /ICE gathering not complete .*iceGatheringState=new.*rejected sections: m=video 0/);
+});
+
+test('a fallback blob of Firefox’s offer connects too: its mDNS candidates and end-of-candidates are left out', async () => {
+  const browser = await firefox.newPeer();
+  const agent = await createWeriftPeer({ codec: 'VP8' });
+  open.push(agent, browser);
+  const live = await browser.createOffer();
+  assert.match(live, /\.local [^]*a=end-of-candidates/);
+  const offer = decodeBlob(encodeBlob({ type: 'offer', sdp: live }, { mode: 'fallback' }).text, { expect: 'offer' });
+  assert.equal(offer.mode, 'fallback');
+  assert.doesNotMatch(offer.sdp, /\.local |end-of-candidates/);
+  await browser.acceptAnswer(hop(await agent.acceptOffer(offer.sdp), 'answer', {}, 'text').sdp);
+  await talk(browser, agent);
+});
+
+// GStreamer's webrtcbin, the third stack, in both bundle policies and both roles. Skipped only
+// outside CI, where ./pigeon test installs it. No size limits here: webrtcbin offers a candidate
+// for every address of the machine (the agent picks its own, see --ip), but the blob is compact.
+const noWebrtcbin = webrtcbinAvailable() || process.env.CI ? false : `apt-get install ${WEBRTCBIN_PACKAGES}`;
+
+async function until(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+for (const bundlePolicy of ['max-bundle', 'balanced'] as const) {
+  test(`webrtcbin (${bundlePolicy}) offers H.264, Chromium answers: frames decode through blobs alone`, { skip: noWebrtcbin }, async () => {
+    const sender = await WebrtcbinPeer.start('send', { bundlePolicy });
+    const browser = await chromium.newPeer({ bundlePolicy });
+    open.push(sender, browser);
+    const offer = hop(await sender.offer(), 'offer', { offerId: 3 }, 'qr');
+    const answer = hop(await browser.acceptOffer(offer.sdp), 'answer', { offerId: 3 }, 'text');
+    await sender.acceptAnswer(answer.sdp);
+    await until('decoded frames in Chromium', 20_000, async () => (await browser.videoStats()).framesDecoded > 10);
+  });
+
+  for (const engine of ['Chromium', 'Firefox'] as const) {
+    test(`${engine} (${bundlePolicy}) offers, webrtcbin (${bundlePolicy}) answers: the data channel opens through blobs alone`, { skip: noWebrtcbin }, async () => {
+      const browser = await (engine === 'Chromium' ? chromium : firefox).newPeer({ bundlePolicy });
+      const receiver = await WebrtcbinPeer.start('receive', { bundlePolicy });
+      open.push(receiver, browser);
+      const offer = hop(await browser.createOffer(), 'offer', { keepCodec: isAgentCodec }, 'qr');
+      const live = await receiver.answer(offer.sdp);
+      // webrtcbin answers a balanced offer unbundled (no BUNDLE group, a transport per section),
+      // which one compact transport cannot say: that blob is a fallback, and it must connect too.
+      const answer =
+        bundlePolicy === 'max-bundle'
+          ? hop(live, 'answer', {}, 'text')
+          : decodeBlob(encodeBlob({ type: 'answer', sdp: live }).text, { expect: 'answer' });
+      if (bundlePolicy === 'balanced') assert.equal(answer.mode, 'fallback');
+      await browser.acceptAnswer(answer.sdp);
+      await browser.waitForDataChannelOpen(15_000);
+      await until("webrtcbin's on-data-channel", 10_000, () => receiver.dataChannels().includes('pigeon'));
+    });
+  }
+}

@@ -71,7 +71,7 @@ def send_pipeline(args):
         f'! video/x-h264,profile=constrained-baseline '
         f'! rtph264pay config-interval=-1 aggregate-mode=zero-latency mtu=1200 '
         f'! application/x-rtp,media=video,encoding-name=H264,payload=96 '
-        f'! webrtcbin name=webrtc bundle-policy=max-bundle'
+        f'! webrtcbin name=webrtc bundle-policy={args.bundle_policy}'
     )
 
 
@@ -130,7 +130,7 @@ class Peer:
         else:
             self.pipeline = Gst.Pipeline.new('receive')
             self.webrtc = Gst.ElementFactory.make('webrtcbin', 'webrtc')
-            self.webrtc.set_property('bundle-policy', GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
+            Gst.util_set_object_arg(self.webrtc, 'bundle-policy', args.bundle_policy)
             # Its 200 ms jitter buffer would sit in every first-frame time a test measures of the
             # sender; on loopback nothing needs reordering.
             self.webrtc.set_property('latency', 0)
@@ -370,6 +370,7 @@ def main():
     parser.add_argument('--height', type=int, default=480)
     parser.add_argument('--fps', type=int, default=30)
     parser.add_argument('--bitrate', type=int, default=2000, help='kbit/s (x264enc)')
+    parser.add_argument('--bundle-policy', choices=['max-bundle', 'balanced', 'max-compat', 'none'], default='max-bundle')
     args = parser.parse_args()
     Gst.init(None)
     for element in ('webrtcbin', 'nicesrc', 'dtlssrtpenc') + (('x264enc', 'rtph264pay') if args.role == 'send' else ()):

@@ -19,6 +19,8 @@ export interface WebrtcbinOptions {
   fps?: number;
   /** kbit/s for x264enc (send role). */
   bitrate?: number;
+  /** webrtcbin's bundle-policy (default max-bundle, as the agent uses). */
+  bundlePolicy?: 'max-bundle' | 'balanced' | 'max-compat' | 'none';
   /** How long to wait for the pipeline to play (default 10 s). */
   startTimeoutMs?: number;
   /** How long offer()/answer()/acceptAnswer() wait (default 10 s). */
@@ -97,6 +99,7 @@ export class WebrtcbinPeer {
       const value = opts[key];
       if (value !== undefined) args.push(`--${key}`, String(value));
     }
+    if (opts.bundlePolicy) args.push('--bundle-policy', opts.bundlePolicy);
     this.child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     live.add(this.child);
     if (!exitHookInstalled) {

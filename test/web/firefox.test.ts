@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Page } from 'puppeteer-core';
+import { decodeBlob } from '../../src/signal/index.ts';
+import { AgentProcess } from '../agent/agent-process.ts';
+import { launchFirefox, type FirefoxHandle } from '../support/firefox.ts';
+import { PAGE, look, paste, until } from './driver.ts';
+
+/*
+ * The built page (dist/index.html, from disk) in Debian's Firefox ESR with a fresh profile: no
+ * H.264 there, so against the default agent the page must say why nothing can play, at once,
+ * rather than wait on "Preparing the answer…"; against an agent sending VP8 it plays.
+ */
+const BASE = ['--source', 'test', '--width', '640', '--height', '480', '--fps', '30'];
+
+let firefox: FirefoxHandle | undefined;
+const agents: AgentProcess[] = [];
+const pages: Page[] = [];
+
+before(async () => {
+  firefox = await launchFirefox();
+});
+
+after(async () => {
+  await Promise.allSettled([...agents.map((a) => a.stop()), ...pages.map((p) => p.close())]);
+  await firefox?.close();
+});
+
+function startAgent(args: string[]): AgentProcess {
+  const agent = new AgentProcess([...args, ...BASE]);
+  agents.push(agent);
+  return agent;
+}
+
+async function openPage(init?: string): Promise<Page> {
+  const page = await firefox!.newPage();
+  pages.push(page);
+  if (init) await page.evaluateOnNewDocument(init);
+  await page.goto(PAGE);
+  // tsx names functions with __name(); the page has none, and evaluate() ships function source.
+  await page.evaluate('globalThis.__name = (f) => f');
+  await page.waitForFunction(() => customElements.get('pigeon-app') !== undefined);
+  return page;
+}
+
+test('Firefox and the default (H.264) agent: the page says it cannot play H.264 and what to start the agent with', async () => {
+  const agent = startAgent(['offer']);
+  const offer = await agent.next('offer', { timeoutMs: 30_000 });
+  const page = await openPage();
+  await paste(page, offer.text);
+  const seen = await until(page, 'the codec message', (s) => s.viewerAlert !== '', 10_000);
+  assert.match(seen.viewerAlert, /^This browser cannot play H\.264 and the Pi offered only H\.264 — start the agent with --encoder vp8\. This browser plays VP8, VP9, AV1\.$/);
+  assert.equal(seen.viewerStatus, 'failed');
+  assert.equal(seen.answer, '', 'no answer is shown for a video this browser refused');
+});
+
+test('ICE gathering that never completes ends in an error that says so, within its bound', async () => {
+  // A Firefox that claims H.264 gets past the up-front check, then refuses the video as it must
+  // and never gathers: exactly the hang the bound is for.
+  const claimH264 = `{
+    const real = RTCRtpReceiver.getCapabilities.bind(RTCRtpReceiver);
+    RTCRtpReceiver.getCapabilities = (kind) => {
+      const caps = real(kind);
+      return kind === 'video' && caps ? { ...caps, codecs: [...caps.codecs, { mimeType: 'video/H264', clockRate: 90000 }] } : caps;
+    };
+  }`;
+  const agent = startAgent(['offer']);
+  const offer = await agent.next('offer', { timeoutMs: 30_000 });
+  const page = await openPage(claimH264);
+  const started = Date.now();
+  await paste(page, offer.text);
+  const seen = await until(page, 'the gathering error', (s) => s.viewerAlert !== '', 30_000);
+  assert.match(seen.viewerAlert, /did not finish gathering its network addresses within 15 s.*ICE gathering is “new”; this browser refused the Pi’s video/);
+  assert.ok(Date.now() - started >= 14_000, 'not before the bound');
+  assert.equal(seen.viewerStatus, 'failed');
+});
+
+test('Firefox offers: the page says which codecs it offered while it waits for the Pi', async () => {
+  const page = await openPage();
+  await page.evaluate(() => {
+    const root = document.querySelector('pigeon-app')!.shadowRoot!;
+    [...root.querySelectorAll('button')].find((b) => b.textContent?.startsWith('Create an offer'))!.click();
+  });
+  const shown = await until(page, 'the page’s offer', (s) => s.answer !== '', 20_000);
+  assert.equal(decodeBlob(shown.answer, { expect: 'offer' }).mode, 'compact');
+  assert.match(shown.viewerStatusText, /Waiting for the Pi’s answer….*\(this page offered VP8; a Pi that sends another codec refuses it\)/);
+});
+
+test('Firefox and an agent on --encoder vp8: paste the offer, give the agent the answer, the video plays', async () => {
+  const agent = startAgent(['offer', '--encoder', 'vp8']);
+  const offer = await agent.next('offer', { timeoutMs: 30_000 });
+  const page = await openPage();
+  await page.evaluate(() => {
+    const seen: unknown[] = [];
+    (globalThis as unknown as { pigeonStats: unknown[] }).pigeonStats = seen;
+    document.addEventListener('stats', (event) => seen.push(event.detail));
+  });
+  await paste(page, offer.text);
+  const shown = await until(page, 'the answer', (s) => s.answer !== '', 20_000);
+  assert.ok(decodeBlob(shown.answer, { expect: 'answer' }).bytes <= 72);
+  agent.write(shown.answer);
+  await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId, timeoutMs: 20_000 });
+  await until(page, 'connected', (s) => s.viewerStatus === 'connected', 20_000);
+  // Firefox keeps getVideoPlaybackQuality() at 0 frames for a MediaStream, so: frames decoded
+  // (the viewer's own stats events) and a <video> of the agent's size whose clock runs.
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const state = await page.evaluate(() => {
+      const v = document.querySelector('pigeon-app')!.shadowRoot!.querySelector('pigeon-viewer')!.shadowRoot!.querySelector('video');
+      const last = (globalThis as unknown as { pigeonStats: { framesDecoded: number | null }[] }).pigeonStats.at(-1);
+      return { width: v?.videoWidth ?? 0, paused: v?.paused ?? true, time: v?.currentTime ?? 0, decoded: last?.framesDecoded ?? 0 };
+    });
+    if (state.width === 640 && !state.paused && state.time > 0.5 && state.decoded > 30) break;
+    if (Date.now() > deadline) throw new Error(`video not playing in Firefox: ${JSON.stringify(state)}`);
+    await sleep(200);
+  }
+  assert.match((await until(page, 'the agent hello', (s) => s.hello !== '', 15_000)).hello, /pi-agent says hello/);
+  assert.equal((await look(page)).viewerAlert, '');
+});
