@@ -96,7 +96,11 @@ const spoken = (names: string[]): string => names.map((n) => (n === 'H264' ? 'H.
 function unplayableMessage(offered: string[], playable: string[]): string {
   const usable = playable.filter((name) => AGENT_ENCODERS[name]).map((name) => AGENT_ENCODERS[name]);
   const only = offered.length === 1 ? `only ${spoken(offered)}` : spoken(offered);
-  const advice = usable.length > 0 ? `start the agent with ${usable.join(' or ')}` : 'open this page in a browser that plays H.264 or VP8 (Chromium, Chrome, Edge, Safari)';
+  // The agent offers H.264 and VP8 unless it was started with --single-codec.
+  const advice =
+    usable.length > 0
+      ? `start the agent without --single-codec (it then offers H.264 and VP8), or with ${usable.join(' or ')}`
+      : 'open this page in a browser that plays H.264 or VP8 (Chromium, Chrome, Edge, Safari)';
   return `This browser cannot play ${spoken(offered)} and the Pi offered ${only} — ${advice}. This browser plays ${spoken(playable)}.`;
 }
 

@@ -64,8 +64,9 @@ after(() => {
 });
 
 for (const [engine, newPeer] of Object.entries(ENGINES)) {
-  test(`${engine}: pi-agent offer --encoder vp8, the browser answers: video plays, the channel says hello`, async () => {
-    const agent = startAgent(['offer', '--encoder', 'vp8']);
+  // The agent's default options: H.264 and VP8 in every offer, each browser on the one it plays.
+  test(`${engine}: pi-agent offer (defaults), the browser answers: video plays in its codec, the channel says hello`, async () => {
+    const agent = startAgent(['offer']);
     const offer = await agent.next('offer', { timeoutMs: 30_000 });
     const viewer = await newPeer();
     try {
@@ -78,14 +79,17 @@ for (const [engine, newPeer] of Object.entries(ENGINES)) {
       await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId, timeoutMs: 20_000 });
       await helloed(viewer);
       firstFrames.push(`${engine} answering ${Math.round(await playing(viewer, answeredAt))} ms`);
+      // Firefox has no H.264 here: it gets VP8 from the second encoder; Chromium the preferred H.264.
+      const secondEncoder = agent.events.some((e) => e.type === 'pipeline' && e.codec === 'VP8' && e.state === 'started');
+      assert.equal(secondEncoder, engine === 'Firefox', `${engine}: VP8 encoder started: ${secondEncoder}`);
     } finally {
       await viewer.close();
       await agent.stop();
     }
   });
 
-  test(`${engine}: the browser offers, pi-agent answer --encoder vp8 answers: video plays, the channel says hello`, async () => {
-    const agent = startAgent(['answer', '--encoder', 'vp8']);
+  test(`${engine}: the browser offers, pi-agent answer (defaults) answers: video plays, the channel says hello`, async () => {
+    const agent = startAgent(['answer']);
     await agent.next('pipeline', { where: (e) => e.state === 'started', timeoutMs: 30_000 });
     const viewer = await newPeer();
     try {
@@ -106,8 +110,8 @@ for (const [engine, newPeer] of Object.entries(ENGINES)) {
   });
 }
 
-test("Firefox given the default (H.264) agent's offer refuses the video, and the peer says so within a bound instead of waiting", async () => {
-  const agent = startAgent(['offer']);
+test("Firefox given an H.264-only agent's offer (--single-codec) refuses the video, and the peer says so within a bound instead of waiting", async () => {
+  const agent = startAgent(['offer', '--single-codec']);
   const offer = await agent.next('offer', { timeoutMs: 30_000 });
   const viewer = await firefox!.newPeer({ gatherTimeoutMs: 5000 });
   try {
@@ -119,8 +123,8 @@ test("Firefox given the default (H.264) agent's offer refuses the video, and the
   }
 });
 
-test('Firefox offers to the default (H.264) agent: the agent refuses it by name (E_CODEC_MISMATCH) and counts no viewer', async () => {
-  const agent = startAgent(['answer']);
+test('Firefox offers to an H.264-only agent (--single-codec): the agent refuses it by name (E_CODEC_MISMATCH) and counts no viewer', async () => {
+  const agent = startAgent(['answer', '--single-codec']);
   await agent.next('pipeline', { where: (e) => e.state === 'started', timeoutMs: 30_000 });
   const viewer = await firefox!.newPeer();
   try {

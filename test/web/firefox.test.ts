@@ -44,13 +44,13 @@ async function openPage(init?: string): Promise<Page> {
   return page;
 }
 
-test('Firefox and the default (H.264) agent: the page says it cannot play H.264 and what to start the agent with', async () => {
-  const agent = startAgent(['offer']);
+test('Firefox and an H.264-only agent (--single-codec): the page says it cannot play H.264 and what to start the agent with', async () => {
+  const agent = startAgent(['offer', '--single-codec']);
   const offer = await agent.next('offer', { timeoutMs: 30_000 });
   const page = await openPage();
   await paste(page, offer.text);
   const seen = await until(page, 'the codec message', (s) => s.viewerAlert !== '', 10_000);
-  assert.match(seen.viewerAlert, /^This browser cannot play H\.264 and the Pi offered only H\.264 — start the agent with --encoder vp8\. This browser plays VP8, VP9, AV1\.$/);
+  assert.match(seen.viewerAlert, /^This browser cannot play H\.264 and the Pi offered only H\.264 — start the agent without --single-codec \(it then offers H\.264 and VP8\), or with --encoder vp8\. This browser plays VP8, VP9, AV1\.$/);
   assert.equal(seen.viewerStatus, 'failed');
   assert.equal(seen.answer, '', 'no answer is shown for a video this browser refused');
 });
@@ -65,7 +65,7 @@ test('ICE gathering that never completes ends in an error that says so, within i
       return kind === 'video' && caps ? { ...caps, codecs: [...caps.codecs, { mimeType: 'video/H264', clockRate: 90000 }] } : caps;
     };
   }`;
-  const agent = startAgent(['offer']);
+  const agent = startAgent(['offer', '--single-codec']);
   const offer = await agent.next('offer', { timeoutMs: 30_000 });
   const page = await openPage(claimH264);
   const started = Date.now();
@@ -87,8 +87,8 @@ test('Firefox offers: the page says which codecs it offered while it waits for t
   assert.match(shown.viewerStatusText, /Waiting for the Pi’s answer….*\(this page offered VP8; a Pi that sends another codec refuses it\)/);
 });
 
-test('Firefox and an agent on --encoder vp8: paste the offer, give the agent the answer, the video plays', async () => {
-  const agent = startAgent(['offer', '--encoder', 'vp8']);
+test('Firefox and the agent on its defaults (H.264 and VP8): paste the offer, give the agent the answer, the video plays', async () => {
+  const agent = startAgent(['offer']);
   const offer = await agent.next('offer', { timeoutMs: 30_000 });
   const page = await openPage();
   await page.evaluate(() => {
