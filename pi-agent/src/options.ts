@@ -33,6 +33,8 @@ export interface StreamOptions {
   answerFile: string | undefined;
   offerFile: string | undefined;
   qrPng: string | undefined;
+  /** The page's address: each offer QR holds it with the offer in its fragment. */
+  pageUrl: string | undefined;
   clear: boolean;
   display: boolean;
   displaySink: string | undefined;
@@ -86,6 +88,9 @@ Viewers and signaling:
   --answer-file PATH    read answers from this file as well as stdin (checked every 0.5 s)
   --offer-file PATH     answer: read the browser's offer from this file instead of stdin
   --qr-png FILE         also write the current offer's QR code as a PNG
+  --page-url URL        where the Pigeon page is (e.g. https://example.org/pigeon/): each
+                        offer QR becomes URL#P:<offer>, which a phone's camera app opens;
+                        the offer stays in the fragment, so it never reaches that server
   --clear               clear the screen before each new QR (for a Pi's own display)
   --display             show the offer QR full-screen on the Pi's display through GStreamer
                         (for when no terminal is attached)
@@ -115,6 +120,18 @@ function oneOf<T extends string>(value: string | undefined, fallback: T, allowed
   if (value === undefined) return fallback;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new AgentError('E_USAGE', `${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
+}
+
+function pageUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (cause) {
+    throw new AgentError('E_USAGE', `--page-url must be a whole address such as http://192.168.1.20:8080/, not "${value}"`, { cause });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AgentError('E_USAGE', `--page-url must be an http: or https: address, not "${value}"`);
+  return value;
 }
 
 export function parseStreamOptions(args: string[]): StreamOptions & { help: boolean } {
@@ -150,6 +167,7 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
       'answer-file': { type: 'string' },
       'offer-file': { type: 'string' },
       'qr-png': { type: 'string' },
+      'page-url': { type: 'string' },
       clear: { type: 'boolean', default: false },
       display: { type: 'boolean', default: false },
       'display-sink': { type: 'string' },
@@ -197,6 +215,7 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
     answerFile: values['answer-file'],
     offerFile: values['offer-file'],
     qrPng: values['qr-png'],
+    pageUrl: pageUrl(values['page-url']),
     clear: values.clear,
     display: values.display || values['display-sink'] !== undefined,
     displaySink: values['display-sink'],

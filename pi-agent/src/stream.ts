@@ -17,6 +17,7 @@ import { Control } from './control.ts';
 import { readDetections } from './detections.ts';
 import type { VideoCodec } from './peer.ts';
 import type { EncoderKind, ScanFrames, SourceKind } from './pipeline-spec.ts';
+import { withPageLink } from './page-link.ts';
 import { renderer } from './render.ts';
 import { LatencySource } from './latency-source.ts';
 import { RtpIn } from './rtp-in.ts';
@@ -76,7 +77,8 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
   let displayFailed: ((error: unknown) => void) | undefined;
   const displayFailure = new Promise<never>((_, reject) => (displayFailed = reject));
   displayFailure.catch(() => undefined);
-  const emit: Emit = (event) => {
+  const emit: Emit = (raw) => {
+    const event = withPageLink(raw, options.pageUrl);
     render(event);
     display?.handle(event, (error) => displayFailed?.(error));
   };

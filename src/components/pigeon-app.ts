@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { viewerError, type BlobDetail, type ScanDetail } from '../events/index.ts';
-import { decodeBlob, isSignalError } from '../signal/index.ts';
+import { decodeBlob, isSignalError, linkDigits } from '../signal/index.ts';
 import './pigeon-viewer.ts';
 import './qr-scan.ts';
 import './qr-view.ts';
@@ -132,6 +132,8 @@ export class PigeonApp extends LitElement {
   @state() private piAnswer = '';
   @state() private connected = false;
   @state() private copied = '';
+  /** The offer came in the URL: the answer QR goes first and fills the screen. */
+  @state() private fromLink = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -144,11 +146,16 @@ export class PigeonApp extends LitElement {
     super.disconnectedCallback();
   }
 
-  /** `#pigeon:…` (a phone's camera app opens the page that way): use it as if pasted. */
+  /**
+   * `#P:<digits>` (the agent's --page-url link, which a phone's camera app opens) or
+   * `#pigeon:…`: use it as if pasted, and put the answer first, since the phone is about to be
+   * held up to the Pi's camera.
+   */
   private readonly readFragment = (): void => {
     const fragment = decodeURIComponent(window.location.hash.slice(1));
-    if (fragment.includes('pigeon:')) {
+    if (fragment.includes('pigeon:') || linkDigits(fragment) !== undefined) {
       this.direction = 'answer';
+      this.fromLink = true;
       this.take(fragment);
     }
   };
@@ -218,6 +225,7 @@ export class PigeonApp extends LitElement {
 
   private startOver(): void {
     this.reset();
+    this.fromLink = false;
     this.direction = 'answer';
     if (window.location.hash) history.replaceState(null, '', window.location.pathname + window.location.search);
   }
@@ -240,8 +248,10 @@ export class PigeonApp extends LitElement {
             ? this.renderMine(this.mine, '1. Give this page’s offer to the Pi', 'Paste this into pi-agent answer, or hold it up to the Pi’s camera.')
             : nothing}
           ${this.renderCodeStep('2. The Pi’s answer', 'Paste the answer the Pi agent shows (it starts with pigeon:)')}`
-        : html`${this.renderCodeStep('1. The Pi’s code', 'Paste the code the Pi agent shows (it starts with pigeon:)')}
-          ${this.mine ? this.renderMine(this.mine, '2. Give this answer to the Pi', 'Paste this into the Pi agent, or hold it up to the Pi’s camera.') : nothing}`;
+        : this.fromLink && this.mine
+          ? this.renderMine(this.mine, 'Show this to the Pi’s camera', 'Hold this screen up to the Pi’s camera; the video starts below by itself.')
+          : html`${this.renderCodeStep('1. The Pi’s code', 'Paste the code the Pi agent shows (it starts with pigeon:)')}
+              ${this.mine ? this.renderMine(this.mine, '2. Give this answer to the Pi', 'Paste this into the Pi agent, or hold it up to the Pi’s camera.') : nothing}`;
     return html`
       <header>
         <h1>Pigeon</h1>

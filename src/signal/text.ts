@@ -1,4 +1,5 @@
 import { SignalError } from './errors.ts';
+import { digitsToFrame, linkDigits } from './link.ts';
 
 /**
  * The text form: `pigeon:` + base64url of the frame. Short, URL-safe (it can ride in a `#`
@@ -25,6 +26,8 @@ export function bytesToText(bytes: Uint8Array): string {
  */
 export function readText(input: string): { bytes: Uint8Array; prefixed: boolean } {
   const compact = input.replace(/\s+/g, '');
+  const digits = linkDigits(compact);
+  if (digits !== undefined) return { bytes: digitsToFrame(digits), prefixed: true };
   const at = compact.toLowerCase().lastIndexOf(TEXT_PREFIX);
   if (at >= 0) return { bytes: textToBytes(compact.slice(at + TEXT_PREFIX.length)), prefixed: true };
   if (/^[A-Za-z0-9_-]{8,}$/.test(compact)) return { bytes: textToBytes(compact), prefixed: false };
