@@ -12,7 +12,8 @@ export type AgentErrorCode =
   | 'E_FULL'
   | 'E_RESIGNAL_STATE'
   | 'E_RESIGNAL_BUSY'
-  | 'E_NO_CAMERA';
+  | 'E_NO_CAMERA'
+  | 'E_PAGE_SERVER';
 
 export class AgentError extends Error {
   override readonly name = 'AgentError';

@@ -8,6 +8,7 @@ export type AgentEvent =
   /** `link` (with --page-url): the page's URL with the offer in its fragment; the QR holds it then. */
   | { type: 'offer'; offerId: number; text: string; link?: string; bytes: number; qrVersion: number; expiresAt: string }
   | { type: 'offer-expired'; offerId: number }
+  | { type: 'page-served'; url: string }
   | { type: 'answer'; viewer: number; text: string; bytes: number; qrVersion: number; expiresAt: string }
   | { type: 'refused'; code: string; reason: string }
   | { type: 'scanning'; active: boolean }

@@ -35,6 +35,8 @@ export interface StreamOptions {
   qrPng: string | undefined;
   /** The page's address: each offer QR holds it with the offer in its fragment. */
   pageUrl: string | undefined;
+  /** --serve-page: the port to serve the page on (0: any free one), or undefined for no server. */
+  servePage: number | undefined;
   clear: boolean;
   display: boolean;
   displaySink: string | undefined;
@@ -91,6 +93,9 @@ Viewers and signaling:
   --page-url URL        where the Pigeon page is (e.g. https://example.org/pigeon/): each
                         offer QR becomes URL#P:<offer>, which a phone's camera app opens;
                         the offer stays in the fragment, so it never reaches that server
+  --serve-page [PORT]   serve the page itself, read-only over HTTP, on the offered address
+                        (port 8080 unless given) and use it as --page-url: a phone needs no
+                        internet and no file. The agent's one listening port, and only then
   --clear               clear the screen before each new QR (for a Pi's own display)
   --display             show the offer QR full-screen on the Pi's display through GStreamer
                         (for when no terminal is attached)
@@ -122,6 +127,11 @@ function oneOf<T extends string>(value: string | undefined, fallback: T, allowed
   throw new AgentError('E_USAGE', `${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
 }
 
+/** `--serve-page` may stand alone or take a port: alone, it means the default port. */
+function withOptionalPort(args: string[]): string[] {
+  return args.flatMap((arg, i) => (arg === '--serve-page' && !/^\d+$/.test(args[i + 1] ?? '') ? ['--serve-page=8080'] : [arg]));
+}
+
 function pageUrl(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   let url: URL;
@@ -136,7 +146,7 @@ function pageUrl(value: string | undefined): string | undefined {
 
 export function parseStreamOptions(args: string[]): StreamOptions & { help: boolean } {
   const { values } = parseArgs({
-    args,
+    args: withOptionalPort(args),
     options: {
       source: { type: 'string' },
       device: { type: 'string' },
@@ -168,6 +178,7 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
       'offer-file': { type: 'string' },
       'qr-png': { type: 'string' },
       'page-url': { type: 'string' },
+      'serve-page': { type: 'string' },
       clear: { type: 'boolean', default: false },
       display: { type: 'boolean', default: false },
       'display-sink': { type: 'string' },
@@ -216,6 +227,7 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
     offerFile: values['offer-file'],
     qrPng: values['qr-png'],
     pageUrl: pageUrl(values['page-url']),
+    servePage: values['serve-page'] === undefined ? undefined : number(values['serve-page'], 8080, '--serve-page', 0, 65535),
     clear: values.clear,
     display: values.display || values['display-sink'] !== undefined,
     displaySink: values['display-sink'],

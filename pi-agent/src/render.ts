@@ -59,6 +59,8 @@ export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) =>
               ? 'Scan it with a phone\'s camera app (it opens the page), then show the page\'s answer QR to the camera or paste it here.'
               : 'Scan it with the Pigeon page, then paste the page\'s answer here.'),
         );
+      case 'page-served':
+        return say(`serving the page at ${event.url} (read-only, the page and nothing else; --serve-page)`);
       case 'offer-expired':
         return say(`offer #${event.offerId} expired; here is a fresh one`);
       case 'answer':

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBranchPipeline } from './branch-spec.ts';
-import { addressesOf } from './candidates.ts';
+import { addressesOf, pageAddress } from './candidates.ts';
 import { OfferDisplay } from './display.ts';
 import { checkElements } from './elements.ts';
 import { refusal } from './errors.ts';
@@ -18,6 +18,7 @@ import { readDetections } from './detections.ts';
 import type { VideoCodec } from './peer.ts';
 import type { EncoderKind, ScanFrames, SourceKind } from './pipeline-spec.ts';
 import { withPageLink } from './page-link.ts';
+import { PageServer } from './page-server.ts';
 import { renderer } from './render.ts';
 import { LatencySource } from './latency-source.ts';
 import { RtpIn } from './rtp-in.ts';
@@ -70,6 +71,16 @@ async function secondCodec(options: StreamOptions, primary: VideoCodec, env: Nod
 }
 
 export async function runStream(mode: 'offer' | 'answer', options: StreamOptions, io: Io, signal: AbortSignal): Promise<number> {
+  if (options.servePage === undefined) return stream(mode, options, io, signal);
+  const pages = await PageServer.start({ host: pageAddress(options.ips, options.interfaceName), port: options.servePage });
+  try {
+    return await stream(mode, { ...options, pageUrl: pages.url }, io, signal);
+  } finally {
+    await pages.close();
+  }
+}
+
+async function stream(mode: 'offer' | 'answer', options: StreamOptions, io: Io, signal: AbortSignal): Promise<number> {
   const render = renderer(io, options);
   const display =
     mode === 'offer' && options.display ? new OfferDisplay(options.displaySink ?? OfferDisplay.defaultSink(io.env), io.env) : undefined;
@@ -82,6 +93,7 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
     render(event);
     display?.handle(event, (error) => displayFailed?.(error));
   };
+  if (options.servePage !== undefined && options.pageUrl) emit({ type: 'page-served', url: options.pageUrl });
   const { source, why } = chooseSource(options, io.env);
   const addresses = [...options.ips, ...(options.interfaceName ? addressesOf(options.interfaceName) : [])];
 
