@@ -1,5 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { WakeLockController } from '../controllers/wake-lock-controller.ts';
 import { viewerError, type BlobDetail, type ScanDetail } from '../events/index.ts';
 import { decodeBlob, isSignalError, linkDigits } from '../signal/index.ts';
 import './pigeon-viewer.ts';
@@ -114,6 +115,25 @@ export class PigeonApp extends LitElement {
         grid-template-columns: 22rem 1fr;
       }
     }
+    /* Came from the Pi's link: the answer QR is the whole point of the screen. */
+    .answer.big {
+      grid-template-columns: none;
+      justify-items: center;
+    }
+    .answer.big qr-view {
+      width: min(100%, calc(100svh - 12rem), 36rem);
+      min-width: min(100%, 16rem);
+    }
+    .answer.big > div {
+      width: 100%;
+    }
+    .brightness {
+      margin: 0 0 0.6rem;
+      padding: 0.5rem 0.8rem;
+      border-radius: 0.4rem;
+      background: #fff8e1;
+      color: #5d4300;
+    }
   `;
 
   /** The Pi's offer text being watched; set by a paste, a scan or the URL fragment. */
@@ -134,6 +154,8 @@ export class PigeonApp extends LitElement {
   @state() private copied = '';
   /** The offer came in the URL: the answer QR goes first and fills the screen. */
   @state() private fromLink = false;
+  /** The screen stays on while the answer QR waits for the Pi's camera. */
+  private readonly wakeLock = new WakeLockController(this);
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -238,6 +260,10 @@ export class PigeonApp extends LitElement {
     await this.renderRoot.querySelector('pigeon-viewer')?.createOffer();
   }
 
+  protected override updated(): void {
+    this.wakeLock.set(this.mine !== undefined && !this.connected && this.direction === 'answer');
+  }
+
   override render() {
     const offering = this.direction === 'offer';
     const watching = offering || this.offer !== '';
@@ -308,10 +334,14 @@ export class PigeonApp extends LitElement {
   }
 
   private renderMine(blob: BlobDetail, title: string, instruction: string) {
-    return html`<section aria-labelledby="mine-title">
+    const answering = this.direction === 'answer';
+    return html`<section aria-labelledby="mine-title" data-wake-lock=${this.wakeLock.status}>
       <h2 id="mine-title">${title}</h2>
       <p class="instruction">${instruction}</p>
-      <div class="answer">
+      ${answering
+        ? html`<p class="brightness">Turn the screen brightness up and hold the phone 20–40 cm from the Pi’s camera.</p>`
+        : nothing}
+      <div class="answer ${answering && this.fromLink ? 'big' : ''}">
         <qr-view .data=${blob.bytes} label="QR code of the ${blob === this.mine && this.direction === 'offer' ? 'offer' : 'answer'} for the Pi"></qr-view>
         <div>
           <label for="mine-text">${this.direction === 'offer' ? 'Offer' : 'Answer'} as text</label>
