@@ -335,15 +335,19 @@ export class PigeonApp extends LitElement {
 
   private renderMine(blob: BlobDetail, title: string, instruction: string) {
     const answering = this.direction === 'answer';
+    const big = answering && this.fromLink;
+    // Above the big QR on a phone; beside the QR otherwise, so the video below stays in view.
+    const brightness = answering
+      ? html`<p class="brightness">Turn the screen brightness up and hold the phone 20–40 cm from the Pi’s camera.</p>`
+      : nothing;
     return html`<section aria-labelledby="mine-title" data-wake-lock=${this.wakeLock.status}>
       <h2 id="mine-title">${title}</h2>
       <p class="instruction">${instruction}</p>
-      ${answering
-        ? html`<p class="brightness">Turn the screen brightness up and hold the phone 20–40 cm from the Pi’s camera.</p>`
-        : nothing}
-      <div class="answer ${answering && this.fromLink ? 'big' : ''}">
+      ${big ? brightness : nothing}
+      <div class="answer ${big ? 'big' : ''}">
         <qr-view .data=${blob.bytes} label="QR code of the ${blob === this.mine && this.direction === 'offer' ? 'offer' : 'answer'} for the Pi"></qr-view>
         <div>
+          ${big ? nothing : brightness}
           <label for="mine-text">${this.direction === 'offer' ? 'Offer' : 'Answer'} as text</label>
           <textarea id="mine-text" readonly .value=${blob.text} spellcheck="false"></textarea>
           <div class="row">
