@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { PageServer } from '../../pi-agent/src/page-server.ts';
 import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
-import { PAGE } from './driver.ts';
+import { encodeBlob, frameToLink } from '../../src/signal/index.ts';
+import { PAGE, until } from './driver.ts';
 
 /*
  * The page as an installable, offline-capable app, checked the way Lighthouse would but by
@@ -39,6 +41,8 @@ test('manifest valid, installable, the service worker caches the page, and it op
     if (message.type() === 'error') errors.push(message.text());
   });
   const session = await page.createCDPSession();
+  // tsx names functions with __name(); the page has none, and evaluate() ships function source.
+  await page.evaluateOnNewDocument('globalThis.__name = (f) => f');
   await page.goto(url);
   assert.equal(await appTitle(page), 'Pigeon');
 
@@ -70,6 +74,17 @@ test('manifest valid, installable, the service worker caches the page, and it op
   assert.ok(cached.includes('/') && cached.includes('/index.html') && cached.includes('/manifest.webmanifest'), `cached: ${cached.join(', ')}`);
   const installability = await session.send('Page.getInstallabilityErrors');
   assert.deepEqual(installability.installabilityErrors.map((e) => e.errorId), [], 'nothing keeps it from being installed');
+
+  // A secure context: the screen is kept on while the answer waits for the Pi's camera.
+  const offer = encodeBlob({ type: 'offer', sdp: readFileSync(new URL('../fixtures/werift-offer.sdp', import.meta.url), 'utf8') }, { offerId: 5 });
+  await page.goto(frameToLink(url, offer.bytes));
+  await until(page, 'the answer', (seen) => seen.answer !== '', 30_000);
+  const lock = async (): Promise<string> =>
+    page.evaluate(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('section[data-wake-lock]')?.getAttribute('data-wake-lock') ?? 'none');
+  const deadline2 = Date.now() + 15_000;
+  while ((await lock()) !== 'held' && Date.now() < deadline2) await sleep(100);
+  assert.equal(await lock(), 'held');
+  assert.equal(await page.evaluate(() => (navigator as Navigator & { wakeLock: unknown }).wakeLock !== undefined), true);
 
   // Offline: DevTools' offline mode, and the server gone as well.
   await session.send('Network.enable');
