@@ -3,10 +3,14 @@ import lit from 'eslint-plugin-lit';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'docs/'] },
+  { ignores: ['node_modules/', 'dist/', 'docs/', 'pi-agent/page/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   { files: ['src/**/*.ts'], ...lit.configs['flat/recommended'] },
+  {
+    files: ['public/sw.js'],
+    languageOptions: { globals: { self: 'readonly', caches: 'readonly', fetch: 'readonly', URL: 'readonly', Response: 'readonly', Promise: 'readonly' } },
+  },
   {
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
     rules: {

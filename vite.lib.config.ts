@@ -7,6 +7,8 @@ export default defineConfig({
     target: 'es2022',
     outDir: 'dist/lib',
     emptyOutDir: true,
+    // The page's manifest, icons and service worker are the page's, not the library's.
+    copyPublicDir: false,
     lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'pigeon' },
   },
 });

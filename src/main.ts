@@ -1,1 +1,4 @@
 import './components/pigeon-app.ts';
+import { installable } from './pwa.ts';
+
+installable();

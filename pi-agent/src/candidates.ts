@@ -14,6 +14,21 @@ export function addressesOf(interfaceName: string): string[] {
   return found.map((info) => info.address);
 }
 
+/**
+ * The one address --serve-page listens on: the first one the offer carries (--ip, then
+ * --interface's IPv4), else this machine's first non-loopback IPv4 address, which is where a
+ * phone on the same network finds the Pi.
+ */
+export function pageAddress(ips: readonly string[], interfaceName: string | undefined): string {
+  if (ips[0] !== undefined) return ips[0];
+  const candidates = interfaceName
+    ? (networkInterfaces()[interfaceName] ?? [])
+    : Object.values(networkInterfaces()).flatMap((infos) => infos ?? []).filter((info) => !info.internal);
+  const found = candidates.find((info) => info.family === 'IPv4') ?? candidates[0];
+  if (!found) throw new AgentError('E_USAGE', `no network address to serve the page on${interfaceName ? ` on ${interfaceName}` : ''}; give one with --ip`);
+  return found.address;
+}
+
 const address = (line: string): string => (line.split(' ')[4] ?? '').toLowerCase();
 
 /**

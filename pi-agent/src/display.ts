@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeBlob } from '../../src/signal/index.ts';
 import type { AgentEvent } from './events.ts';
+import { qrContent } from './page-link.ts';
 import { Pipeline } from './pipeline.ts';
 import { buildDisplayPipeline } from './pipeline-spec.ts';
 import { writeQrPng } from './qr-png.ts';
@@ -32,7 +32,7 @@ export class OfferDisplay {
   /** Follows the agent's events: each new offer goes on screen. Errors end up in `failed`. */
   handle(event: AgentEvent, failed: (error: unknown) => void): void {
     if (event.type !== 'offer') return;
-    this.chain = this.chain.then(() => this.show(decodeBlob(event.text).frame)).catch(failed);
+    this.chain = this.chain.then(() => this.show(qrContent(event))).catch(failed);
   }
 
   async stop(): Promise<void> {
@@ -41,9 +41,9 @@ export class OfferDisplay {
     await rm(this.file, { force: true });
   }
 
-  private async show(frame: Uint8Array): Promise<void> {
+  private async show(content: ReturnType<typeof qrContent>): Promise<void> {
     // Large modules: the code is read from across a desk.
-    await writeQrPng(this.file, frame, 16);
+    await writeQrPng(this.file, content, 16);
     if (this.pipeline) return;
     this.pipeline = new Pipeline(buildDisplayPipeline({ file: this.file, sink: this.sink }), { env: this.env });
     await this.pipeline.start();

@@ -12,7 +12,8 @@ export type AgentErrorCode =
   | 'E_NO_OFFER_ID'
   | 'E_FULL'
   | 'E_RESIGNAL_STATE'
-  | 'E_RESIGNAL_BUSY';
+  | 'E_RESIGNAL_BUSY'
+  | 'E_PAGE_SERVER';
 
 export class AgentError extends Error {
   override readonly name = 'AgentError';

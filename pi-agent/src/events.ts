@@ -5,8 +5,10 @@
 export type AgentEvent =
   | { type: 'ready'; source: string; encoder: string; pipeline: string }
   | { type: 'pipeline'; state: 'started' | 'exited' | 'restarting'; pid?: number; detail?: string; delayMs?: number; codec?: string }
-  | { type: 'offer'; offerId: number; text: string; bytes: number; qrVersion: number; expiresAt: string }
+  /** `link` (with --page-url): the page's URL with the offer in its fragment; the QR holds it then. */
+  | { type: 'offer'; offerId: number; text: string; link?: string; bytes: number; qrVersion: number; expiresAt: string }
   | { type: 'offer-expired'; offerId: number }
+  | { type: 'page-served'; url: string }
   | { type: 'answer'; viewer: number; text: string; bytes: number; qrVersion: number; expiresAt: string }
   | { type: 'refused'; code: string; reason: string }
   /** A paste that reads as cut short so far: it waits for the rest. */

@@ -33,6 +33,10 @@ export interface StreamOptions {
   answerFile: string | undefined;
   offerFile: string | undefined;
   qrPng: string | undefined;
+  /** The page's address: each offer QR holds it with the offer in its fragment. */
+  pageUrl: string | undefined;
+  /** --serve-page: the port to serve the page on (0: any free one), or undefined for no server. */
+  servePage: number | undefined;
   clear: boolean;
   display: boolean;
   displaySink: string | undefined;
@@ -86,6 +90,12 @@ Viewers and signaling:
   --answer-file PATH    read answers from this file as well as stdin (checked every 0.5 s)
   --offer-file PATH     answer: read the browser's offer from this file instead of stdin
   --qr-png FILE         also write the current offer's QR code as a PNG
+  --page-url URL        where the Pigeon page is (e.g. https://example.org/pigeon/): each
+                        offer QR becomes URL#P:<offer>, which a phone's camera app opens;
+                        the offer stays in the fragment, so it never reaches that server
+  --serve-page [PORT]   serve the page itself, read-only over HTTP, on the offered address
+                        (port 8080 unless given) and use it as --page-url: a phone needs no
+                        internet and no file. The agent's one listening port, and only then
   --clear               clear the screen before each new QR (for a Pi's own display)
   --display             show the offer QR full-screen on the Pi's display through GStreamer
                         (for when no terminal is attached)
@@ -117,9 +127,26 @@ function oneOf<T extends string>(value: string | undefined, fallback: T, allowed
   throw new AgentError('E_USAGE', `${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
 }
 
+/** `--serve-page` may stand alone or take a port: alone, it means the default port. */
+function withOptionalPort(args: string[]): string[] {
+  return args.flatMap((arg, i) => (arg === '--serve-page' && !/^\d+$/.test(args[i + 1] ?? '') ? ['--serve-page=8080'] : [arg]));
+}
+
+function pageUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (cause) {
+    throw new AgentError('E_USAGE', `--page-url must be a whole address such as http://192.168.1.20:8080/, not "${value}"`, { cause });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AgentError('E_USAGE', `--page-url must be an http: or https: address, not "${value}"`);
+  return value;
+}
+
 export function parseStreamOptions(args: string[]): StreamOptions & { help: boolean } {
   const { values } = parseArgs({
-    args,
+    args: withOptionalPort(args),
     options: {
       source: { type: 'string' },
       device: { type: 'string' },
@@ -150,6 +177,8 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
       'answer-file': { type: 'string' },
       'offer-file': { type: 'string' },
       'qr-png': { type: 'string' },
+      'page-url': { type: 'string' },
+      'serve-page': { type: 'string' },
       clear: { type: 'boolean', default: false },
       display: { type: 'boolean', default: false },
       'display-sink': { type: 'string' },
@@ -197,6 +226,8 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
     answerFile: values['answer-file'],
     offerFile: values['offer-file'],
     qrPng: values['qr-png'],
+    pageUrl: pageUrl(values['page-url']),
+    servePage: values['serve-page'] === undefined ? undefined : number(values['serve-page'], 8080, '--serve-page', 0, 65535),
     clear: values.clear,
     display: values.display || values['display-sink'] !== undefined,
     displaySink: values['display-sink'],

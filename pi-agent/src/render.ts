@@ -1,8 +1,8 @@
 import { qrMatrix } from '../../src/qr/matrix.ts';
 import { renderTerminal } from '../../src/qr/terminal.ts';
-import { decodeBlob } from '../../src/signal/index.ts';
 import type { AgentEvent } from './events.ts';
 import type { Io } from './io.ts';
+import { qrContent } from './page-link.ts';
 import { writeQrPng } from './qr-png.ts';
 
 /**
@@ -20,25 +20,24 @@ function time(iso: string): string {
   return new Date(iso).toTimeString().slice(0, 5);
 }
 
-function writeQr(io: Io, text: string, clear: boolean): void {
-  const { frame } = decodeBlob(text);
+function writeQr(io: Io, event: { text: string; link?: string }, clear: boolean): void {
   let qr: string;
   try {
-    qr = renderTerminal(qrMatrix(frame), { color: io.stdout.isTTY === true });
+    qr = renderTerminal(qrMatrix(qrContent(event)), { color: io.stdout.isTTY === true });
   } catch (error) {
     qr = `(${(error as Error).message}: use --qr-png, or paste the text below)\n`;
   }
-  io.stdout.write(`${clear ? '\x1b[2J\x1b[H' : '\n'}${qr}${text}\n\n`);
+  io.stdout.write(`${clear ? '\x1b[2J\x1b[H' : '\n'}${qr}${event.link ? `Open on a phone: ${event.link}\n` : ''}${event.text}\n\n`);
 }
 
-function writePng(path: string, text: string, io: Io): void {
-  writeQrPng(path, decodeBlob(text).frame).catch((error: Error) => io.stderr.write(`pi-agent: could not write ${path}: ${error.message}\n`));
+function writePng(path: string, event: { text: string; link?: string }, io: Io): void {
+  writeQrPng(path, qrContent(event)).catch((error: Error) => io.stderr.write(`pi-agent: could not write ${path}: ${error.message}\n`));
 }
 
 export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) => void {
   const say = (line: string): void => void io.stderr.write(`pi-agent: ${line}\n`);
   return (event) => {
-    if ((event.type === 'offer' || event.type === 'answer') && options.qrPng) writePng(options.qrPng, event.text, io);
+    if ((event.type === 'offer' || event.type === 'answer') && options.qrPng) writePng(options.qrPng, event, io);
     if (options.json) {
       io.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
       return;
@@ -53,15 +52,19 @@ export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) =>
         return say(`restarting the ${which} in ${((event.delayMs ?? 0) / 1000).toFixed(1)} s; viewers stay connected`);
       }
       case 'offer':
-        writeQr(io, event.text, options.clear);
+        writeQr(io, event, options.clear);
         return say(
           `offer #${event.offerId}: ${event.bytes} bytes, QR version ${event.qrVersion}, valid until ${time(event.expiresAt)}. ` +
-            'Scan it with the Pigeon page, then paste the page\'s answer here.',
+            (event.link
+              ? 'Scan it with a phone\'s camera app (it opens the page), then show the page\'s answer QR to the camera or paste it here.'
+              : 'Scan it with the Pigeon page, then paste the page\'s answer here.'),
         );
+      case 'page-served':
+        return say(`serving the page at ${event.url} (read-only, the page and nothing else; --serve-page)`);
       case 'offer-expired':
         return say(`offer #${event.offerId} expired; here is a fresh one`);
       case 'answer':
-        writeQr(io, event.text, options.clear);
+        writeQr(io, event, options.clear);
         return say(
           `answer for viewer #${event.viewer} (${event.bytes} bytes, QR version ${event.qrVersion}), valid until ${time(event.expiresAt)}: ` +
             'show it to the page (scan or paste); the video starts as soon as the page has it.',

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBranchPipeline } from './branch-spec.ts';
-import { addressesOf } from './candidates.ts';
+import { addressesOf, pageAddress } from './candidates.ts';
 import { OfferDisplay } from './display.ts';
 import { checkElements } from './elements.ts';
 import { refusal } from './errors.ts';
@@ -16,6 +16,8 @@ import { Control } from './control.ts';
 import { readDetections } from './detections.ts';
 import type { VideoCodec } from './peer.ts';
 import type { EncoderKind, ScanFrames, SourceKind } from './pipeline-spec.ts';
+import { withPageLink } from './page-link.ts';
+import { PageServer } from './page-server.ts';
 import { renderer } from './render.ts';
 import { LatencySource } from './latency-source.ts';
 import { RtpIn } from './rtp-in.ts';
@@ -60,6 +62,16 @@ async function secondCodec(options: StreamOptions, primary: VideoCodec, env: Nod
  * together, reads blobs from the person, and runs until SIGINT/SIGTERM (or `signal`).
  */
 export async function runStream(mode: 'offer' | 'answer', options: StreamOptions, io: Io, signal: AbortSignal): Promise<number> {
+  if (options.servePage === undefined) return stream(mode, options, io, signal);
+  const pages = await PageServer.start({ host: pageAddress(options.ips, options.interfaceName), port: options.servePage });
+  try {
+    return await stream(mode, { ...options, pageUrl: pages.url }, io, signal);
+  } finally {
+    await pages.close();
+  }
+}
+
+async function stream(mode: 'offer' | 'answer', options: StreamOptions, io: Io, signal: AbortSignal): Promise<number> {
   const render = renderer(io, options);
   const display =
     mode === 'offer' && options.display ? new OfferDisplay(options.displaySink ?? OfferDisplay.defaultSink(io.env), io.env) : undefined;
@@ -67,10 +79,12 @@ export async function runStream(mode: 'offer' | 'answer', options: StreamOptions
   let displayFailed: ((error: unknown) => void) | undefined;
   const displayFailure = new Promise<never>((_, reject) => (displayFailed = reject));
   displayFailure.catch(() => undefined);
-  const emit: Emit = (event) => {
+  const emit: Emit = (raw) => {
+    const event = withPageLink(raw, options.pageUrl);
     render(event);
     display?.handle(event, (error) => displayFailed?.(error));
   };
+  if (options.servePage !== undefined && options.pageUrl) emit({ type: 'page-served', url: options.pageUrl });
   const { source, why } = await chooseSource(options, io.env);
   const addresses = [...options.ips, ...(options.interfaceName ? addressesOf(options.interfaceName) : [])];
 

@@ -1,7 +1,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { WakeLockController } from '../controllers/wake-lock-controller.ts';
 import { viewerError, type BlobDetail, type ScanDetail } from '../events/index.ts';
-import { MAX_TEXT_CHARS, SignalError, decodeBlob, isSignalError } from '../signal/index.ts';
+import { MAX_TEXT_CHARS, SignalError, decodeBlob, isSignalError, linkDigits } from '../signal/index.ts';
 import './pigeon-viewer.ts';
 import './qr-scan.ts';
 import './qr-view.ts';
@@ -114,6 +115,25 @@ export class PigeonApp extends LitElement {
         grid-template-columns: 22rem 1fr;
       }
     }
+    /* Came from the Pi's link: the answer QR is the whole point of the screen. */
+    .answer.big {
+      grid-template-columns: none;
+      justify-items: center;
+    }
+    .answer.big qr-view {
+      width: min(100%, calc(100svh - 12rem), 36rem);
+      min-width: min(100%, 16rem);
+    }
+    .answer.big > div {
+      width: 100%;
+    }
+    .brightness {
+      margin: 0 0 0.6rem;
+      padding: 0.5rem 0.8rem;
+      border-radius: 0.4rem;
+      background: #fff8e1;
+      color: #5d4300;
+    }
   `;
 
   /** The Pi's offer text being watched; set by a paste, a scan or the URL fragment. */
@@ -132,6 +152,10 @@ export class PigeonApp extends LitElement {
   @state() private piAnswer = '';
   @state() private connected = false;
   @state() private copied = '';
+  /** The offer came in the URL: the answer QR goes first and fills the screen. */
+  @state() private fromLink = false;
+  /** The screen stays on while the answer QR waits for the Pi's camera. */
+  private readonly wakeLock = new WakeLockController(this);
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -144,11 +168,16 @@ export class PigeonApp extends LitElement {
     super.disconnectedCallback();
   }
 
-  /** `#pigeon:…` (a phone's camera app opens the page that way): use it as if pasted. */
+  /**
+   * `#P:<digits>` (the agent's --page-url link, which a phone's camera app opens) or
+   * `#pigeon:…`: use it as if pasted, and put the answer first, since the phone is about to be
+   * held up to the Pi's camera.
+   */
   private readonly readFragment = (): void => {
     const fragment = decodeURIComponent(window.location.hash.slice(1));
-    if (fragment.includes('pigeon:')) {
+    if (fragment.includes('pigeon:') || linkDigits(fragment) !== undefined) {
       this.direction = 'answer';
+      this.fromLink = true;
       this.take(fragment);
     }
   };
@@ -229,6 +258,7 @@ export class PigeonApp extends LitElement {
 
   private startOver(): void {
     this.reset();
+    this.fromLink = false;
     this.direction = 'answer';
     if (window.location.hash) history.replaceState(null, '', window.location.pathname + window.location.search);
   }
@@ -241,6 +271,10 @@ export class PigeonApp extends LitElement {
     await this.renderRoot.querySelector('pigeon-viewer')?.createOffer();
   }
 
+  protected override updated(): void {
+    this.wakeLock.set(this.mine !== undefined && !this.connected && this.direction === 'answer');
+  }
+
   override render() {
     const offering = this.direction === 'offer';
     const watching = offering || this.offer !== '';
@@ -251,8 +285,10 @@ export class PigeonApp extends LitElement {
             ? this.renderMine(this.mine, '1. Give this page’s offer to the Pi', 'Paste this into pi-agent answer, or hold it up to the Pi’s camera.')
             : nothing}
           ${this.renderCodeStep('2. The Pi’s answer', 'Paste the answer the Pi agent shows (it starts with pigeon:)')}`
-        : html`${this.renderCodeStep('1. The Pi’s code', 'Paste the code the Pi agent shows (it starts with pigeon:)')}
-          ${this.mine ? this.renderMine(this.mine, '2. Give this answer to the Pi', 'Paste this into the Pi agent, or hold it up to the Pi’s camera.') : nothing}`;
+        : this.fromLink && this.mine
+          ? this.renderMine(this.mine, 'Show this to the Pi’s camera', 'Hold this screen up to the Pi’s camera; the video starts below by itself.')
+          : html`${this.renderCodeStep('1. The Pi’s code', 'Paste the code the Pi agent shows (it starts with pigeon:)')}
+              ${this.mine ? this.renderMine(this.mine, '2. Give this answer to the Pi', 'Paste this into the Pi agent, or hold it up to the Pi’s camera.') : nothing}`;
     return html`
       <header>
         <h1>Pigeon</h1>
@@ -311,12 +347,20 @@ export class PigeonApp extends LitElement {
   }
 
   private renderMine(blob: BlobDetail, title: string, instruction: string) {
-    return html`<section aria-labelledby="mine-title">
+    const answering = this.direction === 'answer';
+    const big = answering && this.fromLink;
+    // Above the big QR on a phone; beside the QR otherwise, so the video below stays in view.
+    const brightness = answering
+      ? html`<p class="brightness">Turn the screen brightness up and hold the phone 20–40 cm from the Pi’s camera.</p>`
+      : nothing;
+    return html`<section aria-labelledby="mine-title" data-wake-lock=${this.wakeLock.status}>
       <h2 id="mine-title">${title}</h2>
       <p class="instruction">${instruction}</p>
-      <div class="answer">
+      ${big ? brightness : nothing}
+      <div class="answer ${big ? 'big' : ''}">
         <qr-view .data=${blob.bytes} label="QR code of the ${blob === this.mine && this.direction === 'offer' ? 'offer' : 'answer'} for the Pi"></qr-view>
         <div>
+          ${big ? nothing : brightness}
           <label for="mine-text">${this.direction === 'offer' ? 'Offer' : 'Answer'} as text</label>
           <textarea id="mine-text" readonly .value=${blob.text} spellcheck="false"></textarea>
           <div class="row">

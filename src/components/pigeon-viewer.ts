@@ -70,11 +70,16 @@ export class PigeonViewer extends LitElement {
       display: block;
       color: #eee;
     }
+    /* The fullscreen target: the picture, with the buttons over it (beneath it on a phone). */
     .stage {
       position: relative;
       background: #111;
       border-radius: 0.5rem;
       overflow: hidden;
+      container-type: inline-size;
+    }
+    .picture {
+      position: relative;
       aspect-ratio: 4 / 3;
       max-height: 75vh;
       display: grid;
@@ -83,7 +88,13 @@ export class PigeonViewer extends LitElement {
     }
     .stage:fullscreen {
       border-radius: 0;
+      display: flex;
+      flex-direction: column;
+    }
+    .stage:fullscreen .picture {
       aspect-ratio: auto;
+      max-height: none;
+      flex: 1;
     }
     video {
       width: 100%;
@@ -203,6 +214,31 @@ export class PigeonViewer extends LitElement {
       padding: 0.3rem 0.6rem;
       min-height: 2rem;
       cursor: pointer;
+    }
+    /*
+     * A phone: the buttons go in a row beneath the picture, where a thumb can hit them (44 px, as
+     * Apple's and Google's guidelines ask) without covering the video. Last, so it wins.
+     */
+    @media (max-width: 40rem) {
+      .picture {
+        max-height: none;
+      }
+      .status {
+        max-width: calc(100% - 1rem);
+      }
+      .controls {
+        position: static;
+        max-width: none;
+        justify-content: flex-start;
+        gap: 0.4rem;
+        padding: 0.4rem;
+      }
+      .controls button {
+        font-size: 0.9rem;
+        padding: 0.3rem 0.8rem;
+        min-height: 2.75rem;
+        min-width: 2.75rem;
+      }
     }
     button:focus-visible {
       outline: 3px solid #4da3ff;
@@ -398,6 +434,7 @@ export class PigeonViewer extends LitElement {
     const { status, stream, error } = this.peer;
     return html`
       <div class="stage">
+        <div class="picture">
         <!-- No <video> before the Pi is reached: an empty one held Chromium's load event back. -->
         ${stream && this.peer.connectedOnce
           ? html`<video part="video" aria-label="Video from the Pi" .srcObject=${stream} autoplay muted playsinline></video>
@@ -415,7 +452,9 @@ export class PigeonViewer extends LitElement {
                       >`}
               </p>`}
         <p class="status" part="status" role="status" data-status=${status}>${this.statusText(status)}</p>
-
+        ${this.statsHidden || status !== 'connected' ? nothing : this.renderStats(this.peer.stats, this.peer.telemetry)}
+        ${this.notice && status === 'connected' ? html`<p class="notice" aria-live="polite">${this.notice}</p>` : nothing}
+        </div>
         <div class="controls">
           ${this.detections.seen
             ? html`<button type="button" aria-pressed=${this.detectionsHidden ? 'false' : 'true'} @click=${this.toggleDetections}>Boxes</button>`
@@ -434,9 +473,7 @@ export class PigeonViewer extends LitElement {
           <button type="button" aria-pressed=${this.statsHidden ? 'false' : 'true'} @click=${this.toggleStats}>Stats</button>
           ${document.fullscreenEnabled ? html`<button type="button" @click=${this.fullscreen}>Fullscreen</button>` : nothing}
         </div>
-        ${this.statsHidden || status !== 'connected' ? nothing : this.renderStats(this.peer.stats, this.peer.telemetry)}
         ${this.qualityOpen && status === 'connected' && this.peer.settings && this.peer.limits ? this.renderQuality(this.peer.settings, this.peer.limits) : nothing}
-        ${this.notice && status === 'connected' ? html`<p class="notice" aria-live="polite">${this.notice}</p>` : nothing}
       </div>
       ${error && (this.peer.connectedOnce || status !== 'failed') ? html`<p class="error" role="alert" data-code=${error.code}>${error.message}</p>` : nothing}
       ${this.peer.hello

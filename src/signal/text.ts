@@ -1,4 +1,5 @@
 import { SignalError } from './errors.ts';
+import { digitsToFrame, linkDigits } from './link.ts';
 
 /**
  * The text form: `pigeon:` + base64url of the frame. Short, URL-safe (it can ride in a `#`
@@ -35,6 +36,8 @@ export function readText(input: string): { bytes: Uint8Array; prefixed: boolean 
     throw new SignalError('E_TOO_LARGE', `${input.length} characters of text; a code is at most ${MAX_TEXT_CHARS}`);
   }
   const compact = input.replace(/\s+/g, '');
+  const digits = linkDigits(compact);
+  if (digits !== undefined) return { bytes: digitsToFrame(digits), prefixed: true };
   const at = compact.toLowerCase().lastIndexOf(TEXT_PREFIX);
   if (at >= 0) return { bytes: textToBytes(compact.slice(at + TEXT_PREFIX.length)), prefixed: true };
   // A loop, not /^[…]{8,}$/: V8's backtracking for that needs stack in proportion to the text.
