@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PNG } from 'pngjs';
 import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
+import { StandInCamera, onCameraFrame } from '../support/stand-in-camera.ts';
 import { firstFrame, open, until } from '../web/driver.ts';
 import { AgentProcess } from './agent-process.ts';
 
@@ -16,7 +17,6 @@ import { AgentProcess } from './agent-process.ts';
  * it with its own pipeline and the video plays in the page. Nothing is pasted anywhere.
  */
 const dir = mkdtempSync(join(tmpdir(), 'pigeon-loop-'));
-const agentCamera = join(dir, 'agent-camera.png');
 const cleanup: (() => Promise<unknown>)[] = [];
 // A person carries the phone from the Pi's screen back to its camera: not milliseconds.
 const HOLD_MS = Number(process.env.HOLD_MS ?? 35_000);
@@ -24,31 +24,6 @@ const HOLD_MS = Number(process.env.HOLD_MS ?? 35_000);
 after(async () => {
   for (const step of cleanup.reverse()) await step().catch(() => undefined);
 });
-
-/** `image` (any size) shrunk by whole steps to fit and centred on a white 640×480 picture. */
-function onCameraFrame(image: PNG): PNG {
-  const frame = new PNG({ width: 640, height: 480 });
-  frame.data.fill(255);
-  const step = Math.max(1, Math.ceil(Math.max(image.width / 600, image.height / 440)));
-  const width = Math.floor(image.width / step);
-  const height = Math.floor(image.height / step);
-  const left = Math.floor((640 - width) / 2);
-  const top = Math.floor((480 - height) / 2);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const from = (y * step * image.width + x * step) * 4;
-      const to = ((top + y) * 640 + left + x) * 4;
-      frame.data.set(image.data.subarray(from, from + 4), to);
-      frame.data[to + 3] = 255;
-    }
-  }
-  return frame;
-}
-
-function showToAgent(image: PNG): void {
-  writeFileSync(`${agentCamera}.next`, PNG.sync.write(onCameraFrame(image)));
-  renameSync(`${agentCamera}.next`, agentCamera);
-}
 
 /** The picture as Chromium's fake camera: a YUV4MPEG2 file of grey frames. */
 function y4mOf(image: PNG, path: string): void {
@@ -64,11 +39,9 @@ function y4mOf(image: PNG, path: string): void {
 }
 
 test('nobody types: offer QR -> page camera, answer QR -> Pi camera 35 s later, and the video plays at once', async () => {
-  const blank = new PNG({ width: 640, height: 480 });
-  blank.data.fill(255);
-  showToAgent(blank);
+  const piCamera = new StandInCamera(dir);
   const offerPng = join(dir, 'offer.png');
-  const camera = `multifilesrc location=${agentCamera} loop=true caps=image/png,framerate=5/1 ! pngdec ! videoconvert ! identity sync=true`;
+  const camera = piCamera.pipeline;
   const agent = new AgentProcess(['offer', '--pipeline', camera, '--scan', '--qr-png', offerPng, '--stats-interval', '0']);
   cleanup.push(() => agent.stop());
   const offer = await agent.next('offer');
@@ -97,7 +70,7 @@ test('nobody types: offer QR -> page camera, answer QR -> Pi camera 35 s later, 
 
   // Scan 2: the phone's screen, as it is, held up to the Pi's camera.
   const shownToPi = Date.now();
-  showToAgent(PNG.sync.read(Buffer.from(shot)));
+  piCamera.show(PNG.sync.read(Buffer.from(shot)));
   // The page notices the connection by itself and shows the video.
   const playingAt = await firstFrame(page, 15_000);
   const joined = await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });

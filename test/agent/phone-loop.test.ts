@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import type { CDPSession, Page } from 'puppeteer-core';
 import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
+import { StandInCamera } from '../support/stand-in-camera.ts';
 import { firstFrame, look, until } from '../web/driver.ts';
 import { AgentProcess } from './agent-process.ts';
 
@@ -20,7 +21,6 @@ import { AgentProcess } from './agent-process.ts';
  * re-reads, standing in for libcamerasrc); the video plays on the phone.
  */
 const dir = mkdtempSync(join(tmpdir(), 'pigeon-phone-'));
-const agentCamera = join(dir, 'agent-camera.png');
 const SHOTS = new URL('../../docs/screenshots/', import.meta.url);
 const PHONE = { width: 360, height: 740, deviceScaleFactor: 3, mobile: true };
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -28,26 +28,6 @@ after(async () => {
   for (const step of cleanup.reverse()) await step().catch(() => undefined);
 });
 
-/** `image` shrunk by whole steps to fit, centred on a white 640×480 frame: what the Pi's camera sees. */
-function showToAgent(image: PNG): void {
-  const frame = new PNG({ width: 640, height: 480 });
-  frame.data.fill(255);
-  const step = Math.max(1, Math.ceil(Math.max(image.width / 600, image.height / 440)));
-  const width = Math.floor(image.width / step);
-  const height = Math.floor(image.height / step);
-  const left = Math.floor((640 - width) / 2);
-  const top = Math.floor((480 - height) / 2);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const from = (y * step * image.width + x * step) * 4;
-      const to = ((top + y) * 640 + left + x) * 4;
-      frame.data.set(image.data.subarray(from, from + 4), to);
-      frame.data[to + 3] = 255;
-    }
-  }
-  writeFileSync(`${agentCamera}.next`, PNG.sync.write(frame));
-  renameSync(`${agentCamera}.next`, agentCamera);
-}
 
 /** A phone-sized screenshot for the docs. */
 async function shot(session: CDPSession, name: string): Promise<void> {
@@ -121,11 +101,9 @@ async function flood(url: string, count: number, parallel: number): Promise<Reco
 }
 
 test('a phone opens the link in the Pi’s QR, shows its answer to the Pi’s camera, and plays: no keys, no file', async () => {
-  const blank = new PNG({ width: 640, height: 480 });
-  blank.data.fill(255);
-  showToAgent(blank);
+  const piCamera = new StandInCamera(dir);
   const offerPng = join(dir, 'offer.png');
-  const camera = `multifilesrc location=${agentCamera} loop=true caps=image/png,framerate=5/1 ! pngdec ! videoconvert ! identity sync=true`;
+  const camera = piCamera.pipeline;
   const agent = new AgentProcess(['offer', '--pipeline', camera, '--scan', '--serve-page', '0', '--qr-png', offerPng, '--stats-interval', '0']);
   cleanup.push(() => agent.stop());
   const served = await agent.next('page-served', { timeoutMs: 60_000 });
@@ -185,7 +163,7 @@ test('a phone opens the link in the Pi’s QR, shows its answer to the Pi’s ca
   const qr = await page.evaluateHandle(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('qr-view')!);
   const picture = PNG.sync.read(Buffer.from(await qr.asElement()!.screenshot({ type: 'png' })));
   const shownToPi = Date.now();
-  showToAgent(picture);
+  piCamera.show(picture);
   const playingAt = await firstFrame(page, 60_000);
   const joined = await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId, timeoutMs: 30_000 });
   console.log(
