@@ -35,7 +35,10 @@ function transportProblem(session: Session): string | undefined {
 
 function answerProblem(session: Session, codecs: readonly VideoCodec[]): string | undefined {
   // The agent's offers say a=setup:active (it is the DTLS client), so the answerer is the server.
-  if (session.setup !== 'passive') return `the agent offered as the DTLS client, so an answer must say a=setup:passive, and this one says ${session.setup}`;
+  if (session.setup !== 'passive') {
+    const werift = session.setup === 'active' ? ' (werift 0.24 answers every offer as the client: set its DTLS transports\' role to "server" before createAnswer)' : '';
+    return `the agent offered as the DTLS client, so an answer must say a=setup:passive, and this one says ${session.setup}${werift}`;
+  }
   const video = session.media.find((m) => m.kind === 'video');
   if (!video) return 'it has no video section, so the camera could not be sent';
   if (video.direction !== 'recvonly' && video.direction !== 'sendrecv') return `its video section is ${video.direction}, so it would not receive the camera`;

@@ -2,6 +2,7 @@
 // it answers the agent's offer receiving the video, and opens the 'pigeon' data channel.
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import { codecParameters } from '../../pi-agent/src/peer.ts';
+import { takeOfferedDtlsRole } from './werift.ts';
 
 export interface WeriftViewer {
   /** The answer SDP, every candidate gathered. */
@@ -31,6 +32,7 @@ export async function weriftViewer(offerSdp: string): Promise<WeriftViewer> {
   });
   await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
   for (const transceiver of pc.getTransceivers()) transceiver.setDirection('recvonly');
+  takeOfferedDtlsRole(pc, offerSdp);
   await pc.setLocalDescription(await pc.createAnswer());
   const sdp = pc.localDescription?.sdp;
   if (!sdp) throw new Error('werift gave no answer');

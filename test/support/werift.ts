@@ -83,6 +83,7 @@ export async function createWeriftPeer(opts: WeriftPeerOptions): Promise<WeriftP
       video.codecs = [chosen];
       video.sender.codec = chosen;
       video.setDirection('sendonly');
+      takeOfferedDtlsRole(pc, sdp);
       await pc.setLocalDescription(await pc.createAnswer());
       return localSdp();
     },
@@ -126,4 +127,15 @@ export async function createWeriftPeer(opts: WeriftPeerOptions): Promise<WeriftP
       await pc.close();
     },
   };
+}
+
+/**
+ * werift 0.24 answers every offer as the DTLS client, whatever its a=setup says. An offer that
+ * says a=setup:active (the Pi agent's: it is the client) needs the answerer to be the server, or
+ * both ends send a ClientHello and nothing connects. Call between setRemoteDescription and
+ * createAnswer.
+ */
+export function takeOfferedDtlsRole(pc: RTCPeerConnection, offerSdp: string): void {
+  if (!/^a=setup:active\r?$/m.test(offerSdp)) return;
+  for (const transport of pc.dtlsTransports) transport.role = 'server';
 }
