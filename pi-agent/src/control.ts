@@ -60,12 +60,13 @@ export class Control {
 
   /**
    * Tells every viewer the agent is going away, so pages say so at once instead of when ICE
-   * gives up (~15 s: werift sends nothing as it closes). Waits briefly for the messages to leave.
+   * gives up (~15 s: werift sends nothing as it closes). Waits until they arrive, 1.5 s at most.
    */
   async bye(reason: string): Promise<void> {
     const joined = this.viewers.joined();
     for (const { peer } of joined) this.send(peer, { v: 1, type: 'bye', reason });
-    await Promise.all(joined.map(({ peer }) => peer.flushed(250)));
+    // Acknowledged, not just sent: a message lost once is resent a second later (see ViewerPeer.flushed).
+    await Promise.all(joined.map(({ peer }) => peer.flushed(1500)));
     // Handed to DTLS and UDP asynchronously after SCTP lets go of them.
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -226,12 +226,22 @@ export class ViewerPeer {
     return true;
   }
 
-  /** Resolves once what was sent on the channel has gone out, or after `timeoutMs`. */
+  /** Resolves once what was sent on the channel has arrived (SCTP acknowledged it), or after `timeoutMs`. */
   async flushed(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.channel?.readyState === 'open' && this.channel.bufferedAmount > 0 && Date.now() < deadline) {
+    while (this.channel?.readyState === 'open' && (this.channel.bufferedAmount > 0 || this.unacknowledged() > 0) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+  }
+
+  /**
+   * SCTP chunks sent but not yet acknowledged. In werift 0.24 as the DTLS client, a message sent
+   * in the first second of a connection is often lost once and resent by SCTP a second later, so
+   * "handed to SCTP" is not "arrived"; a goodbye waits for the acknowledgement.
+   */
+  private unacknowledged(): number {
+    const sctp = (this.pc.sctpTransport as unknown as { sctp?: { sentQueue?: unknown[] } } | undefined)?.sctp;
+    return sctp?.sentQueue?.length ?? 0;
   }
 
   /** Round-trip time in ms from the viewer's receiver reports, once there is one. */
