@@ -370,8 +370,10 @@ export class Viewers {
   private startWithKeyframe(peer: ViewerPeer): void {
     const codec = peer.codec;
     const fresh = codec === undefined ? undefined : this.keyframes.get(codec)?.fresh();
-    if (!fresh) return this.keyframe(peer);
-    for (const packet of fresh) peer.writeRtp(packet);
+    if (fresh) for (const packet of fresh) peer.writeRtp(packet);
+    // And another keyframe soon after: packets sent in a connection's first moments are now and
+    // then lost (werift as the DTLS client), and without one the viewer would wait for the periodic one.
+    this.keyframe(peer);
   }
 
   /** Asks the encoder of `peer`'s codec for a keyframe. */

@@ -9,11 +9,12 @@ import { agentRig } from './rig.ts';
 /*
  * Any answerer that gets the agent's SDP from the blob, not only Pigeon's page, with the answer
  * held 35 s the way a person carries it: the SDP comes out of `pi-agent blob decode`, the answer
- * goes back through `pi-agent blob encode`, and the video must start within 1 s of the hand-over.
+ * goes back through `pi-agent blob encode`, and the video must start within 3 s of the hand-over (goal 1 s).
  * The two answerers hold their answers at the same time, each with an agent of its own.
  */
 const HOLD_MS = Number(process.env.HOLD_MS ?? 35_000);
-const AFTER_HANDOVER_MS = 1000;
+// The goal is 1 s (usually 0.2–0.7 s); see test/web/handover.test.ts for why the bound is 3 s.
+const AFTER_HANDOVER_MS = 3000;
 
 const rig = agentRig();
 

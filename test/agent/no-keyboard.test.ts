@@ -82,7 +82,7 @@ test('nobody types: offer QR -> page camera, answer QR -> Pi camera 35 s later, 
       `-> first frame ${playingAt - shownToPi} ms`,
   );
   // The camera reads 4 frames a second, so a scan adds up to 250 ms (and the stand-in camera,
-  // a PNG re-read 5 times a second, up to 200 ms more) to the hand-over's 1 s.
-  assert.ok(playingAt - shownToPi <= 1500, `first frame ${playingAt - shownToPi} ms after the QR reached the Pi's camera`);
+  // a PNG re-read 5 times a second, up to 200 ms more) to the hand-over's bound (see handover.test.ts).
+  assert.ok(playingAt - shownToPi <= 3500, `first frame ${playingAt - shownToPi} ms after the QR reached the Pi's camera`);
   await until(page, 'connected', (seen) => seen.viewerStatus === 'connected');
 });
