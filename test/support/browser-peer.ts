@@ -1,7 +1,8 @@
 // The in-page WebRTC peer that every browser rig shares: one RTCPeerConnection in one tab,
 // driven through puppeteer-core (DevTools protocol for Chromium, WebDriver BiDi for Firefox).
+import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import type { TestPeer } from './peer.ts';
 
 /** What the page's <video> has shown of the far side's track. Times are epoch ms. */
@@ -338,4 +339,26 @@ function installPeerRuntime(options: BrowserPeerOptions): void {
     },
   };
   (globalThis as unknown as { pigeonPeer: PeerRuntime }).pigeonPeer = api;
+}
+
+/** A launched browser as the tests use it: peers and plain tabs, and a close that also removes its fresh profile. */
+export interface BrowserHandle {
+  newPeer(options?: BrowserPeerOptions): Promise<BrowserPeer>;
+  /** A plain tab, for tests that drive a page of their own. */
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export function browserHandle(browser: Browser, profileDir: string): BrowserHandle {
+  return {
+    newPeer: async (options) => openPeer(await browser.newPage(), options),
+    newPage: () => browser.newPage(),
+    close: async () => {
+      try {
+        await browser.close();
+      } finally {
+        await rm(profileDir, { recursive: true, force: true });
+      }
+    },
+  };
 }

@@ -3,17 +3,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, type Browser, type Page } from 'puppeteer-core';
-import { openPeer, type BrowserPeer, type BrowserPeerOptions } from './browser-peer.ts';
+import { launch, type Browser } from 'puppeteer-core';
+import { browserHandle, type BrowserHandle } from './browser-peer.ts';
 
 export type { BrowserPeer, BrowserPeerOptions, VideoStats } from './browser-peer.ts';
 
-export interface ChromiumHandle {
-  newPeer(options?: BrowserPeerOptions): Promise<BrowserPeer>;
-  /** A plain tab, for tests that drive a page of their own. */
-  newPage(): Promise<Page>;
-  close(): Promise<void>;
-}
+export type ChromiumHandle = BrowserHandle;
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -43,16 +38,6 @@ export async function launchChromium(options: { args?: string[] } = {}): Promise
     await rm(userDataDir, { recursive: true, force: true });
     throw error;
   }
-  return {
-    newPeer: async (peerOptions) => openPeer(await browser.newPage(), peerOptions),
-    newPage: () => browser.newPage(),
-    close: async () => {
-      try {
-        await browser.close();
-      } finally {
-        await rm(userDataDir, { recursive: true, force: true });
-      }
-    },
-  };
+  return browserHandle(browser, userDataDir);
 }
 

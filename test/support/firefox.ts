@@ -8,15 +8,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, type Browser, type Page } from 'puppeteer-core';
-import { openPeer, type BrowserPeer, type BrowserPeerOptions } from './browser-peer.ts';
+import { launch, type Browser } from 'puppeteer-core';
+import { browserHandle, type BrowserHandle } from './browser-peer.ts';
 
-export interface FirefoxHandle {
-  newPeer(options?: BrowserPeerOptions): Promise<BrowserPeer>;
-  /** A plain tab, for tests that drive a page of their own. */
-  newPage(): Promise<Page>;
-  close(): Promise<void>;
-}
+export type FirefoxHandle = BrowserHandle;
 
 export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 
@@ -39,15 +34,5 @@ export async function launchFirefox(): Promise<FirefoxHandle> {
     await rm(userDataDir, { recursive: true, force: true });
     throw error;
   }
-  return {
-    newPeer: async (options) => openPeer(await browser.newPage(), options),
-    newPage: () => browser.newPage(),
-    close: async () => {
-      try {
-        await browser.close();
-      } finally {
-        await rm(userDataDir, { recursive: true, force: true });
-      }
-    },
-  };
+  return browserHandle(browser, userDataDir);
 }
