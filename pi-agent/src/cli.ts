@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { isSignalError } from '../../src/signal/index.ts';
+import { describe } from '../../src/signal/index.ts';
 import { BLOB_HELP, blobCommand } from './blob-command.ts';
 import { AgentError } from './errors.ts';
 import type { Io } from './io.ts';
 import { STREAM_HELP, parseStreamOptions } from './options.ts';
-import { PipelineError } from './pipeline.ts';
 import { runStream } from './stream.ts';
 
 const HELP = `Usage: pi-agent <command> [options]
@@ -79,18 +78,15 @@ export async function main(partial: Partial<Io> = {}): Promise<number> {
 }
 
 function report(error: unknown, io: Io): number {
-  if (error instanceof PipelineError) {
-    io.stderr.write(`pi-agent: ${error.code}: ${error.message}\n`);
-    return 1;
+  if (error instanceof AgentError && error.code === 'E_USAGE') {
+    io.stderr.write(`pi-agent: ${error.message}\n`);
+    io.stderr.write(io.argv[0] === 'blob' ? `\n${BLOB_HELP}` : '\nRun "pi-agent --help" for the options.\n');
+    return 2;
   }
-  if (isSignalError(error)) {
-    io.stderr.write(`pi-agent: ${error.code}: ${error.message}\n`);
+  const described = describe(error);
+  if (described.known) {
+    io.stderr.write(`pi-agent: ${described.code}: ${described.message}\n`);
     return 1;
-  }
-  if (error instanceof AgentError) {
-    io.stderr.write(`pi-agent: ${error.code === 'E_USAGE' ? '' : `${error.code}: `}${error.message}\n`);
-    if (error.code === 'E_USAGE') io.stderr.write(io.argv[0] === 'blob' ? `\n${BLOB_HELP}` : '\nRun "pi-agent --help" for the options.\n');
-    return error.code === 'E_USAGE' ? 2 : 1;
   }
   // node:util parseArgs reports bad flags with a code of its own.
   const code = (error as { code?: unknown }).code;

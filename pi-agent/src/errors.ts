@@ -1,5 +1,4 @@
-import { isSignalError } from '../../src/signal/index.ts';
-import { PeerError } from './peer.ts';
+import { PigeonError, describe } from '../../src/signal/index.ts';
 
 /** Errors the CLI expects and explains; anything else is a bug and gets its stack printed. */
 export type AgentErrorCode =
@@ -15,16 +14,8 @@ export type AgentErrorCode =
   | 'E_RESIGNAL_BUSY'
   | 'E_PAGE_SERVER';
 
-export class AgentError extends Error {
+export class AgentError extends PigeonError<AgentErrorCode> {
   override readonly name = 'AgentError';
-
-  constructor(
-    readonly code: AgentErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /**
@@ -32,6 +23,6 @@ export class AgentError extends Error {
  * message; anything else gets `fallback` as its code.
  */
 export function refusal(error: unknown, fallback = 'E_WEBRTC'): { code: string; reason: string } {
-  if (isSignalError(error) || error instanceof AgentError || error instanceof PeerError) return { code: error.code, reason: error.message };
-  return { code: fallback, reason: error instanceof Error ? error.message : String(error) };
+  const { code, message } = describe(error, fallback);
+  return { code, reason: message };
 }

@@ -9,6 +9,7 @@ import {
   type RTCIceServer,
   type RTCRtpTransceiver,
 } from 'werift';
+import { PigeonError } from '../../src/signal/index.ts';
 import { helloWithoutDelay } from './dtls-start.ts';
 
 /**
@@ -81,14 +82,8 @@ export function preferred(offered: RTCRtpCodecParameters[], codecs: readonly Vid
   return undefined;
 }
 
-export class PeerError extends Error {
+export class PeerError extends PigeonError<'E_CODEC_MISMATCH' | 'E_NO_VIDEO'> {
   override readonly name = 'PeerError';
-  constructor(
-    readonly code: 'E_CODEC_MISMATCH' | 'E_NO_VIDEO',
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export class ViewerPeer {

@@ -15,6 +15,7 @@
  * event, so the encoder emits a keyframe when a viewer joins.
  */
 
+import { PigeonError } from '../../src/signal/index.ts';
 import { el, elementNames, link, queue } from './gst-tokens.ts';
 
 export type SourceKind = 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'custom' | 'stdin';
@@ -91,16 +92,14 @@ export interface PipelineSpec {
 export type PipelineErrorCode = 'E_GST_OPTIONS' | 'E_GST_MISSING' | 'E_GST_NOT_INSTALLED' | 'E_GST_EXIT' | 'E_GST_START' | 'E_NO_CAMERA';
 
 /** Everything that goes wrong around the GStreamer child; `stderr` holds its last ~4 KB when it ran. */
-export class PipelineError extends Error {
+export class PipelineError extends PigeonError<PipelineErrorCode> {
   override readonly name = 'PipelineError';
-  readonly code: PipelineErrorCode;
   readonly stderr: string | undefined;
   /** E_GST_MISSING: the elements gst-inspect-1.0 did not find. */
   readonly missing: RequiredElement[] | undefined;
 
   constructor(code: PipelineErrorCode, message: string, options: { cause?: unknown; stderr?: string; missing?: RequiredElement[] } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, { cause: options.cause });
     this.stderr = options.stderr;
     this.missing = options.missing;
   }

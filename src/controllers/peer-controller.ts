@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { AnswerDetail, ConnectionErrorCode, OfferDetail, SettingsDetail, TelemetryDetail, ViewerErrorDetail, ViewerStats } from '../events/index.ts';
 import {
+  PigeonError,
   ProtocolError,
   decodeBlob,
   encodeBlob,
@@ -707,13 +708,13 @@ function connectedWithChannel(pc: RTCPeerConnection, channel: RTCDataChannel, ti
 }
 
 /** Gathering that did not finish: what the browser did, in words. */
-export class GatherTimeoutError extends Error {
+export class GatherTimeoutError extends PigeonError<'E_GATHER_TIMEOUT'> {
   override readonly name = 'GatherTimeoutError';
-  readonly code = 'E_GATHER_TIMEOUT';
 
   constructor(state: RTCIceGatheringState, localSdp: string | undefined) {
     const refused = /^m=video 0 /m.test(localSdp ?? '');
     super(
+      'E_GATHER_TIMEOUT',
       `${CONNECTION_MESSAGES.E_GATHER_TIMEOUT} (ICE gathering is “${state}”` +
         (refused ? '; this browser refused the Pi’s video, most likely a codec it cannot play)' : ')'),
     );

@@ -1,3 +1,5 @@
+import { PigeonError } from './pigeon-error.ts';
+
 /**
  * Every way a blob or an SDP can be refused. Each code has one message a person can act on; the
  * `detail` carries what a developer needs (offsets, the offending line) without cluttering it.
@@ -37,14 +39,12 @@ const MESSAGES: Record<SignalErrorCode, string> = {
   E_SDP_UNSUPPORTED: 'The session description uses something Pigeon cannot carry.',
 };
 
-export class SignalError extends Error {
+export class SignalError extends PigeonError<SignalErrorCode> {
   override readonly name = 'SignalError';
-  readonly code: SignalErrorCode;
   readonly detail: string | undefined;
 
   constructor(code: SignalErrorCode, detail?: string, options?: { cause?: unknown }) {
-    super(detail === undefined ? MESSAGES[code] : `${MESSAGES[code]} (${detail})`, options);
-    this.code = code;
+    super(code, detail === undefined ? MESSAGES[code] : `${MESSAGES[code]} (${detail})`, options);
     this.detail = detail;
   }
 }

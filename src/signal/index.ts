@@ -6,6 +6,8 @@ export { decodeBlob, encodeBlob, readFrame } from './blob.ts';
 export type { DecodeOptions, DecodedBlob, EncodeOptions, EncodedBlob } from './blob.ts';
 export { isAgentCodec } from './codecs.ts';
 export { SignalError, isSignalError } from './errors.ts';
+export { PigeonError, describe, isPigeonError } from './pigeon-error.ts';
+export type { Described } from './pigeon-error.ts';
 export type { SignalErrorCode } from './errors.ts';
 export { MAX_SDP_BYTES } from './fallback.ts';
 export { FRAME_VERSION } from './frame.ts';

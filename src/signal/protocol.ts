@@ -5,6 +5,8 @@
  * which the receiver answers with an `error` message and otherwise ignores. Pure: no DOM, no Node.
  * Documented with an example of each message in docs/protocol.md.
  */
+import { PigeonError } from './pigeon-error.ts';
+
 export const PROTOCOL_VERSION = 1;
 /** Longer messages (in UTF-16 characters, as JSON text is) are refused unread: nothing here needs more. */
 export const MAX_MESSAGE_CHARS = 16 * 1024;
@@ -62,14 +64,8 @@ export interface UnknownMessage {
 
 export type ProtocolErrorCode = 'E_MSG_TOO_LARGE' | 'E_MSG_NOT_JSON' | 'E_MSG_MALFORMED' | 'E_MSG_VERSION';
 
-export class ProtocolError extends Error {
+export class ProtocolError extends PigeonError<ProtocolErrorCode> {
   override readonly name = 'ProtocolError';
-  constructor(
-    readonly code: ProtocolErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 type Fields = Record<string, unknown>;
