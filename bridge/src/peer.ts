@@ -2,6 +2,7 @@ import { RTCPeerConnection, RTCRtpCodecParameters, type RTCDataChannel, type RTC
 import { parseAgentMessage, type DecodedBlob } from '../../src/signal/index.ts';
 import type { VideoCodecName } from '../../src/bridge/protocol.ts';
 import { BridgeFailure } from './errors.ts';
+import { takeUnsignaledRtp } from './unsignaled.ts';
 
 /**
  * One viewer's WebRTC connection to the Pi, and its only owner: a werift peer answering the
@@ -60,12 +61,6 @@ export class BridgePeer {
       if (state === 'failed') this.end('E_CONNECTION_FAILED', 'the connection to the Pi failed (ICE or DTLS gave up)');
     });
     this.pc.onDataChannel.subscribe((channel) => this.adopt(channel));
-    this.pc.onTrack.subscribe((track) => {
-      track.onReceiveRtp.subscribe((packet) => {
-        this.ssrc = packet.header.ssrc;
-        this.listeners.rtp?.(packet);
-      });
-    });
   }
 
   /**
@@ -85,6 +80,13 @@ export class BridgePeer {
       }
       transceiver.codecs = [chosen.codec];
       transceiver.setDirection('recvonly');
+      takeUnsignaledRtp(peer.pc, transceiver);
+      transceiver.onTrack.subscribe((track) => {
+        track.onReceiveRtp.subscribe((packet) => {
+          peer.ssrc = packet.header.ssrc;
+          peer.listeners.rtp?.(packet);
+        });
+      });
       (peer as { codec: VideoCodecName }).codec = chosen.name;
       // The agent offers a=setup:active (it is the DTLS client, so a slow pigeon loses no hello);
       // werift 0.24 answers as the client whatever the offer says, so it is told to be the server.

@@ -22,7 +22,7 @@ const CODEC_IDS: Record<VideoCodecName, number> = { H264: 1, VP8: 2 };
 const KEYFRAME = 1;
 const DISCONTINUITY = 2;
 
-export interface VideoFrame {
+export interface BridgeFrame {
   codec: VideoCodecName;
   keyframe: boolean;
   /** Frames were lost or skipped just before this one. */
@@ -33,7 +33,7 @@ export interface VideoFrame {
   data: Uint8Array;
 }
 
-export function encodeVideoFrame(frame: VideoFrame): Uint8Array {
+export function encodeVideoFrame(frame: BridgeFrame): Uint8Array {
   const bytes = new Uint8Array(FRAME_HEADER_BYTES + frame.data.length);
   const view = new DataView(bytes.buffer);
   view.setUint8(0, FRAME_HEADER_VERSION);
@@ -48,7 +48,7 @@ export function encodeVideoFrame(frame: VideoFrame): Uint8Array {
 }
 
 /** Reads a frame message; `data` is a view into `bytes`, not a copy. Throws E_BRIDGE_FRAME. */
-export function decodeVideoFrame(bytes: Uint8Array): VideoFrame {
+export function decodeVideoFrame(bytes: Uint8Array): BridgeFrame {
   if (bytes.length < 4) throw new BridgeError('E_BRIDGE_FRAME', `a video message of ${bytes.length} bytes: shorter than its header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint8(0);
