@@ -71,7 +71,9 @@ async function run(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const url = params.get('bridge') ?? '';
   const offer = decodeURIComponent(location.hash.slice(1));
-  state.codecs = await decodableCodecs();
+  // ?codecs=VP8 narrows what the page says it decodes, to test one codec.
+  const only = params.get('codecs')?.split(',');
+  state.codecs = (await decodableCodecs()).filter((codec) => !only || only.includes(codec));
   state.phase = 'connecting';
   const bridge = await BridgeClient.connect(url);
   client = bridge;
