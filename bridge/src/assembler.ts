@@ -12,7 +12,12 @@ export interface AssembledFrame {
   data: Buffer;
 }
 
-export type Assembled = { kind: 'frame'; frame: AssembledFrame } | { kind: 'lost' };
+/**
+ * `lost`: a frame was missing a packet. `need-keyframe`: a whole frame came but cannot be decoded
+ * without a keyframe first (the start, when the Pi's keyframe went by before the first packet got
+ * through). Either way the owner asks the Pi for a keyframe.
+ */
+export type Assembled = { kind: 'frame'; frame: AssembledFrame } | { kind: 'lost' } | { kind: 'need-keyframe' };
 
 const WERIFT_CODEC: Record<VideoCodecName, 'MPEG4/ISO/AVC' | 'VP8'> = { H264: 'MPEG4/ISO/AVC', VP8: 'VP8' };
 const CLOCK_RATE = 90_000;
@@ -70,7 +75,7 @@ export class FrameAssembler {
     const keyframe = this.codec === 'H264' ? hasIdr(data) : isKeyframe;
     if (this.waitingForKeyframe && !keyframe) {
       this.skipped = true;
-      return undefined;
+      return { kind: 'need-keyframe' };
     }
     this.waitingForKeyframe = false;
     const discontinuity = this.skipped;

@@ -56,7 +56,10 @@ export class Viewer {
     return this.sink?.page;
   }
 
-  /** Reports to `sink` from now on, starting with where things stand; its video from a fresh keyframe. */
+  /**
+   * Reports to `sink` from now on, starting with where things stand; its video from a fresh
+   * keyframe (asked for here once the video flows, else by the first frame that needs one).
+   */
   attach(sink: PageSink): void {
     if (this.sink !== sink) this.sink?.released(this.id);
     this.sink = sink;
@@ -97,8 +100,8 @@ export class Viewer {
   private rtp(packet: RtpPacket): void {
     const out = this.assembler.push(packet);
     if (out === undefined) return;
-    if (out.kind === 'lost') {
-      this.counts.lost++;
+    if (out.kind !== 'frame') {
+      if (out.kind === 'lost') this.counts.lost++;
       this.lossKeyframe();
       return;
     }

@@ -41,13 +41,13 @@ test('H.264: a STAP-A and FU-A keyframe becomes one Annex B access unit with its
   assert.deepEqual(delta, [{ kind: 'frame', frame: { keyframe: false, discontinuity: false, rtpTimestamp: 12000, timestampUs: 33_333, data: annexB(SLICE) } }]);
 });
 
-test('nothing before the first keyframe; a lost packet is reported once, and nothing follows until a keyframe, marked as after a gap', () => {
+test('nothing before the first keyframe (each such frame asks for one); a lost packet is reported once, and nothing follows until a keyframe, marked as after a gap', () => {
   const assembler = new FrameAssembler('H264');
-  assert.deepEqual(pushAll(assembler, [packet(1, 0, true, SLICE)]), []);
+  assert.deepEqual(pushAll(assembler, [packet(1, 0, true, SLICE)]), [{ kind: 'need-keyframe' }]);
   assert.equal(pushAll(assembler, keyframe(2, 3000)).length, 1);
   // Sequence 5 never comes: the frame of 6 is broken.
   assert.deepEqual(pushAll(assembler, [packet(6, 6000, true, SLICE)]), [{ kind: 'lost' }]);
-  assert.deepEqual(pushAll(assembler, [packet(7, 9000, true, SLICE)]), []);
+  assert.deepEqual(pushAll(assembler, [packet(7, 9000, true, SLICE)]), [{ kind: 'need-keyframe' }]);
   const after = pushAll(assembler, keyframe(8, 12000));
   assert.equal(after[0]?.kind === 'frame' && after[0].frame.keyframe && after[0].frame.discontinuity, true);
 });
