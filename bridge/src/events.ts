@@ -14,7 +14,10 @@ export type BridgeEvent =
   | { type: 'viewer-connected'; viewer: number }
   | { type: 'viewer-attached'; viewer: number; page: number }
   | { type: 'viewer-closed'; viewer: number; code: string; reason: string }
-  /** About every 5 s while a viewer is connected: what reached the bridge and what went on to the page. */
+  /**
+   * Every 5 s while a viewer is connected, about those 5 s: frames (and their rate and bitrate)
+   * sent on to the page, frames lost on the way from the Pi, frames not sent (a page too far behind).
+   */
   | { type: 'stats'; viewer: number; fps: number; kbps: number; frames: number; lost: number; skipped: number }
   | { type: 'stopped'; reason: string };
 

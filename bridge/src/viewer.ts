@@ -130,8 +130,7 @@ export class Viewer {
     const { frames, bytes, lost, skipped } = this.counts;
     const seconds = STATS_EVERY_MS / 1000;
     this.emit({ type: 'stats', viewer: this.id, fps: Math.round((frames / seconds) * 10) / 10, kbps: Math.round((bytes * 8) / seconds / 1000), frames, lost, skipped });
-    this.counts.frames = 0;
-    this.counts.bytes = 0;
+    Object.assign(this.counts, { frames: 0, bytes: 0, lost: 0, skipped: 0 });
   }
 
   private closed(): void {

@@ -1,4 +1,4 @@
-import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
+import { decodeBlob, encodeBlob, type EncodedBlob } from '../../src/signal/index.ts';
 import type { VideoCodecName } from '../../src/bridge/protocol.ts';
 import { BridgeFailure } from './errors.ts';
 import type { Emit } from './events.ts';
@@ -24,13 +24,7 @@ export class Viewers {
   async accept(offerText: string, codecs: readonly VideoCodecName[], sink: PageSink): Promise<Viewer> {
     const offer = decodeBlob(offerText, { expect: 'offer' });
     const { peer, sdp } = await BridgePeer.answer(offer, codecs);
-    let answer;
-    try {
-      answer = encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId });
-    } catch (error) {
-      await peer.leave('the bridge could not encode its answer');
-      throw error;
-    }
+    const answer = await encodeAnswer(peer, sdp, offer.offerId);
     const viewer = new Viewer(this.nextId++, peer, this.emit, (ended) => this.forget(ended));
     this.viewers.set(viewer.id, viewer);
     const offerId = offer.offerId ?? null;
@@ -67,5 +61,15 @@ export class Viewers {
     clearTimeout(this.lingering.get(viewer));
     this.lingering.delete(viewer);
     this.viewers.delete(viewer.id);
+  }
+}
+
+/** The answer as a blob; a peer whose answer cannot be carried is closed before the error goes on. */
+async function encodeAnswer(peer: BridgePeer, sdp: string, offerId: number | undefined): Promise<EncodedBlob> {
+  try {
+    return encodeBlob({ type: 'answer', sdp }, { offerId });
+  } catch (error) {
+    await peer.leave('the bridge could not encode its answer');
+    throw error;
   }
 }
