@@ -75,11 +75,15 @@ async function playsAndSteers(driver: PageDriver): Promise<void> {
   await snapshotWhere(driver, (s) => s.keyframesOnWire > before.keyframesOnWire, 10_000, 'a keyframe after asking for one (the periodic one is 60 s away)');
 }
 
-test('Chromium: the page gets the answer, the agent takes it, frames are decoded and drawn, telemetry arrives, a keyframe comes when asked; a reload picks the viewer up again; the agent\'s bye reaches the page', async () => {
+test('Chromium: the page gets the answer, the agent takes it, frames are decoded and drawn, telemetry arrives, a keyframe comes when asked, a message reaches the agent; a reload picks the viewer up again; the agent\'s bye reaches the page', async () => {
   chromium = await launchChromium();
   const handle = chromium;
   const { agent, bridge, driver } = await watch((url) => chromiumPage(handle, url));
   await playsAndSteers(driver);
+  // The page's data-channel messages reach the agent as they were sent.
+  const message = '{"v":1,"type":"keyframe"}';
+  await driver.run(`bridgeTest.send(${JSON.stringify(message)})`);
+  await agent.next('message', { where: (e) => e.text === message });
 
   // A reload: the page takes its viewer over again (token in sessionStorage); the agent sees no one leave.
   const events = bridge.events.length;
