@@ -4,9 +4,11 @@
 Usage: webkit-page.py URL
 Every 200 ms prints one line on stdout: JSON.stringify(window.bridgeTest.snapshot()), or
 {"pending": "..."} until the page has one. Each line read on stdin is JavaScript to run in the
-page (e.g. bridgeTest.keyframe()); "reload" reloads it. Ends when stdin closes.
+page (e.g. bridgeTest.keyframe()); "reload" reloads it; "screenshot PATH" writes the page's canvas
+(the video as WebKitGTK drew it) as a PNG. Ends when stdin closes.
 Run it under xvfb-run: WebKitGTK needs a display.
 """
+import base64
 import json
 import sys
 
@@ -52,6 +54,16 @@ def main():
         line = line.strip()
         if line == 'reload':
             view.reload()
+        elif line.startswith('screenshot '):
+            # The canvas's own pixels: a window snapshot would need python3-gi-cairo as well.
+            path = line[len('screenshot '):]
+
+            def save(result_view, result):
+                url = result_view.evaluate_javascript_finish(result).to_string()
+                with open(path, 'wb') as file:
+                    file.write(base64.b64decode(url.split(',', 1)[1]))
+
+            view.evaluate_javascript("document.querySelector('canvas').toDataURL('image/png')", -1, None, None, None, save)
         elif line:
             view.evaluate_javascript(line, -1, None, None, None, None)
         return True
