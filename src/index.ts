@@ -5,7 +5,7 @@
 export { PigeonViewer } from './components/pigeon-viewer.ts';
 export { QrScan } from './components/qr-scan.ts';
 export { QrView } from './components/qr-view.ts';
-export type { PeerStatus } from './controllers/peer-controller.ts';
+export type { PeerStatus } from './controllers/connection-controller.ts';
 export { viewerError } from './events/index.ts';
 export type {
   AnswerDetail,
