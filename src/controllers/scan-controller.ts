@@ -28,10 +28,13 @@ const SCAN_WIDTH = 720;
  * scanning goes on, since the next frame may read better or the person may move to the right one.
  */
 export class ScanController implements ReactiveController {
+  /** Where the camera and the scan loop are (see ScanStatus). */
   status: ScanStatus = 'idle';
   /** What the person should know now (a refused code, a camera problem). */
   message = '';
+  /** The cameras to choose from, listed once one was allowed (labels are hidden before). */
   cameras: MediaDeviceInfo[] = [];
+  /** The camera in use, or the one asked for next; empty for the browser's choice (the back camera on a phone). */
   deviceId = '';
   /** The live preview, shown by the host. */
   readonly video: HTMLVideoElement;

@@ -26,14 +26,18 @@ export type OfferDetail = BlobDetail;
 
 /** One getStats sample of the incoming video. Missing numbers are `null`. */
 export interface ViewerStats {
+  /** The decoded picture's size, pixels. */
   width: number | null;
   height: number | null;
+  /** Frames decoded per second. */
   fps: number | null;
   /** Received video bitrate over the last sample, kbit/s. */
   kbps: number | null;
   /** Round trip time of the selected candidate pair, ms. */
   rttMs: number | null;
+  /** Video packets lost so far. */
   packetsLost: number | null;
+  /** Video frames decoded so far. */
   framesDecoded: number | null;
 }
 
@@ -53,6 +57,7 @@ export interface TelemetryDetail {
 
 /** What the encoder makes now, and which viewer asked for it. */
 export interface SettingsDetail {
+  /** The encoder's settings from now on. */
   settings: StreamSettings;
   /** The viewer number (from the agent's hello) that asked; absent when the agent's own. */
   by?: number;
