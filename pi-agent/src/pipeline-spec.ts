@@ -15,8 +15,10 @@
  * event, so the encoder emits a keyframe when a viewer joins.
  */
 
-import { PigeonError } from '../../src/signal/index.ts';
+import { PipelineError } from './errors.ts';
 import { el, elementNames, link, queue } from './gst-tokens.ts';
+
+export { PipelineError, isPipelineError, type PipelineErrorCode } from './errors.ts';
 
 export type SourceKind = 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'custom' | 'stdin';
 export type EncoderKind = 'x264' | 'v4l2h264' | 'vp8';
@@ -87,26 +89,6 @@ export interface PipelineSpec {
   scan?: ScanFrames;
   /** Set when the source reads raw GRAY8 frames of width × height from stdin (source 'stdin'). */
   input?: { width: number; height: number };
-}
-
-export type PipelineErrorCode = 'E_GST_OPTIONS' | 'E_GST_MISSING' | 'E_GST_NOT_INSTALLED' | 'E_GST_EXIT' | 'E_GST_START' | 'E_NO_CAMERA';
-
-/** Everything that goes wrong around the GStreamer child; `stderr` holds its last ~4 KB when it ran. */
-export class PipelineError extends PigeonError<PipelineErrorCode> {
-  override readonly name = 'PipelineError';
-  readonly stderr: string | undefined;
-  /** E_GST_MISSING: the elements gst-inspect-1.0 did not find. */
-  readonly missing: RequiredElement[] | undefined;
-
-  constructor(code: PipelineErrorCode, message: string, options: { cause?: unknown; stderr?: string; missing?: RequiredElement[] } = {}) {
-    super(code, message, { cause: options.cause });
-    this.stderr = options.stderr;
-    this.missing = options.missing;
-  }
-}
-
-export function isPipelineError(error: unknown): error is PipelineError {
-  return error instanceof PipelineError;
 }
 
 /** Where Raspberry Pi OS's hailo-all puts TAPPAS' YOLO post-process (works for HEFs compiled with NMS). */

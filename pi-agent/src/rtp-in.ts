@@ -1,10 +1,14 @@
+// The agent's end of the loopback link to GStreamer: RTP from the encoder arrives on one socket,
+// the encoder's RTCP on another, and keyframe requests go back to the pipeline's RTCP input so
+// rtpbin turns them into a force-key-unit for the encoder. One owner for all three sockets.
 import { createSocket, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
 
-/**
- * The agent's end of the loopback link to GStreamer: RTP from the encoder arrives on one socket,
- * the encoder's RTCP on another, and keyframe requests go back to the pipeline's RTCP input so
- * rtpbin turns them into a force-key-unit for the encoder. One owner for all three sockets.
- */
+export interface RtpInEvents {
+  /** Every RTP packet from the encoder, in order of arrival (anything that is not RTP v2 is dropped). */
+  packet: [packet: Buffer];
+}
+
 export interface RtpInStats {
   /** Frames a second (RTP marker bits) over the last window. */
   fps: number;
@@ -47,10 +51,7 @@ export function rrPli(mediaSsrc: number): Buffer {
   return packet;
 }
 
-export class RtpIn {
-  /** Called for every RTP packet from the encoder, in order of arrival. */
-  onPacket: (packet: Buffer) => void = () => undefined;
-
+export class RtpIn extends EventEmitter<RtpInEvents> {
   private ssrc: number | undefined;
   private packets = 0;
   private window = { started: Date.now(), frames: 0, bytes: 0 };
@@ -65,6 +66,7 @@ export class RtpIn {
     readonly rtcpPort: number,
     readonly rtcpInPort: number,
   ) {
+    super();
     rtp.on('message', (packet) => this.receive(packet));
     // Sender reports from rtpbin are not needed yet; reading them keeps the socket drained.
     rtcp.on('message', () => undefined);
@@ -132,6 +134,6 @@ export class RtpIn {
     this.packets++;
     this.window.bytes += packet.length - 12;
     if (packet[1]! & 0x80) this.window.frames++;
-    this.onPacket(packet);
+    this.emit('packet', packet);
   }
 }

@@ -1,13 +1,23 @@
+// Reads QR codes from the pipeline's small grey frames (fd 3 of gst-launch): the Pi's own camera
+// reading the page's answer, so nobody types. It decodes only while an offer is waiting, and emits
+// each code's bytes once (the same code stays in view for many frames).
+import { EventEmitter } from 'node:events';
 import jsQR from 'jsqr';
 import type { ScanFrames } from './pipeline-spec.ts';
 
-/**
- * Reads QR codes from the pipeline's small grey frames (fd 3 of gst-launch): the Pi's own
- * camera reading the page's answer, so nobody types. It decodes only while `active()` says an
- * offer is waiting, and hands each code's bytes over once (the same code stays in view for
- * many frames).
- */
-export class QrScanner {
+export interface QrScannerEvents {
+  /** A code came into view (its bytes: a binary QR's frame, or a text QR's UTF-8). */
+  code: [bytes: Uint8Array];
+  /** The reader started or stopped looking (an offer began or stopped waiting). */
+  looking: [active: boolean];
+}
+
+/** Whether an answer is awaited: the reader only decodes then. */
+export interface AnswerAwaited {
+  waiting(): boolean;
+}
+
+export class QrScanner extends EventEmitter<QrScannerEvents> {
   private readonly frameBytes: number;
   private readonly rgba: Uint8ClampedArray;
   private pending: Buffer[] = [];
@@ -18,10 +28,9 @@ export class QrScanner {
 
   constructor(
     private readonly size: ScanFrames,
-    private readonly active: () => boolean,
-    private readonly found: (bytes: Uint8Array) => void,
-    private readonly lookingChanged: (looking: boolean) => void = () => undefined,
+    private readonly offers: AnswerAwaited,
   ) {
+    super();
     this.frameBytes = size.width * size.height;
     this.rgba = new Uint8ClampedArray(this.frameBytes * 4).fill(255);
   }
@@ -47,10 +56,10 @@ export class QrScanner {
   }
 
   private frame(gray: Buffer): void {
-    const active = this.active();
+    const active = this.offers.waiting();
     if (active !== this.looking) {
       this.looking = active;
-      this.lookingChanged(active);
+      this.emit('looking', active);
     }
     if (!active) return;
     for (let i = 0, j = 0; i < gray.length; i++, j += 4) {
@@ -68,6 +77,6 @@ export class QrScanner {
     if (key === this.lastCode && Date.now() - this.lastCodeAt < 30_000) return;
     this.lastCode = key;
     this.lastCodeAt = Date.now();
-    this.found(bytes);
+    this.emit('code', bytes);
   }
 }
