@@ -47,6 +47,11 @@ export function isPipelineError(error: unknown): error is PipelineError {
   return error instanceof PipelineError;
 }
 
+/** A pipeline option that cannot work, said before anything is run. */
+export function badOption(message: string): never {
+  throw new PipelineError('E_GST_OPTIONS', message);
+}
+
 /**
  * Known failures become a refusal a person (or a viewer) can act on: the error's own code and
  * message; anything else gets `fallback` as its code.
