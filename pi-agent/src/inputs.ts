@@ -151,18 +151,18 @@ export class BlobInput extends EventEmitter<BlobInputEvents> {
   }
 }
 
-/** The file's text, or TOO_LONG without reading past `maxBytes`. */
-async function readCapped(path: string, maxBytes: number, stats?: Stats): Promise<string | typeof TOO_LONG> {
-  if (stats && stats.size > maxBytes) return TOO_LONG;
+/** The file's text, or TOO_LONG without reading past `maxByteLength`. */
+async function readCapped(path: string, maxByteLength: number, stats?: Stats): Promise<string | typeof TOO_LONG> {
+  if (stats && stats.size > maxByteLength) return TOO_LONG;
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.alloc(maxBytes + 1);
+    const buffer = Buffer.alloc(maxByteLength + 1);
     let filled = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
-      if (filled > maxBytes) return TOO_LONG;
+      if (filled > maxByteLength) return TOO_LONG;
     }
     return buffer.subarray(0, filled).toString('utf8');
   } finally {

@@ -1,19 +1,17 @@
-/**
- * Options -> the argv of a `gst-launch-1.0` child that captures, optionally runs Hailo detection,
- * encodes and sends RTP to the agent over loopback UDP. Pure: no I/O, so every chain is testable.
- *
- * Every pipeline ends in the same tail:
- *
- *   … raw video ! videoconvert ! videoscale ! video/x-raw,format=I420,… ! queue (leaky) ! encoder
- *     ! payloader ! pigeon_rtp.send_rtp_sink_0
- *   rtpbin name=pigeon_rtp
- *   pigeon_rtp.send_rtp_src_0  ! udpsink  -> rtpPort      (RTP to the agent)
- *   pigeon_rtp.send_rtcp_src_0 ! udpsink  -> rtcpPort     (sender reports)
- *   udpsrc <- rtcpInPort ! pigeon_rtp.recv_rtcp_sink_0     (PLI/FIR from the agent)
- *
- * rtpbin turns a PLI or FIR addressed to the payloader's SSRC into an upstream force-key-unit
- * event, so the encoder emits a keyframe when a viewer joins.
- */
+// Options -> the argv of a `gst-launch-1.0` child that captures, optionally runs Hailo detection,
+// encodes and sends RTP to the agent over loopback UDP. Pure: no I/O, so every chain is testable.
+//
+// Every pipeline ends in the same tail:
+//
+//   … raw video ! videoconvert ! videoscale ! video/x-raw,format=I420,… ! queue (leaky) ! encoder
+//     ! payloader ! pigeon_rtp.send_rtp_sink_0
+//   rtpbin name=pigeon_rtp
+//   pigeon_rtp.send_rtp_src_0  ! udpsink  -> rtpPort      (RTP to the agent)
+//   pigeon_rtp.send_rtcp_src_0 ! udpsink  -> rtcpPort     (sender reports)
+//   udpsrc <- rtcpInPort ! pigeon_rtp.recv_rtcp_sink_0     (PLI/FIR from the agent)
+//
+// rtpbin turns a PLI or FIR addressed to the payloader's SSRC into an upstream force-key-unit
+// event, so the encoder emits a keyframe when a viewer joins.
 
 import { badOption } from './errors.ts';
 import { encoder } from './encoder-spec.ts';
@@ -96,7 +94,6 @@ export interface PipelineSpec {
   /** Set when the source reads raw GRAY8 frames of width × height from stdin (source 'stdin'). */
   input?: { width: number; height: number };
 }
-
 
 // Room for a few frames: shmsink drops what a slow or absent reader has not taken.
 const SHARE_FRAMES = 4;

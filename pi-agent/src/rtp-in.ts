@@ -54,7 +54,7 @@ export function rrPli(mediaSsrc: number): Buffer {
 export class RtpIn extends EventEmitter<RtpInEvents> {
   private ssrc: number | undefined;
   private packets = 0;
-  private window = { started: Date.now(), frames: 0, bytes: 0 };
+  private window = { started: Date.now(), frames: 0, payloadByteLength: 0 };
   private last: RtpInStats = { fps: 0, kbps: 0, packets: 0, ssrc: undefined };
   private lastKeyframeRequest = 0;
   private pendingKeyframe: NodeJS.Timeout | undefined;
@@ -113,11 +113,11 @@ export class RtpIn extends EventEmitter<RtpInEvents> {
     if (seconds >= 1) {
       this.last = {
         fps: Math.round((this.window.frames / seconds) * 10) / 10,
-        kbps: Math.round((this.window.bytes * 8) / seconds / 1000),
+        kbps: Math.round((this.window.payloadByteLength * 8) / seconds / 1000),
         packets: this.packets,
         ssrc: this.ssrc,
       };
-      this.window = { started: now, frames: 0, bytes: 0 };
+      this.window = { started: now, frames: 0, payloadByteLength: 0 };
     }
     return { ...this.last, packets: this.packets, ssrc: this.ssrc };
   }
@@ -132,7 +132,7 @@ export class RtpIn extends EventEmitter<RtpInEvents> {
     if (packet.length < 12 || packet[0]! >> 6 !== 2) return;
     this.ssrc = packet.readUInt32BE(8);
     this.packets++;
-    this.window.bytes += packet.length - 12;
+    this.window.payloadByteLength += packet.length - 12;
     if (packet[1]! & 0x80) this.window.frames++;
     this.emit('packet', packet);
   }

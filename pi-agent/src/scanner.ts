@@ -18,10 +18,10 @@ export interface AnswerAwaited {
 }
 
 export class QrScanner extends EventEmitter<QrScannerEvents> {
-  private readonly frameBytes: number;
+  private readonly frameByteLength: number;
   private readonly rgba: Uint8ClampedArray;
   private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private pendingByteLength = 0;
   private lastCode = '';
   private lastCodeAt = 0;
   private looking = false;
@@ -31,20 +31,20 @@ export class QrScanner extends EventEmitter<QrScannerEvents> {
     private readonly offers: AnswerAwaited,
   ) {
     super();
-    this.frameBytes = size.width * size.height;
-    this.rgba = new Uint8ClampedArray(this.frameBytes * 4).fill(255);
+    this.frameByteLength = size.width * size.height;
+    this.rgba = new Uint8ClampedArray(this.frameByteLength * 4).fill(255);
   }
 
   /** Bytes from the pipe, cut into whole frames. */
   push(chunk: Buffer): void {
     this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    while (this.pendingBytes >= this.frameBytes) {
+    this.pendingByteLength += chunk.length;
+    while (this.pendingByteLength >= this.frameByteLength) {
       const all = Buffer.concat(this.pending);
-      const frame = all.subarray(0, this.frameBytes);
-      const rest = all.subarray(this.frameBytes);
+      const frame = all.subarray(0, this.frameByteLength);
+      const rest = all.subarray(this.frameByteLength);
       this.pending = rest.length > 0 ? [rest] : [];
-      this.pendingBytes = rest.length;
+      this.pendingByteLength = rest.length;
       this.frame(frame);
     }
   }
@@ -52,7 +52,7 @@ export class QrScanner extends EventEmitter<QrScannerEvents> {
   /** A new pipeline run: its first byte starts a frame. */
   reset(): void {
     this.pending = [];
-    this.pendingBytes = 0;
+    this.pendingByteLength = 0;
   }
 
   private frame(gray: Buffer): void {
