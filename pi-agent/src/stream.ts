@@ -59,10 +59,10 @@ export class StreamSession {
     const teardown = new Teardown();
     const failure = new AbortController();
     try {
-      const pageUrl = await servePage(options, teardown);
-      const settled = pageUrl === undefined ? options : { ...options, pageUrl };
+      const served = await servePage(options, teardown);
+      const settled = served === undefined ? options : { ...options, pageUrl: served };
       const report = output(mode, settled, io, teardown, failure);
-      if (pageUrl !== undefined) report({ type: 'page-served', url: pageUrl });
+      if (served !== undefined) report({ type: 'page-served', url: served });
       await build({ mode, options: settled, io, signal, report, teardown, failure });
       return new StreamSession(report, teardown, failure.signal);
     } catch (error) {
@@ -104,9 +104,9 @@ function firstAborted(signals: AbortSignal[]): Promise<AbortSignal> {
   });
 }
 
-/** --serve-page: the page served read-only, and the URL offers link to. */
+/** --serve-page: the page served read-only; its URL is the one offers link to. */
 async function servePage(options: StreamOptions, teardown: Teardown): Promise<string | undefined> {
-  if (options.servePage === undefined) return options.pageUrl;
+  if (options.servePage === undefined) return undefined;
   const pages = await PageServer.start({ host: pageAddress(options.ips, options.interfaceName), port: options.servePage });
   teardown.add(() => pages.close());
   return pages.url;
