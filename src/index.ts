@@ -5,7 +5,20 @@
 export { PigeonViewer } from './components/pigeon-viewer.ts';
 export { QrScan } from './components/qr-scan.ts';
 export { QrView } from './components/qr-view.ts';
-export type { PeerStatus } from './controllers/peer-controller.ts';
+export type { BlobInput, PeerStatus } from './controllers/connection-controller.ts';
+export { ConnectionError, viewerErrorOf } from './events/viewer-error.ts';
+export { nativeTransport } from './transport/native.ts';
+export type {
+  EncodedFrames,
+  EncodedVideoFrame,
+  Transport,
+  TransportChannel,
+  TransportEvents,
+  TransportKind,
+  TransportSample,
+  TransportState,
+  VideoFeed,
+} from './transport/transport.ts';
 export { viewerError } from './events/index.ts';
 export type {
   AnswerDetail,

@@ -63,21 +63,84 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+const BLOB_FLAGS = {
+  json: { type: 'boolean', default: false },
+  type: { type: 'string' },
+  'offer-id': { type: 'string' },
+  mode: { type: 'string', default: 'auto' },
+  'keep-mdns': { type: 'boolean', default: false },
+  'agent-codecs': { type: 'boolean', default: false },
+  expect: { type: 'string' },
+  color: { type: 'string', default: 'auto' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+type BlobValues = ReturnType<typeof parseArgs<{ options: typeof BLOB_FLAGS; allowPositionals: true; strict: true }>>['values'];
+
+async function encodeAction(values: BlobValues, io: Io): Promise<number> {
+  const mode = values.mode;
+  if (mode !== 'auto' && mode !== 'compact' && mode !== 'fallback') {
+    throw new AgentError('E_USAGE', `--mode must be auto, compact or fallback, not "${mode}"`);
+  }
+  const offerId = values['offer-id'] === undefined ? undefined : Number(values['offer-id']);
+  if (offerId !== undefined && !(Number.isInteger(offerId) && offerId >= 0 && offerId <= 0xffff)) {
+    throw new AgentError('E_USAGE', `--offer-id must be a whole number from 0 to 65535`);
+  }
+  const description = readDescription(await readAll(io.stdin), typeOption(values.type, '--type'));
+  const options: EncodeOptions = { mode, mdns: values['keep-mdns'] ? 'keep' : 'drop' };
+  if (offerId !== undefined) options.offerId = offerId;
+  if (values['agent-codecs']) options.keepCodec = isAgentCodec;
+  const blob = encodeBlob(description, options);
+  const version = qrVersion(blob.bytes);
+  if (values.json) {
+    const { type, mode: used, bytes, text, fallbackReasons } = blob;
+    const json = { type, mode: used, offerId: blob.offerId ?? null, bytes: bytes.length, chars: text.length, qrVersion: version ?? null, text, fallbackReasons };
+    io.stdout.write(`${JSON.stringify(json)}\n`);
+  } else {
+    io.stdout.write(`${blob.text}\n`);
+  }
+  const qr = version === undefined ? 'too large for a QR code (paste the text)' : `QR version ${version} (ECC M)`;
+  io.stderr.write(`${blob.type}, ${blob.mode}, ${plural(blob.bytes.length, 'byte')}, ${qr}\n`);
+  if (blob.mode === 'fallback') io.stderr.write(`fallback because: ${blob.fallbackReasons.join('; ')}\n`);
+  return 0;
+}
+
+async function decodeAction(values: BlobValues, io: Io): Promise<number> {
+  const expect = typeOption(values.expect, '--expect');
+  const decoded = decodeBlob(await readAll(io.stdin), expect === undefined ? {} : { expect });
+  if (values.json) {
+    const { type, mode, frame, sdp } = decoded;
+    io.stdout.write(`${JSON.stringify({ type, mode, offerId: decoded.offerId ?? null, bytes: frame.length, sdp })}\n`);
+  } else {
+    io.stdout.write(decoded.sdp);
+  }
+  return 0;
+}
+
+async function qrAction(values: BlobValues, io: Io): Promise<number> {
+  const expect = typeOption(values.expect, '--expect');
+  // Decoding first proves the blob is whole before anyone tries to scan it.
+  const { frame } = decodeBlob(await readAll(io.stdin), expect === undefined ? {} : { expect });
+  if (qrVersion(frame) === undefined) {
+    throw new AgentError('E_TOO_LARGE', `this code is ${frame.length} bytes, more than a QR code holds (about 2 300 at ECC M); use its text instead`);
+  }
+  const color = values.color === 'always' || (values.color === 'auto' && io.stdout.isTTY === true);
+  let qr: string;
+  try {
+    qr = renderTerminal(qrMatrix(frame), { color });
+  } catch (cause) {
+    // Wider than a terminal: a fallback blob of a large SDP, which only its text carries well.
+    throw new AgentError('E_TOO_LARGE', `${(cause as Error).message}; this code is ${frame.length} bytes, so use its text instead`, { cause });
+  }
+  io.stdout.write(qr);
+  return 0;
+}
+
 export async function blobCommand(args: string[], io: Io): Promise<number> {
   // The action is found among the options, so `blob --help` and `blob --json decode` work too.
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      json: { type: 'boolean', default: false },
-      type: { type: 'string' },
-      'offer-id': { type: 'string' },
-      mode: { type: 'string', default: 'auto' },
-      'keep-mdns': { type: 'boolean', default: false },
-      'agent-codecs': { type: 'boolean', default: false },
-      expect: { type: 'string' },
-      color: { type: 'string', default: 'auto' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    options: BLOB_FLAGS,
     strict: true,
     allowPositionals: true,
   });
@@ -90,62 +153,12 @@ export async function blobCommand(args: string[], io: Io): Promise<number> {
   if (io.stdin.isTTY) io.stderr.write('Paste the input, then press Ctrl-D.\n');
 
   switch (action) {
-    case 'encode': {
-      const mode = values.mode;
-      if (mode !== 'auto' && mode !== 'compact' && mode !== 'fallback') {
-        throw new AgentError('E_USAGE', `--mode must be auto, compact or fallback, not "${mode}"`);
-      }
-      const offerId = values['offer-id'] === undefined ? undefined : Number(values['offer-id']);
-      if (offerId !== undefined && !(Number.isInteger(offerId) && offerId >= 0 && offerId <= 0xffff)) {
-        throw new AgentError('E_USAGE', `--offer-id must be a whole number from 0 to 65535`);
-      }
-      const description = readDescription(await readAll(io.stdin), typeOption(values.type, '--type'));
-      const options: EncodeOptions = { mode, mdns: values['keep-mdns'] ? 'keep' : 'drop' };
-      if (offerId !== undefined) options.offerId = offerId;
-      if (values['agent-codecs']) options.keepCodec = isAgentCodec;
-      const blob = encodeBlob(description, options);
-      const version = qrVersion(blob.bytes);
-      if (values.json) {
-        const { type, mode: used, bytes, text, fallbackReasons } = blob;
-        const json = { type, mode: used, offerId: blob.offerId ?? null, bytes: bytes.length, chars: text.length, qrVersion: version ?? null, text, fallbackReasons };
-        io.stdout.write(`${JSON.stringify(json)}\n`);
-      } else {
-        io.stdout.write(`${blob.text}\n`);
-      }
-      const qr = version === undefined ? 'too large for a QR code (paste the text)' : `QR version ${version} (ECC M)`;
-      io.stderr.write(`${blob.type}, ${blob.mode}, ${plural(blob.bytes.length, 'byte')}, ${qr}\n`);
-      if (blob.mode === 'fallback') io.stderr.write(`fallback because: ${blob.fallbackReasons.join('; ')}\n`);
-      return 0;
-    }
-    case 'decode': {
-      const expect = typeOption(values.expect, '--expect');
-      const decoded = decodeBlob(await readAll(io.stdin), expect === undefined ? {} : { expect });
-      if (values.json) {
-        const { type, mode, bytes, sdp } = decoded;
-        io.stdout.write(`${JSON.stringify({ type, mode, offerId: decoded.offerId ?? null, bytes, sdp })}\n`);
-      } else {
-        io.stdout.write(decoded.sdp);
-      }
-      return 0;
-    }
-    case 'qr': {
-      const expect = typeOption(values.expect, '--expect');
-      // Decoding first proves the blob is whole before anyone tries to scan it.
-      const { frame } = decodeBlob(await readAll(io.stdin), expect === undefined ? {} : { expect });
-      if (qrVersion(frame) === undefined) {
-        throw new AgentError('E_TOO_LARGE', `this code is ${frame.length} bytes, more than a QR code holds (about 2 300 at ECC M); use its text instead`);
-      }
-      const color = values.color === 'always' || (values.color === 'auto' && io.stdout.isTTY === true);
-      let qr: string;
-      try {
-        qr = renderTerminal(qrMatrix(frame), { color });
-      } catch (cause) {
-        // Wider than a terminal: a fallback blob of a large SDP, which only its text carries well.
-        throw new AgentError('E_TOO_LARGE', `${(cause as Error).message}; this code is ${frame.length} bytes, so use its text instead`, { cause });
-      }
-      io.stdout.write(qr);
-      return 0;
-    }
+    case 'encode':
+      return encodeAction(values, io);
+    case 'decode':
+      return decodeAction(values, io);
+    case 'qr':
+      return qrAction(values, io);
     default:
       throw new AgentError('E_USAGE', `unknown blob action "${action}" (encode, decode or qr)`);
   }

@@ -1,13 +1,11 @@
+// A second encoder for the same camera, as a pipeline of its own: it reads the camera pipeline's
+// raw frames from a shared-memory socket (PipelineOptions.share), so it can start when the first
+// viewer whose browser wants its codec joins and stop after the last one leaves, without the
+// camera pipeline (and everyone watching through it) noticing. Its RTP reaches the agent over
+// loopback exactly like the camera pipeline's.
 import { el, elementNames, link, queue } from './gst-tokens.ts';
 import { RTPBIN_ELEMENT, RTPBIN_SINK, debianPackage, encoder, rtpTail, type EncoderOptions, type PipelineOptions, type PipelineSpec } from './pipeline-spec.ts';
 
-/**
- * A second encoder for the same camera, as a pipeline of its own: it reads the camera pipeline's
- * raw frames from a shared-memory socket (PipelineOptions.share), so it can start when the first
- * viewer whose browser wants its codec joins and stop after the last one leaves, without the
- * camera pipeline (and everyone watching through it) noticing. Its RTP reaches the agent over
- * loopback exactly like the camera pipeline's.
- */
 export type BranchOptions = EncoderOptions &
   Pick<PipelineOptions, 'width' | 'height' | 'rtpPort' | 'rtcpPort' | 'rtcpInPort'> & {
     socketPath: string;

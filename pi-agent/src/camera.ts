@@ -1,23 +1,25 @@
+// The video the agent sends, as one object that outlives pipelines: it owns the current
+// gst-launch child (through Pipeline), reports its life as events, and, when a viewer asks for
+// other quality, replaces it with one built for the new settings. Viewers stay connected across
+// the swap; the RTP link sees a restart and carries each viewer's stream on.
+import { EventEmitter } from 'node:events';
 import type { StreamSettings } from '../../src/signal/index.ts';
 import { buildBranchPipeline } from './branch-spec.ts';
-import type { Emit } from './events.ts';
+import type { PipelineError } from './errors.ts';
+import type { SessionEvent } from './events.ts';
 import type { VideoCodec } from './peer.ts';
 import { Pipeline } from './pipeline.ts';
 import { buildPipeline, type EncoderKind, type PipelineOptions, type PipelineSpec } from './pipeline-spec.ts';
 
-/**
- * The video the agent sends, as one object that outlives pipelines: it owns the current
- * gst-launch child (through Pipeline), reports its life as events, and, when a viewer asks
- * for other quality, replaces it with one built for the new settings. Viewers stay connected
- * across the swap; the RTP link sees a restart and carries each viewer's stream on.
- */
-export interface CameraHooks {
+export interface CameraEvents {
   /** Bytes of the QR reader's frames (spec.scan). */
-  scan?(chunk: Buffer): void;
-  /** A pipeline reached PLAYING (first start, restart, or a settings change). */
-  started?(pid: number): void;
-  /** The pipeline gave up (gst-launch can no longer be run). */
-  failed(error: Error): void;
+  scan: [chunk: Buffer];
+  /** A camera pipeline reached PLAYING (first start, restart, or a settings change). */
+  started: [pid: number];
+  /** The camera pipeline gave up (gst-launch can no longer be run). */
+  failed: [error: PipelineError];
+  /** Either pipeline's life (started, exited, restarting), for the session to show. */
+  report: [event: SessionEvent];
 }
 
 const BRANCH_RETRY_MS = 2000;
@@ -32,7 +34,7 @@ export interface BranchConfig {
   rtcpInPort: number;
 }
 
-export class Camera {
+export class Camera extends EventEmitter<CameraEvents> {
   private pipeline: Pipeline | undefined;
   /** The second codec's pipeline while a viewer uses it. */
   private branchPipeline: Pipeline | undefined;
@@ -44,9 +46,10 @@ export class Camera {
 
   constructor(
     private readonly base: PipelineOptions,
-    private readonly run: { env: NodeJS.ProcessEnv; signal: AbortSignal; emit: Emit; hooks: CameraHooks },
+    private readonly run: { env: NodeJS.ProcessEnv; signal: AbortSignal },
     private readonly branch?: BranchConfig,
   ) {
+    super();
     this.current = { width: base.width, height: base.height, fps: base.fps, bitrate: base.bitrate };
     this.spec = buildPipeline(branch ? { ...base, share: { socketPath: branch.socketPath } } : base);
   }
@@ -126,7 +129,8 @@ export class Camera {
     if (!this.branch) return;
     if (!this.branchWanted) return this.stopBranch();
     if (this.branchPipeline) return;
-    const { emit, env, signal } = this.run;
+    const { env, signal } = this.run;
+    const emit = (event: SessionEvent): void => void this.emit('report', event);
     const codec = this.branch.codec;
     const pipeline = new Pipeline(this.branchSpec(this.current), { env, signal, checkElements: false });
     this.branchPipeline = pipeline;
@@ -158,12 +162,13 @@ export class Camera {
   }
 
   private async launch(spec: PipelineSpec): Promise<void> {
-    const { emit, hooks, env, signal } = this.run;
+    const { env, signal } = this.run;
+    const emit = (event: SessionEvent): void => void this.emit('report', event);
     const pipeline = new Pipeline(spec, { env, signal });
     this.pipeline = pipeline;
     pipeline.on('started', (pid) => {
       emit({ type: 'pipeline', state: 'started', pid });
-      hooks.started?.(pid);
+      this.emit('started', pid);
     });
     pipeline.on('exit', (code, signalName, stderrTail) => {
       const last = stderrTail.trim().split('\n').at(-1);
@@ -171,9 +176,9 @@ export class Camera {
     });
     pipeline.on('restarting', (_attempt, delayMs) => emit({ type: 'pipeline', state: 'restarting', delayMs }));
     pipeline.on('error', (error) => {
-      if (this.pipeline === pipeline) hooks.failed(error);
+      if (this.pipeline === pipeline) this.emit('failed', error);
     });
-    if (hooks.scan) pipeline.on('scan', hooks.scan);
+    pipeline.on('scan', (chunk) => this.emit('scan', chunk));
     await pipeline.start();
   }
 }

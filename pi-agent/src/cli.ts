@@ -4,7 +4,7 @@ import { BLOB_HELP, blobCommand } from './blob-command.ts';
 import { AgentError } from './errors.ts';
 import type { Io } from './io.ts';
 import { STREAM_HELP, parseStreamOptions } from './options.ts';
-import { runStream } from './stream.ts';
+import { stream } from './stream.ts';
 
 const HELP = `Usage: pi-agent <command> [options]
 
@@ -67,7 +67,7 @@ export async function main(partial: Partial<Io> = {}): Promise<number> {
           io.stdout.write(STREAM_HELP);
           return 0;
         }
-        return await runStream(command ?? 'offer', options, io, io.signal ?? processSignal());
+        return await stream(command ?? 'offer', options, io, io.signal ?? processSignal());
       }
       default:
         throw new AgentError('E_USAGE', `unknown command "${command}". Run "pi-agent --help".`);

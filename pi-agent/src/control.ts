@@ -1,6 +1,13 @@
+// The agent's side of the data-channel protocol (src/signal/protocol.ts): hello, telemetry about
+// once a second, detections, and what viewers ask for — a keyframe, or other quality within the
+// agent's limits (every viewer is told), and a new connection offered over the channel (see
+// signal()). A malformed message gets an error reply and changes nothing. It listens to the
+// viewers' channel events and reports what it changed or refused as events of its own.
+import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import {
   ProtocolError,
+  describe,
   encodeMessage,
   parseViewerMessage,
   type AgentMessage,
@@ -8,24 +15,29 @@ import {
   type StreamLimits,
   type StreamSettings,
 } from '../../src/signal/index.ts';
-import type { Emit } from './events.ts';
 import { refusal } from './errors.ts';
+import type { SessionEvent } from './events.ts';
 import type { ViewerPeer } from './peer.ts';
 import type { Viewers } from './viewers.ts';
 
-/**
- * The agent's side of the data-channel protocol (src/signal/protocol.ts): hello, telemetry about
- * once a second, detections, and what viewers ask for — a keyframe, or other quality within the
- * agent's limits (every viewer is told), and a new connection offered over the channel (see
- * signal()). A malformed message gets an error reply and changes nothing.
- */
-export interface ControlHost {
+/** The stream's settings, and the rebuild of its pipeline for new ones (Camera). */
+export interface Tunable {
   settings(): StreamSettings;
-  limits: StreamLimits;
-  stats(): { fps: number; kbps: number };
-  requestKeyframe(): void;
-  /** Rebuilds the pipeline for new settings. */
   applySettings(next: StreamSettings): Promise<void>;
+}
+
+export interface ControlParts {
+  camera: Tunable;
+  /** The encoder's rate, for telemetry (the first codec's RtpIn). */
+  encoder: { stats(): { fps: number; kbps: number } };
+  viewers: Viewers;
+  /** What a viewer may ask for. */
+  limits: StreamLimits;
+}
+
+export interface ControlEvents {
+  /** Settings a viewer changed, and what a viewer asked for that was refused. */
+  report: [event: SessionEvent];
 }
 
 const THERMAL = '/sys/class/thermal/thermal_zone0/temp';
@@ -36,17 +48,20 @@ function clamp(value: number, min: number, max: number): number {
 
 const even = (value: number): number => Math.max(16, Math.floor(value / 2) * 2);
 
-export class Control {
+export class Control extends EventEmitter<ControlEvents> {
   private timer: NodeJS.Timeout | undefined;
   private lastCpu = process.cpuUsage();
   private lastAt = Date.now();
   private applying: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly host: ControlHost,
-    private readonly viewers: Viewers,
-    private readonly emit: Emit,
-  ) {}
+  private readonly viewers: Viewers;
+
+  constructor(private readonly parts: ControlParts) {
+    super();
+    this.viewers = parts.viewers;
+    this.viewers.on('channel-open', (viewer, peer) => this.open(viewer, peer));
+    this.viewers.on('channel-message', (viewer, peer, text) => this.message(viewer, peer, text));
+  }
 
   /** Telemetry to every viewer every `intervalMs`. */
   start(intervalMs = 1000): void {
@@ -71,11 +86,11 @@ export class Control {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
-  open(viewer: number, peer: ViewerPeer): void {
-    this.send(peer, { v: 1, type: 'hello', agent: 'pi-agent', viewer, settings: this.host.settings(), limits: this.host.limits });
+  private open(viewer: number, peer: ViewerPeer): void {
+    this.send(peer, { v: 1, type: 'hello', agent: 'pi-agent', viewer, settings: this.parts.camera.settings(), limits: this.parts.limits });
   }
 
-  message(viewer: number, peer: ViewerPeer, text: string): void {
+  private message(viewer: number, peer: ViewerPeer, text: string): void {
     let message: ReturnType<typeof parseViewerMessage>;
     try {
       message = parseViewerMessage(text);
@@ -86,11 +101,11 @@ export class Control {
     }
     switch (message.type) {
       case 'keyframe':
-        this.host.requestKeyframe();
+        this.viewers.requestKeyframes();
         return;
       case 'set':
         this.applying = this.applying.then(() => this.set(viewer, peer, message)).catch((error: unknown) => {
-          this.refuse(viewer, peer, 'E_SET_FAILED', error instanceof Error ? error.message : String(error));
+          this.refuse(viewer, peer, 'E_SET_FAILED', describe(error).message);
         });
         return;
       case 'signal':
@@ -124,7 +139,7 @@ export class Control {
       (text) => Number(text) / 1000,
       () => undefined,
     );
-    const { fps, kbps } = this.host.stats();
+    const { fps, kbps } = this.parts.encoder.stats();
     const joined = this.viewers.joined();
     const message: AgentMessage = {
       v: 1,
@@ -139,8 +154,8 @@ export class Control {
   }
 
   private async set(viewer: number, peer: ViewerPeer, ask: { bitrate?: number; width?: number; height?: number; fps?: number }): Promise<void> {
-    const now = this.host.settings();
-    const { limits } = this.host;
+    const now = this.parts.camera.settings();
+    const { limits } = this.parts;
     const next: StreamSettings = {
       bitrate: Math.round(clamp(ask.bitrate ?? now.bitrate, limits.minBitrate, limits.maxBitrate)),
       width: even(clamp(ask.width ?? now.width, 16, limits.maxWidth)),
@@ -151,8 +166,8 @@ export class Control {
       this.send(peer, { v: 1, type: 'settings', settings: now });
       return;
     }
-    await this.host.applySettings(next);
-    this.emit({ type: 'settings', viewer, ...next });
+    await this.parts.camera.applySettings(next);
+    this.emit('report', { type: 'settings', viewer, ...next });
     for (const other of this.viewers.joined()) this.send(other.peer, { v: 1, type: 'settings', settings: next, by: viewer });
   }
 
@@ -165,7 +180,7 @@ export class Control {
    */
   private signal(viewer: number, peer: ViewerPeer, blob: string): void {
     this.viewers.reconnect(viewer, blob).then(
-      (answer) => this.send(peer, { v: 1, type: 'signal', blob: answer }),
+      (answer) => this.send(peer, { v: 1, type: 'signal', blob: answer.text }),
       (error: unknown) => {
         const { code, reason } = refusal(error, 'E_RESIGNAL');
         this.refuse(viewer, peer, code, reason);
@@ -174,7 +189,7 @@ export class Control {
   }
 
   private refuse(viewer: number, peer: ViewerPeer, code: string, message: string): void {
-    this.emit({ type: 'refused', code, reason: `viewer #${viewer}: ${message}` });
+    this.emit('report', { type: 'refused', code, reason: `viewer #${viewer}: ${message}` });
     this.send(peer, { v: 1, type: 'error', code, message });
   }
 

@@ -1,17 +1,21 @@
+// --display: the current offer QR on the Pi's own screen when no terminal shows it. One owner for
+// the second, small gst-launch child; a new offer only rewrites the PNG it re-reads.
+import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentEvent } from './events.ts';
-import { qrContent } from './page-link.ts';
+import type { QrMatrix } from '../../src/qr/matrix.ts';
+import type { ShownEvent } from './events.ts';
 import { Pipeline } from './pipeline.ts';
 import { buildDisplayPipeline } from './pipeline-spec.ts';
 import { writeQrPng } from './qr-png.ts';
 
-/**
- * --display: the current offer QR on the Pi's own screen when no terminal shows it. One owner
- * for the second, small gst-launch child; a new offer only rewrites the PNG it re-reads.
- */
-export class OfferDisplay {
+export interface OfferDisplayEvents {
+  /** The display could not show an offer (its pipeline did not start, the PNG could not be written). */
+  failed: [error: unknown];
+}
+
+export class OfferDisplay extends EventEmitter<OfferDisplayEvents> {
   private pipeline: Pipeline | undefined;
   private chain: Promise<void> = Promise.resolve();
   readonly file: string;
@@ -21,6 +25,7 @@ export class OfferDisplay {
     private readonly env: NodeJS.ProcessEnv,
     file?: string,
   ) {
+    super();
     this.file = file ?? join(tmpdir(), `pigeon-offer-${process.pid}.png`);
   }
 
@@ -29,10 +34,10 @@ export class OfferDisplay {
     return env.DISPLAY || env.WAYLAND_DISPLAY ? 'autovideosink' : 'kmssink';
   }
 
-  /** Follows the agent's events: each new offer goes on screen. Errors end up in `failed`. */
-  handle(event: AgentEvent, failed: (error: unknown) => void): void {
+  /** Follows the session's events: each new offer goes on screen. */
+  show(event: ShownEvent): void {
     if (event.type !== 'offer') return;
-    this.chain = this.chain.then(() => this.show(qrContent(event))).catch(failed);
+    this.chain = this.chain.then(() => this.draw(event.qr)).catch((error: unknown) => void this.emit('failed', error));
   }
 
   async stop(): Promise<void> {
@@ -41,9 +46,9 @@ export class OfferDisplay {
     await rm(this.file, { force: true });
   }
 
-  private async show(content: ReturnType<typeof qrContent>): Promise<void> {
+  private async draw(qr: QrMatrix): Promise<void> {
     // Large modules: the code is read from across a desk.
-    await writeQrPng(this.file, content, 16);
+    await writeQrPng(this.file, qr, 16);
     if (this.pipeline) return;
     this.pipeline = new Pipeline(buildDisplayPipeline({ file: this.file, sink: this.sink }), { env: this.env });
     await this.pipeline.start();

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { PipelineError, type RequiredElement } from './pipeline-spec.ts';
+import { PipelineError } from './errors.ts';
+import type { RequiredElement } from './pipeline-spec.ts';
 
 export interface CheckElementsOptions {
   /** Default 'gst-inspect-1.0' from PATH. */

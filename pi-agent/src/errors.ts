@@ -1,4 +1,8 @@
+// The agent's errors: one class per layer, each a PigeonError (src/signal/pigeon-error.ts) with the
+// same constructor shape — code, a message a person can act on, and options that keep the `cause`.
+// `describe()` is the one place a failure becomes words: the CLI's report and every refusal use it.
 import { PigeonError, describe } from '../../src/signal/index.ts';
+import type { RequiredElement } from './pipeline-spec.ts';
 
 /** Errors the CLI expects and explains; anything else is a bug and gets its stack printed. */
 export type AgentErrorCode =
@@ -16,6 +20,36 @@ export type AgentErrorCode =
 
 export class AgentError extends PigeonError<AgentErrorCode> {
   override readonly name = 'AgentError';
+}
+
+/** A viewer's offer the agent's peer cannot answer. */
+export class PeerError extends PigeonError<'E_CODEC_MISMATCH' | 'E_NO_VIDEO'> {
+  override readonly name = 'PeerError';
+}
+
+export type PipelineErrorCode = 'E_GST_OPTIONS' | 'E_GST_MISSING' | 'E_GST_NOT_INSTALLED' | 'E_GST_EXIT' | 'E_GST_START' | 'E_NO_CAMERA';
+
+/** Everything that goes wrong around the GStreamer child; `stderr` holds its last ~4 KB when it ran. */
+export class PipelineError extends PigeonError<PipelineErrorCode> {
+  override readonly name = 'PipelineError';
+  readonly stderr: string | undefined;
+  /** E_GST_MISSING: the elements gst-inspect-1.0 did not find. */
+  readonly missing: RequiredElement[] | undefined;
+
+  constructor(code: PipelineErrorCode, message: string, options: { cause?: unknown; stderr?: string; missing?: RequiredElement[] } = {}) {
+    super(code, message, { cause: options.cause });
+    this.stderr = options.stderr;
+    this.missing = options.missing;
+  }
+}
+
+export function isPipelineError(error: unknown): error is PipelineError {
+  return error instanceof PipelineError;
+}
+
+/** A pipeline option that cannot work, said before anything is run. */
+export function badOption(message: string): never {
+  throw new PipelineError('E_GST_OPTIONS', message);
 }
 
 /**

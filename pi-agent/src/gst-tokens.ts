@@ -1,7 +1,12 @@
-/*
- * gst-launch-1.0 argv, built as token lists: one token per element, property, caps or link, so
- * nothing is ever parsed by a shell. Shared by the camera pipeline and the codec branches.
- */
+// gst-launch-1.0 argv, built as token lists: one token per element, property, caps or link, so
+// nothing is ever parsed by a shell. Shared by the camera pipeline and the codec branches.
+
+// Names of our own elements, prefixed so they cannot collide with names in a custom fragment.
+export const RTPBIN = 'pigeon_rtp';
+export const TEE = 'pigeon_tee';
+export const MUXER = 'pigeon_hailomux';
+export const SCAN_TEE = 'pigeon_scan';
+export const SHARE_TEE = 'pigeon_share';
 
 type Props = Record<string, string | number | boolean | undefined>;
 

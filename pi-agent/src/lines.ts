@@ -1,12 +1,10 @@
-/**
- * Lines out of a byte stream, one at a time and each at most `maxBytes`. A longer line is
- * reported once (as `TOO_LONG`) when it passes the limit, and the rest of it is skipped up to its
- * line break without being held or looked at, however the bytes arrive. Blank lines are skipped;
- * CRLF ends a line like LF.
- *
- * Pulled rather than pushed, so the reader decides how many lines it handles before it lets the
- * event loop run (a 64 KiB chunk can hold 32 000 lines).
- */
+// Lines out of a byte stream, one at a time and each at most `maxByteLength`. A longer line is
+// reported once (as `TOO_LONG`) when it passes the limit, and the rest of it is skipped up to its
+// line break without being held or looked at, however the bytes arrive. Blank lines are skipped;
+// CRLF ends a line like LF.
+//
+// Pulled rather than pushed, so the reader decides how many lines it handles before it lets the
+// event loop run (a 64 KiB chunk can hold 32 000 lines).
 export const TOO_LONG = Symbol('line too long');
 
 export class LineReader {
@@ -17,7 +15,7 @@ export class LineReader {
   private skipping = false;
   private ended = false;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(private readonly maxByteLength: number) {}
 
   push(chunk: Buffer): void {
     if (chunk.length > 0) this.unread.push(chunk);
@@ -42,7 +40,7 @@ export class LineReader {
       }
       let over = false;
       if (!this.skipping) {
-        if (this.held + piece.length > this.maxBytes) {
+        if (this.held + piece.length > this.maxByteLength) {
           this.skipping = true;
           over = true;
           this.parts = [];

@@ -1,15 +1,13 @@
+// --serve-page: the one listening port the agent ever opens, and only when asked. It serves the
+// built page (a committed copy under pi-agent/page/, since a Pi has no web build tools) and
+// nothing else: a fixed table of files read into memory at start, GET and HEAD only, no
+// directory, no request bodies, small headers, and timeouts so a slow or idle client holds a
+// socket for seconds, never the agent.
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AgentError } from './errors.ts';
 
-/**
- * --serve-page: the one listening port the agent ever opens, and only when asked. It serves the
- * built page (a committed copy under pi-agent/page/, since a Pi has no web build tools) and
- * nothing else: a fixed table of files read into memory at start, GET and HEAD only, no
- * directory, no request bodies, small headers, and timeouts so a slow or idle client holds a
- * socket for seconds, never the agent.
- */
 export const PAGE_DIR = new URL('../page/', import.meta.url);
 
 /** Path → file in PAGE_DIR and its type. Files missing from the copy are simply not served. */
@@ -24,7 +22,7 @@ const ROUTES: Record<string, { file: string; type: string }> = {
 };
 
 /** Limits a phone never comes near and a flood hits at once. */
-const LIMITS = { headerBytes: 8 * 1024, headersMs: 5_000, requestMs: 10_000, idleMs: 5_000, connections: 64 };
+const LIMITS = { headerByteLength: 8 * 1024, headersMs: 5_000, requestMs: 10_000, idleMs: 5_000, connections: 64 };
 
 export interface PageServerOptions {
   host: string;
@@ -46,7 +44,7 @@ export class PageServer {
 
   static async start(options: PageServerOptions): Promise<PageServer> {
     const pages = await load(options.dir ?? PAGE_DIR);
-    const server = createServer({ maxHeaderSize: LIMITS.headerBytes, headersTimeout: LIMITS.headersMs, requestTimeout: LIMITS.requestMs }, (req, res) =>
+    const server = createServer({ maxHeaderSize: LIMITS.headerByteLength, headersTimeout: LIMITS.headersMs, requestTimeout: LIMITS.requestMs }, (req, res) =>
       respond(pages, req, res),
     );
     server.keepAliveTimeout = LIMITS.idleMs;

@@ -1,3 +1,7 @@
+// One viewer's WebRTC connection, and its only owner: a werift peer sending the encoder's RTP
+// (sendonly video) with the 'pigeon' data channel beside it. Non-trickle: every SDP it gives out
+// holds all candidates, since a blob is one message.
+import { EventEmitter } from 'node:events';
 import {
   MediaStreamTrack,
   RTCPeerConnection,
@@ -9,14 +13,9 @@ import {
   type RTCIceServer,
   type RTCRtpTransceiver,
 } from 'werift';
-import { PigeonError } from '../../src/signal/index.ts';
 import { helloWithoutDelay } from './dtls-start.ts';
+import { PeerError } from './errors.ts';
 
-/**
- * One viewer's WebRTC connection, and its only owner: a werift peer sending the encoder's RTP
- * (sendonly video) with the 'pigeon' data channel beside it. Non-trickle: every SDP it gives out
- * holds all candidates, since a blob is one message.
- */
 export type VideoCodec = 'H264' | 'VP8';
 export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
@@ -29,16 +28,17 @@ export interface PeerConfig {
 }
 
 export interface PeerEvents {
-  state(state: PeerState): void;
+  state: [state: PeerState];
   /** The viewer asked for a keyframe (PLI or FIR). */
-  keyframe(): void;
-  message(text: string): void;
-  channelOpen(): void;
+  keyframe: [];
+  message: [text: string];
+  /** The data channel opened; `channelIsOpen` says so to a listener that comes later. */
+  channelOpen: [];
   /**
    * The viewer ended the connection from its side: its data channel closed, which werift also
    * does on an SCTP ABORT or SHUTDOWN and on a DTLS close alert. Never for a close of our own.
    */
-  gone(): void;
+  gone: [];
 }
 
 const FEEDBACK = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }];
@@ -82,16 +82,11 @@ export function preferred(offered: RTCRtpCodecParameters[], codecs: readonly Vid
   return undefined;
 }
 
-export class PeerError extends PigeonError<'E_CODEC_MISMATCH' | 'E_NO_VIDEO'> {
-  override readonly name = 'PeerError';
-}
-
-export class ViewerPeer {
+export class ViewerPeer extends EventEmitter<PeerEvents> {
   private readonly pc: RTCPeerConnection;
   private readonly track = new MediaStreamTrack({ kind: 'video' });
   private transceiver: RTCRtpTransceiver | undefined;
   private channel: RTCDataChannel | undefined;
-  private listeners: Partial<PeerEvents> = {};
   private closed = false;
   private timestampOffset: number | undefined;
   private channelOpened = false;
@@ -100,6 +95,7 @@ export class ViewerPeer {
   private negotiated: VideoCodec | undefined;
 
   private constructor(private readonly config: PeerConfig) {
+    super();
     this.stunAsked = config.iceServers.some((server) => [server.urls].flat().some((url) => /^stuns?:/i.test(url)));
     this.pc = new RTCPeerConnection({
       iceServers: config.iceServers,
@@ -107,7 +103,7 @@ export class ViewerPeer {
       bundlePolicy: 'max-bundle',
       codecs: { video: config.codecs.map(codecParameters), audio: [] },
     });
-    this.pc.connectionStateChange.subscribe((state) => this.listeners.state?.(state));
+    this.pc.connectionStateChange.subscribe((state) => this.emit('state', state));
     this.pc.onDataChannel.subscribe((channel) => this.adopt(channel));
   }
 
@@ -153,10 +149,9 @@ export class ViewerPeer {
     }
   }
 
-  /** One listener per event. `channelOpen` is also called at once if the channel is already open. */
-  on<K extends keyof PeerEvents>(event: K, listener: PeerEvents[K]): void {
-    this.listeners[event] = listener;
-    if (event === 'channelOpen' && this.channelOpened) this.listeners.channelOpen?.();
+  /** True once the data channel has opened (and 'channelOpen' was emitted). */
+  get channelIsOpen(): boolean {
+    return this.channelOpened;
   }
 
   async acceptAnswer(sdp: string): Promise<void> {
@@ -291,19 +286,19 @@ export class ViewerPeer {
     transceiver.sender.onRtcp.subscribe((packet) => {
       // PLI, or FIR (format 4); the other payload-specific feedback here is REMB.
       if (!(packet instanceof RtcpPayloadSpecificFeedback)) return;
-      if (packet.feedback instanceof PictureLossIndication || packet.feedback.count === 4) this.listeners.keyframe?.();
+      if (packet.feedback instanceof PictureLossIndication || packet.feedback.count === 4) this.emit('keyframe');
     });
   }
 
   private adopt(channel: RTCDataChannel): void {
     this.channel = channel;
     channel.stateChanged.subscribe((state) => {
-      if (state === 'closed' && !this.closed) this.listeners.gone?.();
+      if (state === 'closed' && !this.closed) this.emit('gone');
       if (state !== 'open') return;
       this.channelOpened = true;
-      this.listeners.channelOpen?.();
+      this.emit('channelOpen');
     });
-    channel.onMessage.subscribe((data) => this.listeners.message?.(typeof data === 'string' ? data : data.toString('utf8')));
+    channel.onMessage.subscribe((data) => this.emit('message', typeof data === 'string' ? data : data.toString('utf8')));
   }
 
   private localSdp(): string {

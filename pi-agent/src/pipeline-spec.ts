@@ -1,22 +1,28 @@
-/**
- * Options -> the argv of a `gst-launch-1.0` child that captures, optionally runs Hailo detection,
- * encodes and sends RTP to the agent over loopback UDP. Pure: no I/O, so every chain is testable.
- *
- * Every pipeline ends in the same tail:
- *
- *   … raw video ! videoconvert ! videoscale ! video/x-raw,format=I420,… ! queue (leaky) ! encoder
- *     ! payloader ! pigeon_rtp.send_rtp_sink_0
- *   rtpbin name=pigeon_rtp
- *   pigeon_rtp.send_rtp_src_0  ! udpsink  -> rtpPort      (RTP to the agent)
- *   pigeon_rtp.send_rtcp_src_0 ! udpsink  -> rtcpPort     (sender reports)
- *   udpsrc <- rtcpInPort ! pigeon_rtp.recv_rtcp_sink_0     (PLI/FIR from the agent)
- *
- * rtpbin turns a PLI or FIR addressed to the payloader's SSRC into an upstream force-key-unit
- * event, so the encoder emits a keyframe when a viewer joins.
- */
+// Options -> the argv of a `gst-launch-1.0` child that captures, optionally runs Hailo detection,
+// encodes and sends RTP to the agent over loopback UDP. Pure: no I/O, so every chain is testable.
+//
+// Every pipeline ends in the same tail:
+//
+//   … raw video ! videoconvert ! videoscale ! video/x-raw,format=I420,… ! queue (leaky) ! encoder
+//     ! payloader ! pigeon_rtp.send_rtp_sink_0
+//   rtpbin name=pigeon_rtp
+//   pigeon_rtp.send_rtp_src_0  ! udpsink  -> rtpPort      (RTP to the agent)
+//   pigeon_rtp.send_rtcp_src_0 ! udpsink  -> rtcpPort     (sender reports)
+//   udpsrc <- rtcpInPort ! pigeon_rtp.recv_rtcp_sink_0     (PLI/FIR from the agent)
+//
+// rtpbin turns a PLI or FIR addressed to the payloader's SSRC into an upstream force-key-unit
+// event, so the encoder emits a keyframe when a viewer joins.
 
-import { PigeonError } from '../../src/signal/index.ts';
-import { el, elementNames, link, queue } from './gst-tokens.ts';
+import { badOption } from './errors.ts';
+import { encoder } from './encoder-spec.ts';
+import { debianPackage } from './gst-packages.ts';
+import { source, splitFragment } from './source-spec.ts';
+import { RTPBIN, SCAN_TEE, SHARE_TEE, el, elementNames, link, queue } from './gst-tokens.ts';
+
+export { PipelineError, isPipelineError, type PipelineErrorCode } from './errors.ts';
+export { encoder, type Encoder, type EncoderOptions } from './encoder-spec.ts';
+export { debianPackage } from './gst-packages.ts';
+export { DEFAULT_HAILO_POST_PROCESS, splitFragment } from './source-spec.ts';
 
 export type SourceKind = 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'custom' | 'stdin';
 export type EncoderKind = 'x264' | 'v4l2h264' | 'vp8';
@@ -89,99 +95,22 @@ export interface PipelineSpec {
   input?: { width: number; height: number };
 }
 
-export type PipelineErrorCode = 'E_GST_OPTIONS' | 'E_GST_MISSING' | 'E_GST_NOT_INSTALLED' | 'E_GST_EXIT' | 'E_GST_START' | 'E_NO_CAMERA';
-
-/** Everything that goes wrong around the GStreamer child; `stderr` holds its last ~4 KB when it ran. */
-export class PipelineError extends PigeonError<PipelineErrorCode> {
-  override readonly name = 'PipelineError';
-  readonly stderr: string | undefined;
-  /** E_GST_MISSING: the elements gst-inspect-1.0 did not find. */
-  readonly missing: RequiredElement[] | undefined;
-
-  constructor(code: PipelineErrorCode, message: string, options: { cause?: unknown; stderr?: string; missing?: RequiredElement[] } = {}) {
-    super(code, message, { cause: options.cause });
-    this.stderr = options.stderr;
-    this.missing = options.missing;
-  }
-}
-
-export function isPipelineError(error: unknown): error is PipelineError {
-  return error instanceof PipelineError;
-}
-
-/** Where Raspberry Pi OS's hailo-all puts TAPPAS' YOLO post-process (works for HEFs compiled with NMS). */
-export const DEFAULT_HAILO_POST_PROCESS = '/usr/lib/aarch64-linux-gnu/hailo/tappas/post_processes/libyolo_hailortpp_post.so';
-
-const HAILO_PACKAGE = 'hailo-all';
-const PACKAGES: Record<string, string> = {
-  queue: 'libgstreamer1.0-0',
-  tee: 'libgstreamer1.0-0',
-  identity: 'libgstreamer1.0-0',
-  videotestsrc: 'gstreamer1.0-plugins-base',
-  videoconvert: 'gstreamer1.0-plugins-base',
-  videoscale: 'gstreamer1.0-plugins-base',
-  videorate: 'gstreamer1.0-plugins-base',
-  videoflip: 'gstreamer1.0-plugins-good',
-  v4l2src: 'gstreamer1.0-plugins-good',
-  v4l2h264enc: 'gstreamer1.0-plugins-good',
-  v4l2convert: 'gstreamer1.0-plugins-good',
-  jpegdec: 'gstreamer1.0-plugins-good',
-  vp8enc: 'gstreamer1.0-plugins-good',
-  rtph264pay: 'gstreamer1.0-plugins-good',
-  rtpvp8pay: 'gstreamer1.0-plugins-good',
-  rtpbin: 'gstreamer1.0-plugins-good',
-  udpsink: 'gstreamer1.0-plugins-good',
-  udpsrc: 'gstreamer1.0-plugins-good',
-  x264enc: 'gstreamer1.0-plugins-ugly',
-  fdsink: 'libgstreamer1.0-0',
-  fdsrc: 'libgstreamer1.0-0',
-  shmsink: 'gstreamer1.0-plugins-bad',
-  shmsrc: 'gstreamer1.0-plugins-bad',
-  rawvideoparse: 'gstreamer1.0-plugins-bad',
-  multifilesrc: 'gstreamer1.0-plugins-good',
-  pngdec: 'gstreamer1.0-plugins-good',
-  kmssink: 'gstreamer1.0-plugins-bad',
-  fbdevsink: 'gstreamer1.0-plugins-bad',
-  autovideosink: 'gstreamer1.0-plugins-good',
-  fakesink: 'libgstreamer1.0-0',
-  libcamerasrc: 'gstreamer1.0-libcamera',
-  hailonet: HAILO_PACKAGE,
-  hailofilter: HAILO_PACKAGE,
-  hailooverlay: HAILO_PACKAGE,
-  hailomuxer: HAILO_PACKAGE,
-};
-
-/** The package Pigeon knows provides `element`, or '' (a user's custom element). */
-export function debianPackage(element: string): string {
-  return PACKAGES[element] ?? '';
-}
-
-// Names of our own elements, prefixed so they cannot collide with names in a custom fragment.
-const RTPBIN = 'pigeon_rtp';
-const TEE = 'pigeon_tee';
-const MUXER = 'pigeon_hailomux';
-const SCAN_TEE = 'pigeon_scan';
-const SHARE_TEE = 'pigeon_share';
 // Room for a few frames: shmsink drops what a slow or absent reader has not taken.
 const SHARE_FRAMES = 4;
 
-function fail(message: string): never {
-  throw new PipelineError('E_GST_OPTIONS', message);
-}
-
 function checkInteger(value: number, name: string, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) fail(`${name} must be a whole number from ${min} to ${max}, not ${value}`);
+  if (!Number.isInteger(value) || value < min || value > max) badOption(`${name} must be a whole number from ${min} to ${max}, not ${value}`);
 }
 
 function validate(options: PipelineOptions): void {
   checkInteger(options.width, 'width', 16, 8192);
   checkInteger(options.height, 'height', 16, 8192);
   // I420 and the H.264 encoders need even sizes; better a clear message than a negotiation error.
-  if (options.width % 2 !== 0 || options.height % 2 !== 0) fail(`width and height must be even, not ${options.width}×${options.height}`);
+  if (options.width % 2 !== 0 || options.height % 2 !== 0) badOption(`width and height must be even, not ${options.width}×${options.height}`);
   checkInteger(options.fps, 'fps', 1, 240);
   checkInteger(options.bitrate, 'bitrate (kbit/s)', 16, 100_000);
   if (!(Number.isFinite(options.keyframeInterval) && options.keyframeInterval > 0 && options.keyframeInterval <= 3600)) {
-    fail(`keyframeInterval must be seconds above 0 and at most 3600, not ${options.keyframeInterval}`);
+    badOption(`keyframeInterval must be seconds above 0 and at most 3600, not ${options.keyframeInterval}`);
   }
   checkInteger(options.rtpPort, 'rtpPort', 1, 65535);
   checkInteger(options.rtcpPort, 'rtcpPort', 1, 65535);
@@ -192,174 +121,16 @@ function validate(options: PipelineOptions): void {
     checkInteger(options.scan.height, 'scan height', 64, 4096);
     checkInteger(options.scan.fps, 'scan fps', 1, 30);
     // GRAY8 rows are padded to 4 bytes; a multiple of 8 keeps every frame exactly width × height.
-    if (options.scan.width % 8 !== 0) fail(`scan width must be a multiple of 8, not ${options.scan.width}`);
+    if (options.scan.width % 8 !== 0) badOption(`scan width must be a multiple of 8, not ${options.scan.width}`);
   }
   if (options.ssrc !== undefined) checkInteger(options.ssrc, 'ssrc', 0, 0xffffffff);
   if (options.source === 'hailo') {
-    if (options.hef === undefined || options.hef.trim() === '') fail('the hailo source needs a .hef network file (hef)');
+    if (options.hef === undefined || options.hef.trim() === '') badOption('the hailo source needs a .hef network file (hef)');
     const size = options.networkSize ?? { width: 640, height: 640 };
     checkInteger(size.width, 'networkSize.width', 1, 8192);
     checkInteger(size.height, 'networkSize.height', 1, 8192);
   }
-  if (options.source === 'v4l2' && options.device !== undefined && options.device.trim() === '') fail('device must not be empty');
-}
-
-/**
- * Splits a custom gst-launch fragment into argv tokens at whitespace, keeping "double-quoted"
- * stretches (quotes included) in one token: gst-launch re-joins argv and reads the quotes itself.
- */
-export function splitFragment(fragment: string): string[] {
-  const tokens: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < fragment.length; i++) {
-    const ch = fragment[i]!;
-    if (ch === '\\' && i + 1 < fragment.length) {
-      current += ch + fragment[++i];
-    } else if (ch === '"') {
-      quoted = !quoted;
-      current += ch;
-    } else if (!quoted && /\s/.test(ch)) {
-      if (current !== '') tokens.push(current);
-      current = '';
-    } else {
-      current += ch;
-    }
-  }
-  if (quoted) fail(`the custom source has an unclosed quote: ${fragment}`);
-  if (current !== '') tokens.push(current);
-  return tokens;
-}
-
-function customSource(options: PipelineOptions): string[] {
-  const fragment = options.custom?.trim() ?? '';
-  if (fragment === '') fail('the custom source is empty: give a GStreamer fragment ending in raw video, e.g. "v4l2src device=/dev/video2 ! videoconvert"');
-  const tokens = splitFragment(fragment);
-  if (tokens[0] === '!' || tokens[tokens.length - 1] === '!') fail(`the custom source must not start or end with "!": ${fragment}`);
-  if (tokens.some((t) => t.startsWith(`${RTPBIN}.`) || t.startsWith(`${TEE}.`) || t.startsWith(`${MUXER}.`))) {
-    fail(`the custom source must not refer to Pigeon's own elements (${RTPBIN}, ${TEE}, ${MUXER})`);
-  }
-  return tokens;
-}
-
-interface Source {
-  tokens: string[];
-  /** Asks the camera for the rate instead of converting it; false when only videorate can guarantee it. */
-  ratedBySource: boolean;
-  summary: string;
-}
-
-function source(options: PipelineOptions): Source {
-  const { width, height, fps } = options;
-  const sized = (format: string): string => `video/x-raw,format=${format},width=${width},height=${height},framerate=${fps}/1`;
-  switch (options.source) {
-    case 'test':
-      // Scrolling colour bars make the encoder spend the whole bitrate, as a camera does (a ball
-      // on black needs a tenth of it); is-live paces the frames like a camera.
-      return { tokens: el('videotestsrc', { 'is-live': true, pattern: 'smpte', 'horizontal-speed': 2 }), ratedBySource: true, summary: 'test pattern' };
-    case 'libcamera':
-      return { tokens: link(el('libcamerasrc'), [sized('NV12')]), ratedBySource: true, summary: 'libcamera' };
-    case 'v4l2': {
-      const device = options.device ?? '/dev/video0';
-      return { tokens: el('v4l2src', { device }), ratedBySource: false, summary: `V4L2 ${device}` };
-    }
-    case 'custom':
-      return { tokens: customSource(options), ratedBySource: false, summary: 'custom source' };
-    case 'hailo':
-      return { tokens: hailoSource(options), ratedBySource: true, summary: `Hailo detection (${options.hef ?? ''})` };
-    case 'stdin':
-      // Frames made by the agent itself (the latency source): GRAY8 at the output size and rate.
-      return {
-        tokens: link(el('fdsrc', { fd: 0, 'do-timestamp': true }), el('rawvideoparse', { width, height, format: 'gray8', framerate: `${fps}/1` })),
-        ratedBySource: true,
-        summary: 'frames from the agent',
-      };
-  }
-}
-
-/**
- * Camera -> Hailo detection -> boxes drawn on the camera-sized frames, in the shape of Hailo's
- * rpi5 detection examples: a tee feeds a bypass branch at full size and an inference branch
- * scaled to the network's input; hailomuxer puts the inference branch's detections on the
- * bypass frames and hailooverlay draws them. Detections are relative coordinates, so squashing
- * the frame to the network size (no borders) maps straight back onto the full frame.
- */
-function hailoSource(options: PipelineOptions): string[] {
-  const { width, height, fps } = options;
-  const net = options.networkSize ?? { width: 640, height: 640 };
-  const camera = link(el('libcamerasrc'), [`video/x-raw,format=RGB,width=${width},height=${height},framerate=${fps}/1`], queue(3, 'downstream'), el('tee', { name: TEE }));
-  const bypass = link([`${TEE}.`], queue(20), [`${MUXER}.sink_0`]);
-  const inference = link(
-    [`${TEE}.`],
-    queue(3),
-    el('videoscale', { 'add-borders': false, qos: false }),
-    [`video/x-raw,width=${net.width},height=${net.height}`],
-    el('videoconvert', { 'n-threads': 2, qos: false }),
-    ['video/x-raw,format=RGB'],
-    queue(3),
-    el('hailonet', { 'hef-path': options.hef, 'batch-size': 1, 'force-writable': true }),
-    queue(3),
-    el('hailofilter', { 'so-path': options.postProcess ?? DEFAULT_HAILO_POST_PROCESS, qos: false }),
-    queue(3),
-    [`${MUXER}.sink_1`],
-  );
-  const overlay = link([`${MUXER}.`], queue(3), el('hailooverlay', { qos: false }));
-  return [...el('hailomuxer', { name: MUXER }), ...camera, ...bypass, ...inference, ...overlay];
-}
-
-export interface Encoder {
-  tokens: string[];
-  summary: string;
-}
-
-export type EncoderOptions = Pick<PipelineOptions, 'encoder' | 'fps' | 'bitrate' | 'keyframeInterval' | 'payloadType' | 'ssrc'>;
-
-export function encoder(options: EncoderOptions): Encoder {
-  const gop = Math.max(1, Math.round(options.fps * options.keyframeInterval));
-  const pay = { pt: options.payloadType ?? 96, ssrc: options.ssrc, mtu: 1200 };
-  const h264pay = el('rtph264pay', { ...pay, 'config-interval': -1, 'aggregate-mode': 'zero-latency' });
-  switch (options.encoder) {
-    case 'x264':
-      // No hardware H.264 on a Pi 5; ultrafast + zerolatency keeps a 720p30 stream on one or two cores.
-      return {
-        tokens: link(
-          el('x264enc', { tune: 'zerolatency', 'speed-preset': 'ultrafast', bitrate: options.bitrate, 'key-int-max': gop }),
-          ['video/x-h264,profile=constrained-baseline'],
-          h264pay,
-        ),
-        summary: 'H.264 (x264)',
-      };
-    case 'v4l2h264':
-      // The Pi 4's hardware encoder takes bitrate and GOP as V4L2 controls; without level in the
-      // caps it fails to negotiate.
-      return {
-        tokens: link(
-          el('v4l2h264enc', {
-            'extra-controls': `controls,video_bitrate=${options.bitrate * 1000},h264_i_frame_period=${gop},repeat_sequence_header=1`,
-          }),
-          ['video/x-h264,level=(string)4,profile=(string)constrained-baseline'],
-          h264pay,
-        ),
-        summary: 'H.264 (v4l2h264enc)',
-      };
-    case 'vp8':
-      return {
-        tokens: link(
-          el('vp8enc', {
-            deadline: 1,
-            'cpu-used': 8,
-            'end-usage': 'cbr',
-            'target-bitrate': options.bitrate * 1000,
-            'keyframe-max-dist': gop,
-            'lag-in-frames': 0,
-            'error-resilient': 'partitions',
-            threads: 2,
-          }),
-          el('rtpvp8pay', { ...pay, 'picture-id-mode': '15-bit' }),
-        ),
-        summary: 'VP8',
-      };
-  }
+  if (options.source === 'v4l2' && options.device !== undefined && options.device.trim() === '') badOption('device must not be empty');
 }
 
 export function buildPipeline(options: PipelineOptions): PipelineSpec {
@@ -456,7 +227,7 @@ export function commandLine(args: readonly string[], program = 'gst-launch-1.0')
  * change it. kmssink draws on HDMI without a desktop; autovideosink inside one.
  */
 export function buildDisplayPipeline(options: { file: string; sink: string }): PipelineSpec {
-  if (options.sink.trim() === '') fail('the display sink is empty: e.g. kmssink, fbdevsink or autovideosink');
+  if (options.sink.trim() === '') badOption('the display sink is empty: e.g. kmssink, fbdevsink or autovideosink');
   const args = link(
     el('multifilesrc', { location: options.file, loop: true, caps: 'image/png,framerate=1/1' }),
     el('pngdec'),

@@ -1,10 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { checkElements } from './elements.ts';
-import { PipelineError, type PipelineSpec } from './pipeline-spec.ts';
+import { PipelineError } from './errors.ts';
+import type { PipelineSpec } from './pipeline-spec.ts';
 import { spawnTied } from './spawn-tied.ts';
 
-export { PipelineError, isPipelineError, type PipelineErrorCode } from './pipeline-spec.ts';
+export { PipelineError, isPipelineError, type PipelineErrorCode } from './errors.ts';
 
 export interface PipelineRunOptions {
   /** Default 'gst-launch-1.0' from PATH. */

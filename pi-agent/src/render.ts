@@ -1,14 +1,12 @@
-import { qrMatrix } from '../../src/qr/matrix.ts';
+// Turns the session's events into what a person or a program reads: QR codes and blobs on stdout
+// with status lines on stderr, or (--json) one JSON object per line on stdout and nothing else.
+import type { QrMatrix } from '../../src/qr/matrix.ts';
 import { renderTerminal } from '../../src/qr/terminal.ts';
-import type { AgentEvent } from './events.ts';
+import type { AnswerShown, OfferShown, ShownEvent } from './events.ts';
 import type { Io } from './io.ts';
-import { qrContent } from './page-link.ts';
+import { lineOf } from './json-line.ts';
 import { writeQrPng } from './qr-png.ts';
 
-/**
- * Turns agent events into what a person or a program reads: QR codes and blobs on stdout with
- * status lines on stderr, or (--json) one JSON object per line on stdout and nothing else.
- */
 export interface RenderOptions {
   json: boolean;
   qrPng: string | undefined;
@@ -20,24 +18,31 @@ function time(iso: string): string {
   return new Date(iso).toTimeString().slice(0, 5);
 }
 
-function writeQr(io: Io, event: { text: string; link?: string }, clear: boolean): void {
-  let qr: string;
+function terminalQr(qr: QrMatrix, io: Io): string {
   try {
-    qr = renderTerminal(qrMatrix(qrContent(event)), { color: io.stdout.isTTY === true });
+    return renderTerminal(qr, { color: io.stdout.isTTY === true });
   } catch (error) {
-    qr = `(${(error as Error).message}: use --qr-png, or paste the text below)\n`;
+    return `(${(error as Error).message}: use --qr-png, or paste the text below)\n`;
   }
-  io.stdout.write(`${clear ? '\x1b[2J\x1b[H' : '\n'}${qr}${event.link ? `Open on a phone: ${event.link}\n` : ''}${event.text}\n\n`);
 }
 
-function writePng(path: string, event: { text: string; link?: string }, io: Io): void {
-  writeQrPng(path, qrContent(event)).catch((error: Error) => io.stderr.write(`pi-agent: could not write ${path}: ${error.message}\n`));
+function writeQr(io: Io, shown: OfferShown | AnswerShown, qr: QrMatrix, clear: boolean): void {
+  const link = shown.type === 'offer' && shown.link ? `Open on a phone: ${shown.link}\n` : '';
+  io.stdout.write(`${clear ? '\x1b[2J\x1b[H' : '\n'}${terminalQr(qr, io)}${link}${shown.blob.text}\n\n`);
 }
 
-export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) => void {
+function writePng(path: string, qr: QrMatrix, io: Io): void {
+  writeQrPng(path, qr).catch((error: Error) => io.stderr.write(`pi-agent: could not write ${path}: ${error.message}\n`));
+}
+
+export function renderer(io: Io, options: RenderOptions): (shown: ShownEvent) => void {
   const say = (line: string): void => void io.stderr.write(`pi-agent: ${line}\n`);
-  return (event) => {
-    if ((event.type === 'offer' || event.type === 'answer') && options.qrPng) writePng(options.qrPng, event, io);
+  return (shown) => {
+    if (shown.type === 'offer' || shown.type === 'answer') {
+      if (options.qrPng) writePng(options.qrPng, shown.qr, io);
+      if (!options.json) writeQr(io, shown, shown.qr, options.clear);
+    }
+    const event = lineOf(shown);
     if (options.json) {
       io.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
       return;
@@ -52,7 +57,6 @@ export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) =>
         return say(`restarting the ${which} in ${((event.delayMs ?? 0) / 1000).toFixed(1)} s; viewers stay connected`);
       }
       case 'offer':
-        writeQr(io, event, options.clear);
         return say(
           `offer #${event.offerId}: ${event.bytes} bytes, QR version ${event.qrVersion}, valid until ${time(event.expiresAt)}. ` +
             (event.link
@@ -64,7 +68,6 @@ export function renderer(io: Io, options: RenderOptions): (event: AgentEvent) =>
       case 'offer-expired':
         return say(`offer #${event.offerId} expired; here is a fresh one`);
       case 'answer':
-        writeQr(io, event, options.clear);
         return say(
           `answer for viewer #${event.viewer} (${event.bytes} bytes, QR version ${event.qrVersion}), valid until ${time(event.expiresAt)}: ` +
             'show it to the page (scan or paste); the video starts as soon as the page has it.',

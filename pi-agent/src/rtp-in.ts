@@ -1,10 +1,14 @@
+// The agent's end of the loopback link to GStreamer: RTP from the encoder arrives on one socket,
+// the encoder's RTCP on another, and keyframe requests go back to the pipeline's RTCP input so
+// rtpbin turns them into a force-key-unit for the encoder. One owner for all three sockets.
 import { createSocket, type Socket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
 
-/**
- * The agent's end of the loopback link to GStreamer: RTP from the encoder arrives on one socket,
- * the encoder's RTCP on another, and keyframe requests go back to the pipeline's RTCP input so
- * rtpbin turns them into a force-key-unit for the encoder. One owner for all three sockets.
- */
+export interface RtpInEvents {
+  /** Every RTP packet from the encoder, in order of arrival (anything that is not RTP v2 is dropped). */
+  packet: [packet: Buffer];
+}
+
 export interface RtpInStats {
   /** Frames a second (RTP marker bits) over the last window. */
   fps: number;
@@ -47,13 +51,10 @@ export function rrPli(mediaSsrc: number): Buffer {
   return packet;
 }
 
-export class RtpIn {
-  /** Called for every RTP packet from the encoder, in order of arrival. */
-  onPacket: (packet: Buffer) => void = () => undefined;
-
+export class RtpIn extends EventEmitter<RtpInEvents> {
   private ssrc: number | undefined;
   private packets = 0;
-  private window = { started: Date.now(), frames: 0, bytes: 0 };
+  private window = { started: Date.now(), frames: 0, payloadByteLength: 0 };
   private last: RtpInStats = { fps: 0, kbps: 0, packets: 0, ssrc: undefined };
   private lastKeyframeRequest = 0;
   private pendingKeyframe: NodeJS.Timeout | undefined;
@@ -65,6 +66,7 @@ export class RtpIn {
     readonly rtcpPort: number,
     readonly rtcpInPort: number,
   ) {
+    super();
     rtp.on('message', (packet) => this.receive(packet));
     // Sender reports from rtpbin are not needed yet; reading them keeps the socket drained.
     rtcp.on('message', () => undefined);
@@ -111,11 +113,11 @@ export class RtpIn {
     if (seconds >= 1) {
       this.last = {
         fps: Math.round((this.window.frames / seconds) * 10) / 10,
-        kbps: Math.round((this.window.bytes * 8) / seconds / 1000),
+        kbps: Math.round((this.window.payloadByteLength * 8) / seconds / 1000),
         packets: this.packets,
         ssrc: this.ssrc,
       };
-      this.window = { started: now, frames: 0, bytes: 0 };
+      this.window = { started: now, frames: 0, payloadByteLength: 0 };
     }
     return { ...this.last, packets: this.packets, ssrc: this.ssrc };
   }
@@ -130,8 +132,8 @@ export class RtpIn {
     if (packet.length < 12 || packet[0]! >> 6 !== 2) return;
     this.ssrc = packet.readUInt32BE(8);
     this.packets++;
-    this.window.bytes += packet.length - 12;
+    this.window.payloadByteLength += packet.length - 12;
     if (packet[1]! & 0x80) this.window.frames++;
-    this.onPacket(packet);
+    this.emit('packet', packet);
   }
 }

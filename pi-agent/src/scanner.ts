@@ -1,41 +1,50 @@
+// Reads QR codes from the pipeline's small grey frames (fd 3 of gst-launch): the Pi's own camera
+// reading the page's answer, so nobody types. It decodes only while an offer is waiting, and emits
+// each code's bytes once (the same code stays in view for many frames).
+import { EventEmitter } from 'node:events';
 import jsQR from 'jsqr';
 import type { ScanFrames } from './pipeline-spec.ts';
 
-/**
- * Reads QR codes from the pipeline's small grey frames (fd 3 of gst-launch): the Pi's own
- * camera reading the page's answer, so nobody types. It decodes only while `active()` says an
- * offer is waiting, and hands each code's bytes over once (the same code stays in view for
- * many frames).
- */
-export class QrScanner {
-  private readonly frameBytes: number;
+export interface QrScannerEvents {
+  /** A code came into view (its bytes: a binary QR's frame, or a text QR's UTF-8). */
+  code: [bytes: Uint8Array];
+  /** The reader started or stopped looking (an offer began or stopped waiting). */
+  looking: [active: boolean];
+}
+
+/** Whether an answer is awaited: the reader only decodes then. */
+export interface AnswerAwaited {
+  waiting(): boolean;
+}
+
+export class QrScanner extends EventEmitter<QrScannerEvents> {
+  private readonly frameByteLength: number;
   private readonly rgba: Uint8ClampedArray;
   private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private pendingByteLength = 0;
   private lastCode = '';
   private lastCodeAt = 0;
   private looking = false;
 
   constructor(
     private readonly size: ScanFrames,
-    private readonly active: () => boolean,
-    private readonly found: (bytes: Uint8Array) => void,
-    private readonly lookingChanged: (looking: boolean) => void = () => undefined,
+    private readonly offers: AnswerAwaited,
   ) {
-    this.frameBytes = size.width * size.height;
-    this.rgba = new Uint8ClampedArray(this.frameBytes * 4).fill(255);
+    super();
+    this.frameByteLength = size.width * size.height;
+    this.rgba = new Uint8ClampedArray(this.frameByteLength * 4).fill(255);
   }
 
   /** Bytes from the pipe, cut into whole frames. */
   push(chunk: Buffer): void {
     this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    while (this.pendingBytes >= this.frameBytes) {
+    this.pendingByteLength += chunk.length;
+    while (this.pendingByteLength >= this.frameByteLength) {
       const all = Buffer.concat(this.pending);
-      const frame = all.subarray(0, this.frameBytes);
-      const rest = all.subarray(this.frameBytes);
+      const frame = all.subarray(0, this.frameByteLength);
+      const rest = all.subarray(this.frameByteLength);
       this.pending = rest.length > 0 ? [rest] : [];
-      this.pendingBytes = rest.length;
+      this.pendingByteLength = rest.length;
       this.frame(frame);
     }
   }
@@ -43,14 +52,14 @@ export class QrScanner {
   /** A new pipeline run: its first byte starts a frame. */
   reset(): void {
     this.pending = [];
-    this.pendingBytes = 0;
+    this.pendingByteLength = 0;
   }
 
   private frame(gray: Buffer): void {
-    const active = this.active();
+    const active = this.offers.waiting();
     if (active !== this.looking) {
       this.looking = active;
-      this.lookingChanged(active);
+      this.emit('looking', active);
     }
     if (!active) return;
     for (let i = 0, j = 0; i < gray.length; i++, j += 4) {
@@ -68,6 +77,6 @@ export class QrScanner {
     if (key === this.lastCode && Date.now() - this.lastCodeAt < 30_000) return;
     this.lastCode = key;
     this.lastCodeAt = Date.now();
-    this.found(bytes);
+    this.emit('code', bytes);
   }
 }

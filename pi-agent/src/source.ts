@@ -1,7 +1,8 @@
 import { probeCamera } from './camera-probe.ts';
 import { hasElement } from './elements.ts';
 import type { StreamOptions } from './options.ts';
-import { PipelineError, type SourceKind } from './pipeline-spec.ts';
+import { PipelineError } from './errors.ts';
+import type { SourceKind } from './pipeline-spec.ts';
 
 /** Sources that read the Pi's camera through libcamera. */
 export function usesLibcamera(source: SourceKind): boolean {

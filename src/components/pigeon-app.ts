@@ -1,8 +1,9 @@
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { WakeLockController } from '../controllers/wake-lock-controller.ts';
-import { viewerError, type BlobDetail, type ScanDetail } from '../events/index.ts';
-import { MAX_TEXT_CHARS, SignalError, decodeBlob, isSignalError, linkDigits } from '../signal/index.ts';
+import { viewerError, viewerErrorOf, type BlobDetail, type ScanDetail } from '../events/index.ts';
+import { MAX_TEXT_CHARS, SignalError, decodeBlob, linkDigits, type DecodedBlob } from '../signal/index.ts';
+import { appStyles } from './pigeon-app.styles.ts';
 import './pigeon-viewer.ts';
 import './qr-scan.ts';
 import './qr-view.ts';
@@ -13,131 +14,12 @@ import './qr-view.ts';
  */
 @customElement('pigeon-app')
 export class PigeonApp extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-      max-width: 60rem;
-      margin: 0 auto;
-      padding: 1rem;
-      font: 16px/1.5 system-ui, sans-serif;
-      color: #1d1d1f;
-      box-sizing: border-box;
-    }
-    h1 {
-      margin: 0;
-      font-size: 1.6rem;
-    }
-    .tagline {
-      margin: 0 0 1rem;
-      color: #555;
-    }
-    h2 {
-      font-size: 1.1rem;
-      margin: 0 0 0.4rem;
-    }
-    section {
-      margin: 0 0 1.25rem;
-    }
-    textarea {
-      display: block;
-      width: 100%;
-      box-sizing: border-box;
-      min-height: 5.5rem;
-      padding: 0.5rem;
-      font: 14px/1.4 ui-monospace, monospace;
-      border: 1px solid #888;
-      border-radius: 0.4rem;
-      word-break: break-all;
-      resize: vertical;
-    }
-    textarea:focus-visible,
-    button:focus-visible {
-      outline: 3px solid #1a73e8;
-      outline-offset: 2px;
-    }
-    .or {
-      margin: 0.5rem 0;
-      color: #555;
-    }
-    .hint {
-      margin: 0.3rem 0 0;
-      font-size: 0.9rem;
-      color: #555;
-    }
-    .error {
-      margin: 0.5rem 0 0;
-      padding: 0.6rem 0.8rem;
-      border-radius: 0.4rem;
-      background: #fdecea;
-      color: #8a1c12;
-    }
-    .instruction {
-      font-size: 1.05rem;
-      font-weight: 600;
-      margin: 0 0 0.6rem;
-    }
-    .answer {
-      display: grid;
-      gap: 1rem;
-      align-items: start;
-    }
-    qr-view {
-      width: min(100%, 22rem);
-      border: 1px solid #ccc;
-    }
-    .answer textarea {
-      min-height: 4.5rem;
-      background: #f6f6f6;
-    }
-    .row {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.5rem;
-      align-items: center;
-      margin-top: 0.5rem;
-    }
-    button {
-      font: inherit;
-      padding: 0.45rem 1rem;
-      min-height: 2.75rem;
-      border-radius: 0.4rem;
-      border: 1px solid #1a73e8;
-      background: #1a73e8;
-      color: #fff;
-      cursor: pointer;
-    }
-    button.secondary {
-      background: #fff;
-      color: #1a73e8;
-    }
-    @media (min-width: 48rem) {
-      .answer {
-        grid-template-columns: 22rem 1fr;
-      }
-    }
-    /* Came from the Pi's link: the answer QR is the whole point of the screen. */
-    .answer.big {
-      grid-template-columns: none;
-      justify-items: center;
-    }
-    .answer.big qr-view {
-      width: min(100%, calc(100svh - 12rem), 36rem);
-      min-width: min(100%, 16rem);
-    }
-    .answer.big > div {
-      width: 100%;
-    }
-    .brightness {
-      margin: 0 0 0.6rem;
-      padding: 0.5rem 0.8rem;
-      border-radius: 0.4rem;
-      background: #fff8e1;
-      color: #5d4300;
-    }
-  `;
+  static override styles = appStyles;
 
   /** The Pi's offer text being watched; set by a paste, a scan or the URL fragment. */
   @property() offer = '';
+  /** The offer as decoded when it was taken, handed to the viewer as it is while `offer` is its text. */
+  @state() private taken: Taken | undefined;
 
   /**
    * `answer` (the default): the Pi offers (`pi-agent offer`) and this page answers.
@@ -148,8 +30,8 @@ export class PigeonApp extends LitElement {
   @state() private pasteError = '';
   /** The blob this page made for the Pi: its answer, or its own offer. */
   @state() private mine: BlobDetail | undefined;
-  /** The Pi's answer to this page's offer. */
-  @state() private piAnswer = '';
+  /** The Pi's answer to this page's offer, as decoded when it was taken. */
+  @state() private piAnswer: Taken | undefined;
   @state() private connected = false;
   @state() private copied = '';
   /** The offer came in the URL: the answer QR goes first and fills the screen. */
@@ -197,20 +79,21 @@ export class PigeonApp extends LitElement {
     this.pasteError = new SignalError('E_TOO_LARGE', `a paste of ${length} characters; a code is at most ${MAX_TEXT_CHARS}`).message;
   }
 
-  /** A code from the paste box or the scanner: the Pi's offer, or its answer to ours. */
-  private take(text: string): void {
+  /** A code from the paste box or the scanner (which decoded it already): the Pi's offer, or its answer to ours. */
+  private take(text: string, decoded?: DecodedBlob): void {
     const expect = this.direction === 'answer' ? 'offer' : 'answer';
     this.pasted = text;
     this.pasteError = '';
     if (text.trim() === '') return;
+    let blob: DecodedBlob;
     try {
-      decodeBlob(text, { expect });
+      blob = decoded ?? decodeBlob(text, { expect });
     } catch (error) {
-      this.pasteError = isSignalError(error) ? error.message : `Unexpected error: ${String(error)}`;
+      this.pasteError = viewerErrorOf(error, 'E_INTERNAL').message;
       return;
     }
     if (expect === 'answer') {
-      this.piAnswer = text;
+      if (text !== this.piAnswer?.text) this.piAnswer = { text, blob };
       return;
     }
     if (text === this.offer) return;
@@ -218,6 +101,7 @@ export class PigeonApp extends LitElement {
     this.connected = false;
     this.copied = '';
     this.offer = text;
+    this.taken = { text, blob };
   }
 
   private onMine(event: CustomEvent<BlobDetail>): void {
@@ -248,10 +132,11 @@ export class PigeonApp extends LitElement {
 
   private reset(): void {
     this.offer = '';
+    this.taken = undefined;
     this.pasted = '';
     this.pasteError = '';
     this.mine = undefined;
-    this.piAnswer = '';
+    this.piAnswer = undefined;
     this.connected = false;
     this.copied = '';
   }
@@ -299,8 +184,8 @@ export class PigeonApp extends LitElement {
         ? html`<section aria-labelledby="watch-title">
             <h2 id="watch-title">${this.connected ? 'Live from the Pi' : '3. Watch'}</h2>
             <pigeon-viewer
-              .offer=${this.offer}
-              .answer=${this.piAnswer}
+              .offer=${this.taken?.text === this.offer ? this.taken.blob : this.offer}
+              .answer=${this.piAnswer?.blob ?? ''}
               @answer=${this.onMine}
               @offer=${this.onMine}
               @connected=${() => (this.connected = true)}
@@ -321,7 +206,7 @@ export class PigeonApp extends LitElement {
     const offering = this.direction === 'offer';
     return html`<section aria-labelledby="code-title">
       <h2 id="code-title">${title}</h2>
-      <qr-scan expect=${offering ? 'answer' : 'offer'} @scan=${(e: CustomEvent<ScanDetail>) => this.take(e.detail.text)}></qr-scan>
+      <qr-scan expect=${offering ? 'answer' : 'offer'} @scan=${(e: CustomEvent<ScanDetail>) => this.take(e.detail.text, e.detail.blob)}></qr-scan>
       <p class="or">or</p>
       <label for="code-text">${label}</label>
       <textarea
@@ -371,6 +256,12 @@ export class PigeonApp extends LitElement {
       </div>
     </section>`;
   }
+}
+
+/** A code as given and as decoded, once. */
+interface Taken {
+  text: string;
+  blob: DecodedBlob;
 }
 
 declare global {

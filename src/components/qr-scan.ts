@@ -83,7 +83,7 @@ export class QrScan extends LitElement {
   /** Which kind of code to accept: the Pi's `offer` (the default) or an `answer`. */
   @property() expect: BlobType = 'offer';
 
-  private readonly scanner = new ScanController(this, { onFound: (text) => this.dispatchEvent(scanEvent({ text })) }, () => this.expect);
+  private readonly scanner = new ScanController(this, { onFound: (text, blob) => this.dispatchEvent(scanEvent({ text, blob })) }, () => this.expect);
 
   /** `idle`, `starting`, `scanning`, `denied` or `unavailable`. */
   get status() {

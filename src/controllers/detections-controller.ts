@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { Box } from '../signal/index.ts';
-import type { DetectionsMessage } from './peer-controller.ts';
+import type { DetectionsMessage } from './agent-channel.ts';
 
 /** RTP video clock: 90 kHz. Boxes older than this (a second) are not drawn over a newer frame. */
 const STALE_TICKS = 90_000;

@@ -1,6 +1,7 @@
 import jsQR from 'jsqr';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { decodeBlob, isSignalError, type BlobType } from '../signal/index.ts';
+import { viewerErrorOf } from '../events/viewer-error.ts';
+import { decodeBlob, type BlobType, type DecodedBlob } from '../signal/index.ts';
 import { bytesToText } from '../signal/text.ts';
 
 /**
@@ -12,8 +13,8 @@ import { bytesToText } from '../signal/text.ts';
 export type ScanStatus = 'idle' | 'starting' | 'scanning' | 'denied' | 'unavailable';
 
 export interface ScanCallbacks {
-  /** A Pigeon code of the expected type was read; the camera is already stopped. */
-  onFound(text: string): void;
+  /** A Pigeon code of the expected type was read, as text and decoded; the camera is already stopped. */
+  onFound(text: string, blob: DecodedBlob): void;
 }
 
 /** How often a frame is looked at: often enough to feel instant, rare enough for a phone's CPU. */
@@ -27,10 +28,13 @@ const SCAN_WIDTH = 720;
  * scanning goes on, since the next frame may read better or the person may move to the right one.
  */
 export class ScanController implements ReactiveController {
+  /** Where the camera and the scan loop are (see ScanStatus). */
   status: ScanStatus = 'idle';
   /** What the person should know now (a refused code, a camera problem). */
   message = '';
+  /** The cameras to choose from, listed once one was allowed (labels are hidden before). */
   cameras: MediaDeviceInfo[] = [];
+  /** The camera in use, or the one asked for next; empty for the browser's choice (the back camera on a phone). */
   deviceId = '';
   /** The live preview, shown by the host. */
   readonly video: HTMLVideoElement;
@@ -117,10 +121,10 @@ export class ScanController implements ReactiveController {
   private loop(run: number): void {
     this.timer = setTimeout(() => {
       if (run !== this.run) return;
-      const text = this.scanFrame();
-      if (text !== undefined) {
+      const blob = this.scanFrame();
+      if (blob !== undefined) {
         this.stop();
-        this.callbacks.onFound(text);
+        this.callbacks.onFound(bytesToText(blob.frame), blob);
         return;
       }
       this.loop(run);
@@ -143,10 +147,10 @@ export class ScanController implements ReactiveController {
       return;
     }
     for (const target of [1000, 600, bitmap.width]) {
-      const text = this.read(bitmap, bitmap.width, bitmap.height, target);
-      if (text !== undefined) {
+      const blob = this.read(bitmap, bitmap.width, bitmap.height, target);
+      if (blob !== undefined) {
         bitmap.close();
-        this.callbacks.onFound(text);
+        this.callbacks.onFound(bytesToText(blob.frame), blob);
         return;
       }
       if (this.message) break;
@@ -156,14 +160,14 @@ export class ScanController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  /** One frame: the code's text if it is a Pigeon code of the expected type. */
-  private scanFrame(): string | undefined {
+  /** One frame: the code, decoded, if it is a Pigeon code of the expected type. */
+  private scanFrame(): DecodedBlob | undefined {
     const { videoWidth, videoHeight } = this.video;
     if (!videoWidth || !videoHeight) return undefined;
     return this.read(this.video, videoWidth, videoHeight, SCAN_WIDTH);
   }
 
-  private read(source: CanvasImageSource, sourceWidth: number, sourceHeight: number, maxWidth: number): string | undefined {
+  private read(source: CanvasImageSource, sourceWidth: number, sourceHeight: number, maxWidth: number): DecodedBlob | undefined {
     const scale = Math.min(1, maxWidth / sourceWidth);
     const width = Math.round(sourceWidth * scale);
     const height = Math.round(sourceHeight * scale);
@@ -176,10 +180,9 @@ export class ScanController implements ReactiveController {
     if (!found) return undefined;
     try {
       // A binary QR holds the frame; one made from the text form holds `pigeon:…`.
-      const blob = decodeBlob(found.data.includes('pigeon:') ? found.data : found.binaryData, { expect: this.expect() });
-      return bytesToText(blob.frame);
+      return decodeBlob(found.data.includes('pigeon:') ? found.data : found.binaryData, { expect: this.expect() });
     } catch (error) {
-      const message = isSignalError(error) ? error.message : String(error);
+      const { message } = viewerErrorOf(error, 'E_INTERNAL');
       if (message !== this.message) {
         this.message = message;
         this.host.requestUpdate();

@@ -1,11 +1,18 @@
-import type { StreamSettings } from '../signal/index.ts';
+import type { DecodedBlob, StreamSettings } from '../signal/index.ts';
+import type { ViewerErrorDetail } from './viewer-error.ts';
+
+export { CONNECTION_MESSAGES, ConnectionError, viewerErrorOf } from './viewer-error.ts';
+export type { ConnectionErrorCode, ViewerErrorDetail } from './viewer-error.ts';
 
 /**
  * Typed events that Pigeon elements dispatch. Each is declared once here; `answer`, `connected`
  * and `stats` bubble and cross shadow roots, so a page can listen on any ancestor.
  */
 
-/** What a viewer's `answer` and `offer` events carry: a blob to hand to the Pi. */
+/**
+ * What a viewer's `answer` and `offer` events carry: a blob to hand to the Pi. The detail is the
+ * codec's EncodedBlob itself, so whoever shows it (a QR code, the text) needs no decoding.
+ */
 export interface BlobDetail {
   /** `pigeon:…`, to paste into the Pi agent. */
   text: string;
@@ -19,37 +26,20 @@ export type OfferDetail = BlobDetail;
 
 /** One getStats sample of the incoming video. Missing numbers are `null`. */
 export interface ViewerStats {
+  /** The decoded picture's size, pixels. */
   width: number | null;
   height: number | null;
+  /** Frames decoded per second. */
   fps: number | null;
   /** Received video bitrate over the last sample, kbit/s. */
   kbps: number | null;
   /** Round trip time of the selected candidate pair, ms. */
   rttMs: number | null;
+  /** Video packets lost so far. */
   packetsLost: number | null;
+  /** Video frames decoded so far. */
   framesDecoded: number | null;
 }
-
-/** Why a viewer stopped, with a code for programs and a message for people. */
-export interface ViewerErrorDetail {
-  /** A SignalError code (`E_CHECKSUM` …) or one of the connection codes below. */
-  code: string;
-  message: string;
-}
-
-/** Connection codes of `error` events that do not come from the codec. */
-export type ConnectionErrorCode =
-  | 'E_ICE_FAILED'
-  | 'E_DISCONNECTED'
-  | 'E_WEBRTC'
-  | 'E_OTHER_OFFER'
-  | 'E_NO_OFFER'
-  | 'E_CHANNEL_CLOSED'
-  | 'E_RESTART'
-  | 'E_AGENT_STOPPED'
-  | 'E_CODE_EXPIRED'
-  | 'E_CODEC_UNPLAYABLE'
-  | 'E_GATHER_TIMEOUT';
 
 /** The agent's own report, about once a second over the data channel. */
 export interface TelemetryDetail {
@@ -67,6 +57,7 @@ export interface TelemetryDetail {
 
 /** What the encoder makes now, and which viewer asked for it. */
 export interface SettingsDetail {
+  /** The encoder's settings from now on. */
   settings: StreamSettings;
   /** The viewer number (from the agent's hello) that asked; absent when the agent's own. */
   by?: number;
@@ -82,6 +73,8 @@ function make<T>(type: string, detail: T, bubbles = true): CustomEvent<T> {
 export interface ScanDetail {
   /** The code as `pigeon:…` text, whether the QR held the bytes or the text. */
   text: string;
+  /** The code as the scanner decoded it, to be used as it is rather than decoded again. */
+  blob: DecodedBlob;
 }
 
 export const scanEvent = (detail: ScanDetail): CustomEvent<ScanDetail> => make('scan', detail);

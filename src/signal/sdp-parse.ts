@@ -177,6 +177,16 @@ function setupOf(value: string | undefined): Setup | undefined {
   return value === 'actpass' || value === 'active' || value === 'passive' ? value : undefined;
 }
 
+/** What the media sections have given so far, section by section. */
+interface Gathered {
+  notCompact: string[];
+  /** Every distinct "ufrag pwd fingerprint setup": more than one means not bundled. */
+  transports: Set<string>;
+  candidates: CandidateWithPriority[];
+  media: MediaSection[];
+  transport: { ufrag: string; pwd: string; fingerprint: string; setup: string } | undefined;
+}
+
 /**
  * Reads what a compact blob needs from an SDP, and lists anything it would lose so the encoder
  * can fall back to deflate. Missing ICE credentials or fingerprint are errors in either mode:
@@ -184,88 +194,17 @@ function setupOf(value: string | undefined): Setup | undefined {
  */
 export function parseSdp(sdp: string, options: ParseOptions = {}): ParsedSdp {
   const { session: sessionAttrs, media: rawMedia } = splitSections(sdp);
-  const notCompact: string[] = [];
-  const transports = new Set<string>();
-  const candidates: CandidateWithPriority[] = [];
-  const media: MediaSection[] = [];
-  let transport: { ufrag: string; pwd: string; fingerprint: string; setup: string } | undefined;
+  const found: Gathered = { notCompact: [], transports: new Set(), candidates: [], media: [], transport: undefined };
+  for (const [index, section] of rawMedia.entries()) readSection(section, index, sessionAttrs, options, found);
 
-  for (const [index, section] of rawMedia.entries()) {
-    const [kindText = '', port = '', proto = '', ...formats] = section.line.slice(2).split(/\s+/);
-    const list = [...section.attrs, ...sessionAttrs];
-    const kind = kindText as MediaKind;
-    const mid = attr(section.attrs, 'mid') ?? String(index);
-    const direction = (section.attrs.find((a) => DIRECTIONS.has(a)) ?? 'sendrecv') as Direction;
-    // Port 0 with bundle-only (Firefox's max-bundle offer) is a section that rides on the BUNDLE
-    // tag's transport; port 0 without it is one the other side refused, and it has no transport.
-    const bundleOnly = attr(section.attrs, 'bundle-only') !== undefined;
-    if (port === '0' && !bundleOnly) {
-      media.push(rejectedSection(kind, kindText, mid, direction, formats, list, notCompact));
-      continue;
-    }
-
-    const ufrag = attr(list, 'ice-ufrag');
-    const pwd = attr(list, 'ice-pwd');
-    const fingerprint = attr(list, 'fingerprint');
-    // A bundle-only section may leave its transport to the tag: JSEP lets it carry no ICE lines.
-    if (!(bundleOnly && !ufrag && !pwd)) {
-      if (!ufrag || !pwd) throw new SignalError('E_SDP_NO_ICE', `media section ${index + 1}`);
-      if (!fingerprint) throw new SignalError('E_SDP_NO_FINGERPRINT', `media section ${index + 1}`);
-      const setup = attr(list, 'setup') ?? 'actpass';
-      transport ??= { ufrag, pwd, fingerprint, setup };
-      transports.add([ufrag, pwd, fingerprint, setup].join(' '));
-    }
-
-    for (const value of attrs(section.attrs, 'candidate')) {
-      const candidate = parseCandidate(value, options, notCompact);
-      if (!candidate) continue;
-      const same = (c: Candidate): boolean =>
-        c.address === candidate.address && c.port === candidate.port && c.protocol === candidate.protocol;
-      if (!candidates.some(same)) candidates.push(candidate);
-    }
-
-    if (kind === 'application') {
-      if (!proto.endsWith(SCTP_PROTO) || formats[0] !== 'webrtc-datachannel') {
-        notCompact.push(`data section ${mid} uses ${proto} ${formats.join(' ')}`);
-      }
-      const sctpPort = Number(attr(section.attrs, 'sctp-port') ?? '5000');
-      const mms = attr(section.attrs, 'max-message-size');
-      media.push({
-        kind,
-        mid,
-        // A direction means nothing to a data channel section; keep one form so blobs agree.
-        direction: 'sendrecv',
-        codecs: [],
-        sctpPort,
-        ...(mms === undefined ? {} : { maxMessageSize: Number(mms) }),
-      });
-      continue;
-    }
-    if (kind !== 'audio' && kind !== 'video') {
-      notCompact.push(`media kind ${kindText}`);
-      continue;
-    }
-    if (proto !== RTP_PROTO) notCompact.push(`media section ${mid} uses ${proto}`);
-    if (attr(section.attrs, 'rtcp-mux') === undefined) notCompact.push(`media section ${mid} has no rtcp-mux`);
-    const codecs = parseCodecs(kind, formats, list, options);
-    if (codecs.length === 0) notCompact.push(`media section ${mid} has no codec a compact blob can name`);
-    media.push({ kind, mid, direction, codecs });
-  }
-
+  const { notCompact, media, transport } = found;
   if (!transport) {
     if (media.length > 0 && media.every((m) => m.rejected)) {
       throw new SignalError('E_SDP_ALL_REJECTED', media.map((m) => `${m.kind} ${m.codecs.map((c) => c.name).join(' ')}`.trim()).join(', '));
     }
     throw new SignalError('E_SDP_INVALID', 'no media section');
   }
-  if (transports.size > 1) notCompact.push('media sections use different ICE/DTLS transports (not bundled)');
-  const accepted = media.filter((m) => !m.rejected);
-  if (accepted.length > 1) {
-    // The rebuilt group lists the accepted sections in order, so its first is the BUNDLE tag.
-    const bundle = attrs(sessionAttrs, 'group').find((g) => g.startsWith('BUNDLE'));
-    const bundled = bundle?.split(/\s+/).slice(1) ?? [];
-    if (bundled.join(' ') !== accepted.map((m) => m.mid).join(' ')) notCompact.push('not every accepted media section is in one BUNDLE group, in order');
-  }
+  checkBundle(sessionAttrs, found);
   const fingerprint = parseFingerprint(transport.fingerprint);
   if (!fingerprint) throw new SignalError('E_SDP_NO_FINGERPRINT', `unreadable: ${transport.fingerprint}`);
   const setup = setupOf(transport.setup);
@@ -275,7 +214,7 @@ export function parseSdp(sdp: string, options: ParseOptions = {}): ParsedSdp {
   }
 
   // Highest priority first, so the rebuilt priorities keep the order the gatherer chose.
-  const ordered = candidates
+  const ordered = found.candidates
     .map((c, i) => ({ c, i }))
     .sort((a, b) => b.c.priority - a.c.priority || a.i - b.i)
     .map(({ c: { priority: _priority, ...rest } }) => rest);
@@ -292,4 +231,72 @@ export function parseSdp(sdp: string, options: ParseOptions = {}): ParsedSdp {
     },
     notCompact,
   };
+}
+
+/** One media section: its transport, candidates and what it carries, added to `found`. */
+function readSection(section: RawSection, index: number, sessionAttrs: string[], options: ParseOptions, found: Gathered): void {
+  const [kindText = '', port = '', proto = '', ...formats] = section.line.slice(2).split(/\s+/);
+  const list = [...section.attrs, ...sessionAttrs];
+  const kind = kindText as MediaKind;
+  const mid = attr(section.attrs, 'mid') ?? String(index);
+  const direction = (section.attrs.find((a) => DIRECTIONS.has(a)) ?? 'sendrecv') as Direction;
+  // Port 0 with bundle-only (Firefox's max-bundle offer) is a section that rides on the BUNDLE
+  // tag's transport; port 0 without it is one the other side refused, and it has no transport.
+  const bundleOnly = attr(section.attrs, 'bundle-only') !== undefined;
+  if (port === '0' && !bundleOnly) {
+    found.media.push(rejectedSection(kind, kindText, mid, direction, formats, list, found.notCompact));
+    return;
+  }
+  readTransport(list, bundleOnly, index, found);
+  for (const value of attrs(section.attrs, 'candidate')) {
+    const candidate = parseCandidate(value, options, found.notCompact);
+    if (!candidate) continue;
+    const same = (c: Candidate): boolean => c.address === candidate.address && c.port === candidate.port && c.protocol === candidate.protocol;
+    if (!found.candidates.some(same)) found.candidates.push(candidate);
+  }
+  const notCompact = found.notCompact;
+  if (kind === 'application') {
+    if (!proto.endsWith(SCTP_PROTO) || formats[0] !== 'webrtc-datachannel') {
+      notCompact.push(`data section ${mid} uses ${proto} ${formats.join(' ')}`);
+    }
+    const sctpPort = Number(attr(section.attrs, 'sctp-port') ?? '5000');
+    const mms = attr(section.attrs, 'max-message-size');
+    // A direction means nothing to a data channel section; keep one form so blobs agree.
+    found.media.push({ kind, mid, direction: 'sendrecv', codecs: [], sctpPort, ...(mms === undefined ? {} : { maxMessageSize: Number(mms) }) });
+    return;
+  }
+  if (kind !== 'audio' && kind !== 'video') {
+    notCompact.push(`media kind ${kindText}`);
+    return;
+  }
+  if (proto !== RTP_PROTO) notCompact.push(`media section ${mid} uses ${proto}`);
+  if (attr(section.attrs, 'rtcp-mux') === undefined) notCompact.push(`media section ${mid} has no rtcp-mux`);
+  const codecs = parseCodecs(kind, formats, list, options);
+  if (codecs.length === 0) notCompact.push(`media section ${mid} has no codec a compact blob can name`);
+  found.media.push({ kind, mid, direction, codecs });
+}
+
+/** The section's ICE credentials and DTLS fingerprint: required, unless it leaves them to the BUNDLE tag. */
+function readTransport(list: string[], bundleOnly: boolean, index: number, found: Gathered): void {
+  const ufrag = attr(list, 'ice-ufrag');
+  const pwd = attr(list, 'ice-pwd');
+  const fingerprint = attr(list, 'fingerprint');
+  // A bundle-only section may leave its transport to the tag: JSEP lets it carry no ICE lines.
+  if (bundleOnly && !ufrag && !pwd) return;
+  if (!ufrag || !pwd) throw new SignalError('E_SDP_NO_ICE', `media section ${index + 1}`);
+  if (!fingerprint) throw new SignalError('E_SDP_NO_FINGERPRINT', `media section ${index + 1}`);
+  const setup = attr(list, 'setup') ?? 'actpass';
+  found.transport ??= { ufrag, pwd, fingerprint, setup };
+  found.transports.add([ufrag, pwd, fingerprint, setup].join(' '));
+}
+
+/** A compact blob rebuilds one BUNDLE group of the accepted sections in order; anything else is lost. */
+function checkBundle(sessionAttrs: string[], found: Gathered): void {
+  if (found.transports.size > 1) found.notCompact.push('media sections use different ICE/DTLS transports (not bundled)');
+  const accepted = found.media.filter((m) => !m.rejected);
+  if (accepted.length <= 1) return;
+  // The rebuilt group lists the accepted sections in order, so its first is the BUNDLE tag.
+  const bundle = attrs(sessionAttrs, 'group').find((g) => g.startsWith('BUNDLE'));
+  const bundled = bundle?.split(/\s+/).slice(1) ?? [];
+  if (bundled.join(' ') !== accepted.map((m) => m.mid).join(' ')) found.notCompact.push('not every accepted media section is in one BUNDLE group, in order');
 }

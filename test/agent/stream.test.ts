@@ -102,7 +102,7 @@ test('three viewers at once are fed by one encoder (one gst-launch-1.0 child)', 
   assert.equal(await agent.stop(), 0);
 });
 
-test('keyframe on join: with a 10 s keyframe interval, a viewer joining mid-stream sees a frame well under a second after answering', async () => {
+test('keyframe on join: with a 10 s keyframe interval, a viewer joining mid-stream sees a frame long before the next periodic keyframe', async () => {
   const agent = startAgent(['offer', ...BASE, '--keyframe-interval', '10']);
   const first = await join(agent);
   await waitForVideo(first.viewer);
@@ -112,7 +112,9 @@ test('keyframe on join: with a 10 s keyframe interval, a viewer joining mid-stre
   await waitForVideo(second.viewer, 5000);
   const { firstFrameAt } = await second.viewer.videoStats();
   const ms = firstFrameAt! - second.answeredAt;
-  assert.ok(ms < 1000, `first frame ${Math.round(ms)} ms after the answer`);
+  // Usually 0.1-0.3 s; the bound only has to tell a forced keyframe from the periodic one 8 s
+  // away, with room for a loaded machine.
+  assert.ok(ms < 3000, `first frame ${Math.round(ms)} ms after the answer`);
   assert.equal(await agent.stop(), 0);
 });
 

@@ -47,7 +47,7 @@ function framesBetween(rx: Receiver, from: number, to: number): number {
 }
 
 /** Milliseconds from sending `packet` to the first keyframe packet after it; rejects after timeoutMs. */
-async function keyframeDelay(r: Rig, packet: Buffer, isKeyframe: (payload: Buffer) => boolean, timeoutMs = 1000): Promise<number> {
+async function keyframeDelay(r: Rig, packet: Buffer, isKeyframe: (payload: Buffer) => boolean, timeoutMs = 5000): Promise<number> {
   const from = r.rtp.packets.length;
   const sentAt = Date.now();
   r.sendRtcp(packet);
@@ -113,11 +113,12 @@ test('keyframe on join (H.264): a PLI to rtcpInPort brings an IDR at once, with 
 
   // A bare PLI, media SSRC = the payloader's, from a sender gst has never heard of.
   const bare = await keyframeDelay(r, rtcpPli(VIEWER_SSRC, SSRC), isH264Keyframe);
-  assert.ok(bare < 300, `IDR ${bare} ms after the PLI`);
+  // Usually 30-100 ms; the periodic keyframe is 10 s away, so 2 s tells them apart on a loaded machine.
+  assert.ok(bare < 2000, `IDR ${bare} ms after the PLI`);
   await sleep(700);
   // What a browser sends: a compound RTCP packet, receiver report first.
   const compound = await keyframeDelay(r, Buffer.concat([rtcpReceiverReport(VIEWER_SSRC), rtcpPli(VIEWER_SSRC, SSRC)]), isH264Keyframe);
-  assert.ok(compound < 300, `IDR ${compound} ms after the RR+PLI`);
+  assert.ok(compound < 2000, `IDR ${compound} ms after the RR+PLI`);
   t.diagnostic(`IDR after PLI: ${bare} ms (bare PLI), ${compound} ms (RR+PLI)`);
 
   // A PLI for some other SSRC is not ours to answer.
@@ -144,7 +145,7 @@ test('VP8: RTP with our PT and SSRC, and a PLI brings a key frame at once', asyn
   assert.equal(keyframesSince(r.rtp, quietFrom, isVp8Keyframe), 0, 'no key frame without a PLI');
 
   const delay = await keyframeDelay(r, Buffer.concat([rtcpReceiverReport(VIEWER_SSRC), rtcpPli(VIEWER_SSRC, SSRC)]), isVp8Keyframe);
-  assert.ok(delay < 300, `key frame ${delay} ms after the PLI`);
+  assert.ok(delay < 2000, `key frame ${delay} ms after the PLI (the next periodic one is 10 s away)`);
   t.diagnostic(`VP8 key frame after PLI: ${delay} ms`);
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ReactiveControllerHost } from 'lit';
 import { DetectionsController } from '../../src/controllers/detections-controller.ts';
-import type { DetectionsMessage } from '../../src/controllers/peer-controller.ts';
+import type { DetectionsMessage } from '../../src/controllers/agent-channel.ts';
 
 /* Which set of boxes goes over which frame: the pure part of the detections overlay. */
 const host = { addController: () => undefined, requestUpdate: () => undefined } as unknown as ReactiveControllerHost;
