@@ -18,7 +18,11 @@ export interface Io {
   signal?: AbortSignal;
 }
 
+/** Set by scripts/build-bridge-exe.sh (esbuild --define): a single executable has no package.json beside it. */
+declare const PIGEON_BRIDGE_VERSION: string | undefined;
+
 function bridgeVersion(): string {
+  if (typeof PIGEON_BRIDGE_VERSION === 'string') return PIGEON_BRIDGE_VERSION;
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 

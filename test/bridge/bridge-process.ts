@@ -20,8 +20,10 @@ export class BridgeProcess {
   private readonly child: ChildProcessWithoutNullStreams;
   private waiters: { match: (e: Timed) => boolean; resolve: (e: Timed) => void }[] = [];
 
-  constructor(args: string[] = []) {
-    this.child = spawn(process.env.PIGEON_AGENT_NODE ?? process.execPath, [BRIDGE_BIN, ...args, '--json'], { stdio: 'pipe' });
+  /** `executable`: a built single executable (scripts/build-bridge-exe.sh) instead of Node + bin. */
+  constructor(args: string[] = [], executable?: string) {
+    const [command, ...before] = executable ? [executable] : [process.env.PIGEON_AGENT_NODE ?? process.execPath, BRIDGE_BIN];
+    this.child = spawn(command!, [...before, ...args, '--json'], { stdio: 'pipe' });
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
     const lines = createInterface({ input: this.child.stdout });
