@@ -6,10 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
-import type { AgentProcess } from '../agent/agent-process.ts';
-import { look, open, paste, screenshots, until } from './driver.ts';
-import { agentRig } from '../agent/rig.ts';
-import { eventually } from '../support/eventually.ts';
+import { type AgentProcess, agentRig, eventually, look, open, paste, screenshots, until } from '../harness/index.ts';
 
 /*
  * The data channel between the built page and the real agent (issue 6): telemetry shown,

@@ -4,7 +4,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import jsQR from 'jsqr';
 import type { Page } from 'puppeteer-core';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
-import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
+import { type ChromiumHandle, launchChromium } from '../harness/index.ts';
 import { bundleElements } from './bundle.ts';
 
 /*

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { agentRig } from '../agent/rig.ts';
-import type { AgentProcess } from '../agent/agent-process.ts';
-import { open, paste, until } from './driver.ts';
+import { type AgentProcess, agentRig, open, paste, until } from '../harness/index.ts';
 
 /*
  * A page that leaves frees its viewer slot at once (issue 11): the built page watching the real

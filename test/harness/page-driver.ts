@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CDPSession, Page } from 'puppeteer-core';
-import type { ChromiumHandle } from '../support/chromium.ts';
+import type { ChromiumHandle } from './chromium.ts';
 
 /*
  * Drives the built page (dist/index.html) as a person would, for the page and scanning tests:

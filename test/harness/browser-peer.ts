@@ -3,7 +3,7 @@
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'puppeteer-core';
-import type { TestPeer } from './peer.ts';
+import type { TestPeer } from './test-peer.ts';
 
 /** What the page's <video> has shown of the far side's track. Times are epoch ms. */
 export interface VideoStats {

@@ -3,7 +3,7 @@
 import { RTCPeerConnection, type RTCDataChannel, type RTCRtpTransceiver } from 'werift';
 // The agent's own codec and codec choice, so these tests exercise what the agent does.
 import { codecParameters, pickCodec } from '../../pi-agent/src/peer.ts';
-import type { TestPeer } from './peer.ts';
+import type { TestPeer } from './test-peer.ts';
 
 export interface WeriftPeerOptions {
   codec: 'H264' | 'VP8';
