@@ -8,7 +8,7 @@ import { build } from 'esbuild';
  */
 const bundles = new Map<string, Promise<string>>();
 
-export function pageScript(name: 'peer-runtime'): Promise<string> {
+export function pageScript(name: 'peer-runtime' | 'app-probe'): Promise<string> {
   let bundle = bundles.get(name);
   if (!bundle) {
     bundle = bundleModule(new URL(`./page/${name}.ts`, import.meta.url).pathname);
