@@ -12,7 +12,9 @@ import { type AgentProcess, agentRig, eventually, look, open, paste, probe, scre
  * The data channel between the built page and the real agent (issue 6): telemetry shown,
  * malformed messages refused with an error reply while the session stays up. The page is
  * driven as a person would; the viewer's public API stands in for clicks where a test needs
- * numbers back.
+ * numbers back. Only what needs the live agent is here; the element's own side of each message
+ * (malformed ones, telemetry, settings, detections, hand-over, bye) is tried against an in-page
+ * stand-in agent in test/browser/channel.spec.ts.
  */
 // One Chromium for the file; every agent started is stopped at the end.
 const rig = agentRig();

@@ -3,6 +3,7 @@
 // page-script.ts (with jsqr, for the latency probe) and driven from Node by browser-peer.ts
 // through `globalThis.pigeonTestPeer`.
 import jsQR from 'jsqr';
+import { Inbox } from '../inbox.ts';
 import type { BrowserPeerOptions, PeerRuntime, PeerRuntimeGlobal, VideoStats } from './peer-api.ts';
 
 /** Chromium's MediaStreamTrackProcessor, which the DOM typings do not have yet. */
@@ -82,34 +83,6 @@ class LatencyProbe {
   }
 }
 
-/** Messages of the data channel in order, each handed to the first who waits for it. */
-class Inbox {
-  private readonly queued: string[] = [];
-  private readonly waiters: ((text: string) => void)[] = [];
-
-  put(text: string): void {
-    const waiter = this.waiters.shift();
-    if (waiter) waiter(text);
-    else this.queued.push(text);
-  }
-
-  next(timeoutMs: number, why: () => string): Promise<string> {
-    const queued = this.queued.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    return new Promise<string>((resolve, reject) => {
-      const waiter = (text: string): void => {
-        clearTimeout(timer);
-        resolve(text);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(new Error(`no data channel message within ${timeoutMs} ms (${why()})`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
-  }
-}
-
 /**
  * Non-trickle signalling: the SDP must carry every candidate. Bounded, because a browser that
  * rejects the BUNDLE-tag section (Firefox with an offer it cannot play) never gathers at all.
@@ -142,7 +115,7 @@ class TabPeer implements PeerRuntime {
   private readonly pc: RTCPeerConnection;
   private channel: RTCDataChannel | undefined;
   private video: HTMLVideoElement | undefined;
-  private readonly inbox = new Inbox();
+  private readonly inbox = new Inbox('data channel');
   private readonly counter = new FrameCounter();
   private readonly probe = new LatencyProbe();
   private probing = false;
