@@ -15,7 +15,7 @@ export interface AgentFuzzResult {
   said: number;
   codes: Record<string, number>;
   longestGapMs: number;
-  /** Taken only when longestGapMs was over the limit: the same viewer with no input (support/stall.ts). */
+  /** Taken only when longestGapMs was over the limit: the same viewer with no input (harness/stall.ts). */
   controlGapMs?: number;
   ms: number;
 }
@@ -104,7 +104,7 @@ export async function fuzzAgentStdin(count: number, seed: number): Promise<Agent
       codes[code] = (codes[code] ?? 0) + 1;
     }
     assert.equal(agent.stderr, '', 'with --json nothing goes to stderr');
-    // Judged by the caller (support/stall.ts), so a long run still reports all it measured.
+    // Judged by the caller (harness/stall.ts), so a long run still reports all it measured.
     const controlGapMs = longestGapMs >= MAX_GAP_MS ? await controlGap(viewer, ms) : undefined;
 
     // The offer showing all along still takes a real answer.
