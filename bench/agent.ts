@@ -9,8 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBlob, encodeBlob } from '../src/signal/index.ts';
-import { AgentProcess } from '../test/agent/agent-process.ts';
-import { launchChromium, type BrowserPeer, type ChromiumHandle } from '../test/support/chromium.ts';
+import { AgentProcess, type BrowserPeer, type ChromiumHandle, launchChromium } from '../test/harness/index.ts';
 
 const RUNS = Number(process.env.RUNS ?? 12);
 const TICKS = 100; // USER_HZ on Linux

@@ -7,9 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AgentProcess } from '../test/agent/agent-process.ts';
-import { BridgeProcess } from '../test/bridge/bridge-process.ts';
-import { WsPage } from '../test/bridge/ws-page.ts';
+import { AgentProcess, BridgeProcess, WsPage } from '../test/harness/index.ts';
 
 const WINDOW_S = Number(process.env.WINDOW_S ?? 20);
 const TICKS = 100; // USER_HZ on Linux

@@ -16,9 +16,7 @@
 import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBlob, encodeBlob, isAgentCodec } from '../src/signal/index.ts';
-import { AgentProcess } from '../test/agent/agent-process.ts';
-import { launchChromium, type BrowserPeer, type ChromiumHandle } from '../test/support/chromium.ts';
-import { WEBRTCBIN_PACKAGES, WebrtcbinPeer, webrtcbinAvailable } from '../test/support/webrtcbin.ts';
+import { AgentProcess, type BrowserPeer, type ChromiumHandle, launchChromium, WEBRTCBIN_PACKAGES, webrtcbinAvailable, WebrtcbinPeer } from '../test/harness/index.ts';
 
 const HOLDS = (process.env.HOLDS ?? '0,5,15,35,120').split(',').map(Number);
 const RUNS = Number(process.env.RUNS ?? 5);

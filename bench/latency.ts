@@ -6,8 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBlob, encodeBlob } from '../src/signal/index.ts';
-import { AgentProcess } from '../test/agent/agent-process.ts';
-import { launchChromium } from '../test/support/chromium.ts';
+import { AgentProcess, launchChromium } from '../test/harness/index.ts';
 
 const FRAMES = Number(process.env.FRAMES ?? 400);
 

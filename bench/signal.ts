@@ -6,9 +6,7 @@
 import { deflate } from 'pako';
 import { qrMatrix } from '../src/qr/matrix.ts';
 import { decodeBlob, encodeBlob, isAgentCodec, type EncodeOptions } from '../src/signal/index.ts';
-import { launchChromium } from '../test/support/chromium.ts';
-import { launchFirefox } from '../test/support/firefox.ts';
-import { createWeriftPeer } from '../test/support/werift.ts';
+import { createWeriftPeer, launchChromium, launchFirefox } from '../test/harness/index.ts';
 
 interface Row {
   name: string;

@@ -8,10 +8,7 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import { deflateSdp } from '../../src/signal/fallback.ts';
 import { encodeFrame } from '../../src/signal/frame.ts';
 import { decodeBlob, encodeBlob, isAgentCodec } from '../../src/signal/index.ts';
-import type { BrowserPeer } from '../support/chromium.ts';
-import { assertNoStall } from '../support/stall.ts';
-import type { AgentProcess } from './agent-process.ts';
-import { agentRig } from './rig.ts';
+import { type AgentProcess, agentRig, assertNoStall, type BrowserPeer } from '../harness/index.ts';
 
 /*
  * Bad input while a viewer watches: the real agent (gst-launch-1.0, werift) with headless

@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBlob, encodeBlob, isAgentCodec } from '../../src/signal/index.ts';
-import type { BrowserPeer } from '../support/chromium.ts';
-import { launchFirefox, type FirefoxHandle } from '../support/firefox.ts';
-import { agentRig } from './rig.ts';
+import { agentRig, type BrowserPeer, type FirefoxHandle, launchFirefox } from '../harness/index.ts';
 
 /*
  * H.264 and VP8 in every offer, each viewer on the codec its browser chose, the second encoder

@@ -6,10 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBlob, encodeBlob, encodeMessage, isAgentCodec, parseAgentMessage, type AgentMessage } from '../../src/signal/index.ts';
-import type { BrowserPeer } from '../support/chromium.ts';
-import type { AgentProcess } from './agent-process.ts';
-import { eventually } from '../support/eventually.ts';
-import { agentRig } from './rig.ts';
+import { type AgentProcess, agentRig, type BrowserPeer, eventually } from '../harness/index.ts';
 
 /* The data channel after the handshake, with the real agent and Chromium: nothing but messages. */
 const rig = agentRig();

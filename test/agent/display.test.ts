@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { decodeBlob } from '../../src/signal/index.ts';
-import { agentRig } from './rig.ts';
+import { agentRig } from '../harness/index.ts';
 
 /* --display: the offer QR through a second small GStreamer pipeline (fakesink stands in for HDMI). */
 const rig = agentRig();

@@ -2,10 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBlob, encodeBlob, isAgentCodec, parseAgentMessage } from '../../src/signal/index.ts';
-import type { BrowserPeer } from '../support/browser-peer.ts';
-import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
-import { launchFirefox, type FirefoxHandle } from '../support/firefox.ts';
-import { AgentProcess } from './agent-process.ts';
+import { AgentProcess, type BrowserPeer, type ChromiumHandle, type FirefoxHandle, launchChromium, launchFirefox } from '../harness/index.ts';
 
 /*
  * Both browser engines against the real agent, in both directions, through blobs only. Firefox

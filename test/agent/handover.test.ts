@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runCli } from '../cli/run.ts';
-import { WEBRTCBIN_PACKAGES, WebrtcbinPeer, webrtcbinAvailable } from '../support/webrtcbin.ts';
-import { agentRig } from './rig.ts';
+import { agentRig, runCli, WEBRTCBIN_PACKAGES, webrtcbinAvailable, WebrtcbinPeer } from '../harness/index.ts';
 
 /*
  * Any answerer that gets the agent's SDP from the blob, not only Pigeon's page, with the answer

@@ -11,7 +11,7 @@ import { qrMatrix } from '../../src/qr/matrix.ts';
 import { encodeBlob, isPigeonError } from '../../src/signal/index.ts';
 import { BlobInput } from '../../pi-agent/src/inputs.ts';
 import { QrScanner } from '../../pi-agent/src/scanner.ts';
-import { eventually } from '../support/eventually.ts';
+import { eventually } from '../harness/index.ts';
 
 const SDP = readFileSync(new URL('../fixtures/werift-offer.sdp', import.meta.url), 'utf8');
 const BLOB = encodeBlob({ type: 'offer', sdp: SDP }, { offerId: 7 });

@@ -5,9 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
-import { weriftViewer, type WeriftViewer } from '../support/werift-viewer.ts';
-import type { AgentProcess } from './agent-process.ts';
-import { agentRig } from './rig.ts';
+import { type AgentProcess, agentRig, weriftViewer, type WeriftViewer } from '../harness/index.ts';
 
 const rig = agentRig();
 const BOUND_MS = 2000;

@@ -5,10 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PNG } from 'pngjs';
-import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
-import { StandInCamera, onCameraFrame } from '../support/stand-in-camera.ts';
-import { firstFrame, open, until } from '../web/driver.ts';
-import { AgentProcess } from './agent-process.ts';
+import { AgentProcess, type ChromiumHandle, firstFrame, launchChromium, onCameraFrame, open, StandInCamera, until } from '../harness/index.ts';
 
 /*
  * Two scans, zero keystrokes. The agent's offer QR (its --qr-png file) becomes Chromium's fake

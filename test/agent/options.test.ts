@@ -10,9 +10,7 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { decodeBlob, encodeBlob, isAgentCodec } from '../../src/signal/index.ts';
 import { parseSdp } from '../../src/signal/sdp-parse.ts';
-import { AgentProcess } from './agent-process.ts';
-import { eventually } from '../support/eventually.ts';
-import { agentRig } from './rig.ts';
+import { AgentProcess, agentRig, eventually } from '../harness/index.ts';
 
 /* The agent's options and outputs, through the real process. */
 const rig = agentRig();
@@ -65,7 +63,7 @@ test('the agent listens on no TCP port while streaming (ICE over UDP only)', asy
 function agentRecordingDns(args: string[]): { agent: AgentProcess; names: () => string[] } {
   const log = join(dir, `dns-${Date.now()}.txt`);
   writeFileSync(log, '');
-  const preload = fileURLToPath(new URL('../support/record-dns.mjs', import.meta.url));
+  const preload = fileURLToPath(new URL('../harness/record-dns.mjs', import.meta.url));
   const env = { ...process.env, PIGEON_DNS_LOG: log, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim() };
   const agent = new AgentProcess(args, env);
   return { agent, names: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { alive } from '../pipeline/rtp.ts';
-import { agentRig } from './rig.ts';
+import { agentRig } from '../harness/index.ts';
 
 const rig = agentRig();
 const BOUND_MS = 2000;

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { decodeBlob } from '../../src/signal/index.ts';
-import { AgentProcess } from './agent-process.ts';
+import { AgentProcess } from '../harness/index.ts';
 
 /* --page-url through the real agent: the link in the event, the PNG, and the terminal. */
 const BIN = fileURLToPath(new URL('../../pi-agent/bin/pi-agent.js', import.meta.url));

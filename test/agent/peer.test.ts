@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import { PeerError } from '../../pi-agent/src/errors.ts';
 import { ViewerPeer, codecParameters, type PeerConfig, type PeerState, type VideoCodec } from '../../pi-agent/src/peer.ts';
-import { eventually } from '../support/eventually.ts';
+import { eventually } from '../harness/index.ts';
 
 const CONFIG: PeerConfig = { codecs: ['H264', 'VP8'], iceServers: [], ipv6: false };
 

@@ -8,10 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import type { CDPSession, Page } from 'puppeteer-core';
-import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
-import { StandInCamera } from '../support/stand-in-camera.ts';
-import { firstFrame, look, until } from '../web/driver.ts';
-import { AgentProcess } from './agent-process.ts';
+import { AgentProcess, type ChromiumHandle, firstFrame, launchChromium, look, StandInCamera, until } from '../harness/index.ts';
 
 /*
  * The two-scan loop on a phone, zero keystrokes: the agent serves the page itself

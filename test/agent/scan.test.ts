@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PNG } from 'pngjs';
 import { qrMatrix } from '../../src/qr/matrix.ts';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
-import { agentRig } from './rig.ts';
+import { agentRig } from '../harness/index.ts';
 
 /*
  * The Pi reads the page's answer with its own camera. The "camera" is a PNG file that GStreamer

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { probeCamera } from '../../pi-agent/src/camera-probe.ts';
-import { AgentProcess } from './agent-process.ts';
+import { AgentProcess } from '../harness/index.ts';
 
 const noCamera = probeCamera({ env: process.env }).then((probe) => (probe.found ? 'this machine has a camera' : undefined));
 

@@ -3,10 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBlob, encodeBlob, encodeMessage, isAgentCodec, parseAgentMessage } from '../../src/signal/index.ts';
-import type { BrowserPeer, VideoStats } from '../support/chromium.ts';
-import { eventually } from '../support/eventually.ts';
-import { AgentProcess } from './agent-process.ts';
-import { agentRig } from './rig.ts';
+import { AgentProcess, agentRig, type BrowserPeer, eventually, type VideoStats } from '../harness/index.ts';
 
 /*
  * End to end through blobs only: the real agent (gst-launch-1.0 on videotestsrc, werift) and

@@ -13,7 +13,7 @@ import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
-import { agentRig } from './rig.ts';
+import { agentRig } from '../harness/index.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const UNIT = join(ROOT, 'pi-agent/systemd/pigeon-agent.service');

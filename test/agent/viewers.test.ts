@@ -11,7 +11,7 @@ import type { SessionEvent } from '../../pi-agent/src/events.ts';
 import { codecParameters, type VideoCodec } from '../../pi-agent/src/peer.ts';
 import { RtpIn } from '../../pi-agent/src/rtp-in.ts';
 import { Viewers, type ViewersOptions } from '../../pi-agent/src/viewers.ts';
-import { eventually } from '../support/eventually.ts';
+import { eventually } from '../harness/index.ts';
 
 const OPTIONS: ViewersOptions = {
   peer: { codecs: ['H264'], iceServers: [], ipv6: false },

@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { AgentProcess } from '../agent/agent-process.ts';
-import { BridgeProcess } from './bridge-process.ts';
-import { WsPage } from './ws-page.ts';
+import { AgentProcess, BridgeProcess, WsPage } from '../harness/index.ts';
 
 /*
  * docs/tauri.md ships the bridge to a Tauri app as one executable (Node's single executable

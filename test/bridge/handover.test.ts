@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AgentProcess } from '../agent/agent-process.ts';
-import { BridgeProcess } from './bridge-process.ts';
-import { WsPage } from './ws-page.ts';
+import { AgentProcess, BridgeProcess, WsPage } from '../harness/index.ts';
 
 /*
  * The bridge as the agent sees it, with Node WebSocket clients as the pages: an answer carried

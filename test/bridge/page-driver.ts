@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { ChromiumHandle } from '../support/chromium.ts';
+import type { ChromiumHandle } from '../harness/index.ts';
 
 /** What test/bridge/page/main.ts reports (window.bridgeTest.snapshot()). */
 export interface Snapshot {

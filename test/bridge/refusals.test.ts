@@ -5,9 +5,7 @@ import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { after, before, test } from 'node:test';
 import { MAX_REQUEST_CHARS } from '../../src/bridge/protocol.ts';
-import { eventually } from '../support/eventually.ts';
-import { BRIDGE_BIN, BridgeProcess } from './bridge-process.ts';
-import { WsPage } from './ws-page.ts';
+import { BRIDGE_BIN, BridgeProcess, eventually, WsPage } from '../harness/index.ts';
 
 /*
  * Who the real bridge lets in, and what it does with nonsense: wrong secrets, other machines,

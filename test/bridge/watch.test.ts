@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { AgentProcess } from '../agent/agent-process.ts';
-import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
-import { eventually } from '../support/eventually.ts';
-import { BridgeProcess } from './bridge-process.ts';
+import { AgentProcess, BridgeProcess, type ChromiumHandle, eventually, launchChromium } from '../harness/index.ts';
 import { chromiumPage, webkitMissing, webkitPage, type PageDriver, type Snapshot } from './page-driver.ts';
 import { buildTestPage, pageUrl } from './test-page.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { runBin, runCli } from './run.ts';
+import { runBin, runCli } from '../harness/index.ts';
 
 const SDP = readFileSync(new URL('../fixtures/werift-offer.sdp', import.meta.url), 'utf8');
 const REBUILT = readFileSync(new URL('../fixtures/werift-offer.rebuilt.sdp', import.meta.url), 'utf8');

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { deflateSdp } from '../../src/signal/fallback.ts';
 import { encodeFrame } from '../../src/signal/frame.ts';
-import { runCli, type Run } from './run.ts';
+import { type Run, runCli } from '../harness/index.ts';
 
 const BIN = fileURLToPath(new URL('../../pi-agent/bin/pi-agent.js', import.meta.url));
 const SDP = readFileSync(new URL('../fixtures/werift-offer.sdp', import.meta.url), 'utf8');

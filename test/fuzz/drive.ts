@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { main } from '../../pi-agent/src/cli.ts';
 import { MAX_TEXT_CHARS, decodeBlob, encodeBlob } from '../../src/signal/index.ts';
-import { AgentProcess } from '../agent/agent-process.ts';
-import { launchChromium } from '../support/chromium.ts';
-import { MAX_GAP_MS, controlGap } from '../support/stall.ts';
+import { AgentProcess, controlGap, launchChromium, MAX_GAP_MS, runCli } from '../harness/index.ts';
 import { badLines, badSdps } from './inputs.ts';
 
 /*
@@ -19,7 +15,7 @@ export interface AgentFuzzResult {
   said: number;
   codes: Record<string, number>;
   longestGapMs: number;
-  /** Taken only when longestGapMs was over the limit: the same viewer with no input (support/stall.ts). */
+  /** Taken only when longestGapMs was over the limit: the same viewer with no input (harness/stall.ts). */
   controlGapMs?: number;
   ms: number;
 }
@@ -108,7 +104,7 @@ export async function fuzzAgentStdin(count: number, seed: number): Promise<Agent
       codes[code] = (codes[code] ?? 0) + 1;
     }
     assert.equal(agent.stderr, '', 'with --json nothing goes to stderr');
-    // Judged by the caller (support/stall.ts), so a long run still reports all it measured.
+    // Judged by the caller (harness/stall.ts), so a long run still reports all it measured.
     const controlGapMs = longestGapMs >= MAX_GAP_MS ? await controlGap(viewer, ms) : undefined;
 
     // The offer showing all along still takes a real answer.
@@ -143,15 +139,7 @@ export async function fuzzCli(count: number, seed: number): Promise<CliFuzzResul
     ...sdps.map((sdp): [string[], string] => [['blob', 'encode'], sdp]),
   ];
   for (const [argv, input] of inputs) {
-    const stdin = new PassThrough();
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    stdin.end(input);
-    const code = await main({ argv, env: {}, stdin, stdout, stderr });
+    const { code, stdout: out, stderr: err } = await runCli(argv, input);
     const describe = (): string => `${argv.join(' ')} on ${JSON.stringify(String(input).slice(0, 300))}: exit ${code}, stderr ${err}`;
     if (code === 0) {
       assert.ok(out.length > 0, describe());

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { stallVerdict } from '../support/stall.ts';
+import { stallVerdict } from '../harness/index.ts';
 import { fuzzAgentStdin, fuzzCli } from './drive.ts';
 
 /*

@@ -3,6 +3,7 @@ import { deflateRaw } from 'pako';
 import { deflateSdp } from '../../src/signal/fallback.ts';
 import { encodeFrame } from '../../src/signal/frame.ts';
 import { encodeBlob, type EncodedBlob } from '../../src/signal/index.ts';
+import { rng } from '../harness/index.ts';
 
 /*
  * Bad input as people and careless scripts make it, one line at a time (no LF inside; a CR,
@@ -12,17 +13,6 @@ import { encodeBlob, type EncodedBlob } from '../../src/signal/index.ts';
  */
 const WERIFT = readFileSync(new URL('../fixtures/werift-offer.sdp', import.meta.url), 'utf8');
 const CHROMIUM = readFileSync(new URL('../fixtures/chromium-offer.sdp', import.meta.url), 'utf8');
-
-/** mulberry32 */
-export function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LF = 0x0a;
 const withoutLf = (bytes: Uint8Array): Buffer => Buffer.from(bytes.filter((b) => b !== LF));

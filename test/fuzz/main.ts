@@ -1,4 +1,4 @@
-import { stallVerdict } from '../support/stall.ts';
+import { stallVerdict } from '../harness/index.ts';
 import { fuzzAgentStdin, fuzzCli } from './drive.ts';
 
 /*

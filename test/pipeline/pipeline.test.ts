@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import { Pipeline, type PipelineRunOptions } from '../../pi-agent/src/pipeline.ts';
 import { buildPipeline, isPipelineError, type PipelineOptions } from '../../pi-agent/src/pipeline-spec.ts';
 import { alive, freePort, isH264Keyframe, isVp8Keyframe, parseRtp, receiver, rtcpPli, rtcpReceiverReport, sleep, type Receiver } from './rtp.ts';
-import { eventually } from '../support/eventually.ts';
+import { eventually } from '../harness/index.ts';
 import { TEST_OPTIONS } from './options.ts';
 
 const SSRC = 0x5eed1234;

@@ -5,6 +5,7 @@ import { encodeFrame } from '../../src/signal/frame.ts';
 import { trimForFallback } from '../../src/signal/fallback.ts';
 import { decodeBlob, encodeBlob, isSignalError } from '../../src/signal/index.ts';
 import { parseSdp } from '../../src/signal/sdp-parse.ts';
+import { rng } from '../harness/index.ts';
 
 const WERIFT = readFileSync(new URL('../fixtures/werift-offer.sdp', import.meta.url), 'utf8');
 const CHROMIUM = readFileSync(new URL('../fixtures/chromium-offer.sdp', import.meta.url), 'utf8');
@@ -14,17 +15,6 @@ const SEEDS = [
   encodeBlob({ type: 'offer', sdp: CHROMIUM }, { mdns: 'keep' }),
   encodeBlob({ type: 'answer', sdp: WERIFT }, { mode: 'fallback', offerId: 2 }),
 ];
-
-/** Deterministic, so a failure replays: mulberry32. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const tally = new Map<string, number>();
 

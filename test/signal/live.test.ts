@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { decodeBlob, encodeBlob, isAgentCodec, type DecodedBlob } from '../../src/signal/index.ts';
-import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
-import { launchFirefox, type FirefoxHandle } from '../support/firefox.ts';
-import type { TestPeer } from '../support/peer.ts';
-import { WEBRTCBIN_PACKAGES, WebrtcbinPeer, webrtcbinAvailable } from '../support/webrtcbin.ts';
-import { createWeriftPeer } from '../support/werift.ts';
+import { type ChromiumHandle, createWeriftPeer, type FirefoxHandle, launchChromium, launchFirefox, type TestPeer, WEBRTCBIN_PACKAGES, webrtcbinAvailable, WebrtcbinPeer } from '../harness/index.ts';
 
 /*
  * Real peers, no mocks: every SDP here is made live by Chromium, Firefox or werift, squeezed into a blob,

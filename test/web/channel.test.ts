@@ -6,35 +6,27 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
-import type { AgentProcess } from '../agent/agent-process.ts';
-import { look, open, paste, screenshots, until } from './driver.ts';
-import { agentRig } from '../agent/rig.ts';
-import { eventually } from '../support/eventually.ts';
+import { type AgentProcess, agentRig, eventually, look, open, paste, probe, screenshots, until } from '../harness/index.ts';
 
 /*
  * The data channel between the built page and the real agent (issue 6): telemetry shown,
  * malformed messages refused with an error reply while the session stays up. The page is
  * driven as a person would; the viewer's public API stands in for clicks where a test needs
- * numbers back.
+ * numbers back. Only what needs the live agent is here; the element's own side of each message
+ * (malformed ones, telemetry, settings, detections, hand-over, bye) is tried against an in-page
+ * stand-in agent in test/browser/channel.spec.ts.
  */
 // One Chromium for the file; every agent started is stopped at the end.
 const rig = agentRig();
 
-/** Keeps each RTCPeerConnection the page makes in `pigeonPcs`, to read its descriptions; behaviour is untouched. */
-const KEEP_PEER_CONNECTIONS = `
-  const Native = globalThis.RTCPeerConnection;
-  globalThis.pigeonPcs = [];
-  globalThis.RTCPeerConnection = class extends Native {
-    constructor(...args) { super(...args); globalThis.pigeonPcs.push(this); }
-  };`;
-
 /** The ICE username fragments of the page's connection now in use: its own and the agent's. */
-function iceCredentials(page: Page): Promise<{ local: string; remote: string }> {
-  return page.evaluate(() => {
-    const pc = (globalThis as unknown as { pigeonPcs: RTCPeerConnection[] }).pigeonPcs.at(-1)!;
-    const ufrag = (sdp: string | undefined): string => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1] ?? '';
-    return { local: ufrag(pc.currentLocalDescription?.sdp), remote: ufrag(pc.currentRemoteDescription?.sdp) };
+async function iceCredentials(page: Page): Promise<{ local: string; remote: string }> {
+  const sdps = await (await probe(page)).evaluate((p) => {
+    const pc = p.peerConnections().at(-1)!;
+    return { local: pc.currentLocalDescription?.sdp, remote: pc.currentRemoteDescription?.sdp };
   });
+  const ufrag = (sdp: string | undefined): string => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1] ?? '';
+  return { local: ufrag(sdps.local), remote: ufrag(sdps.remote) };
 }
 
 /** A real agent and the page watching it, connected; every event the viewer fires is kept in `pigeonFired`. */
@@ -43,7 +35,7 @@ async function watch(args: string[] = [], running?: AgentProcess): Promise<{ age
   // The agent shows a fresh offer after each viewer joins: take one nobody has used.
   const used = new Set(agent.events.flatMap((e) => (e.type === 'viewer-joined' ? [e.viewer] : [])));
   const offer = await agent.next('offer', { where: (e) => !used.has(e.offerId!) });
-  const { page, errors } = await open(rig.chromium(), undefined, KEEP_PEER_CONNECTIONS);
+  const { page, errors } = await open(rig.chromium(), undefined, { keepPeerConnections: true });
   await page.evaluate(() => {
     const fired: { type: string; detail: unknown }[] = [];
     (globalThis as unknown as { pigeonFired: typeof fired }).pigeonFired = fired;
@@ -337,7 +329,7 @@ test('reconnect() and the Reconnect button bring up a new connection over the da
     const ufrags = credentials.map((c) => c[side]);
     assert.equal(new Set(ufrags).size, 3, `${side} ICE credentials are new after each reconnect: ${ufrags.join(' → ')}`);
   }
-  const states = await page.evaluate(() => (globalThis as unknown as { pigeonPcs: RTCPeerConnection[] }).pigeonPcs.map((pc) => pc.connectionState));
+  const states = await (await probe(page)).evaluate((p) => p.peerConnections().map((pc) => pc.connectionState));
   assert.deepEqual(states, ['closed', 'closed', 'connected'], 'each old connection is closed once the new one took over');
 
   const telemetryBefore = await telemetry();

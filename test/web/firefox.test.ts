@@ -3,9 +3,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { decodeBlob } from '../../src/signal/index.ts';
-import { AgentProcess } from '../agent/agent-process.ts';
-import { launchFirefox, type FirefoxHandle } from '../support/firefox.ts';
-import { PAGE, look, paste, until } from './driver.ts';
+import { AgentProcess, type FirefoxHandle, launchFirefox, look, PAGE, paste, until } from '../harness/index.ts';
 
 /*
  * The built page (dist/index.html, from disk) in Debian's Firefox ESR with a fresh profile: no

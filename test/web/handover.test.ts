@@ -3,8 +3,7 @@ import { createSocket } from 'node:dgram';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBlob } from '../../src/signal/index.ts';
-import { agentRig } from '../agent/rig.ts';
-import { PAGE, firstFrame, open as openPage, paste, until } from './driver.ts';
+import { agentRig, firstFrame, open as openPage, PAGE, paste, until } from '../harness/index.ts';
 
 /*
  * Carrier-pigeon time: a person carries the answer, so it reaches the other side seconds or

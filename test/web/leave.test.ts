@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { agentRig } from '../agent/rig.ts';
-import type { AgentProcess } from '../agent/agent-process.ts';
-import { open, paste, until } from './driver.ts';
+import { type AgentProcess, agentRig, open, paste, probe, until } from '../harness/index.ts';
 
 /*
  * A page that leaves frees its viewer slot at once (issue 11): the built page watching the real
@@ -12,18 +10,10 @@ import { open, paste, until } from './driver.ts';
 const rig = agentRig();
 const BOUND_MS = 2000;
 
-/** Keeps each RTCPeerConnection the page makes in `pigeonPcs`; behaviour is untouched. */
-const KEEP_PEER_CONNECTIONS = `
-  const Native = globalThis.RTCPeerConnection;
-  globalThis.pigeonPcs = [];
-  globalThis.RTCPeerConnection = class extends Native {
-    constructor(...args) { super(...args); globalThis.pigeonPcs.push(this); }
-  };`;
-
 async function watch(agent: AgentProcess): Promise<{ page: Page; viewer: number }> {
   const taken = new Set(agent.events.flatMap((e) => (e.type === 'viewer-joined' ? [e.viewer] : [])));
   const offer = await agent.next('offer', { where: (e) => !taken.has(e.offerId!) });
-  const { page } = await open(rig.chromium(), undefined, KEEP_PEER_CONNECTIONS);
+  const { page } = await open(rig.chromium(), undefined, { keepPeerConnections: true });
   await paste(page, offer.text);
   agent.write((await until(page, 'the answer', (s) => s.answer !== '')).answer);
   await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
@@ -34,7 +24,7 @@ async function watch(agent: AgentProcess): Promise<{ page: Page; viewer: number 
 const ways: [string, (page: Page) => Promise<unknown>, RegExp][] = [
   ['its tab is closed', (page) => page.close(), /^it said bye \(the page was closed\)$|^it closed the connection$/],
   ['it navigates away', (page) => page.goto('about:blank'), /^it said bye \(the page was closed\)$/],
-  ['its script calls pc.close()', (page) => page.evaluate(() => (globalThis as unknown as { pigeonPcs: RTCPeerConnection[] }).pigeonPcs.at(-1)!.close()), /^it closed the connection$/],
+  ['its script calls pc.close()', async (page) => (await probe(page)).evaluate((p) => p.peerConnections().at(-1)!.close()), /^it closed the connection$/],
 ];
 
 test('a page that goes (tab closed, navigated away, pc.close()) is reported as left within 2 s and frees its slot', async (t) => {

@@ -4,8 +4,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
-import { PAGE, look, open as openPage, paste, screenshots, until } from './driver.ts';
-import { agentRig } from '../agent/rig.ts';
+import { agentRig, look, open as openPage, PAGE, paste, screenshots, until } from '../harness/index.ts';
 
 /*
  * The built page, opened from disk with every non-file request failed, driven as a person would:

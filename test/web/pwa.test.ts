@@ -4,9 +4,8 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { PageServer } from '../../pi-agent/src/page-server.ts';
-import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
+import { type ChromiumHandle, launchChromium, PAGE, until } from '../harness/index.ts';
 import { encodeBlob, frameToLink } from '../../src/signal/index.ts';
-import { PAGE, until } from './driver.ts';
 
 /*
  * The page as an installable, offline-capable app, checked the way Lighthouse would but by

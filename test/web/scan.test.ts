@@ -6,9 +6,7 @@ import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
-import { AgentProcess } from '../agent/agent-process.ts';
-import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
-import { look, open, screenshots, until } from './driver.ts';
+import { AgentProcess, type ChromiumHandle, launchChromium, look, open, screenshots, until } from '../harness/index.ts';
 import { writeQrY4m } from './fake-camera.ts';
 import { qrPhotoPng } from './qr-photo.ts';
 

@@ -3,7 +3,8 @@
 import { RTCPeerConnection, type RTCDataChannel, type RTCRtpTransceiver } from 'werift';
 // The agent's own codec and codec choice, so these tests exercise what the agent does.
 import { codecParameters, pickCodec } from '../../pi-agent/src/peer.ts';
-import type { TestPeer } from './peer.ts';
+import { Inbox } from './inbox.ts';
+import type { TestPeer } from './test-peer.ts';
 
 export interface WeriftPeerOptions {
   codec: 'H264' | 'VP8';
@@ -34,8 +35,7 @@ export async function createWeriftPeer(opts: WeriftPeerOptions): Promise<WeriftP
   });
 
   let channel: RTCDataChannel | undefined;
-  const inbox: string[] = [];
-  const inboxWaiters: Array<(text: string) => void> = [];
+  const inbox = new Inbox('werift data channel');
   let markOpen: () => void = () => undefined;
   const opened = new Promise<void>((resolve) => {
     markOpen = resolve;
@@ -48,10 +48,7 @@ export async function createWeriftPeer(opts: WeriftPeerOptions): Promise<WeriftP
     });
     if (dc.readyState === 'open') markOpen();
     dc.onMessage.subscribe((data) => {
-      const text = typeof data === 'string' ? data : data.toString('utf8');
-      const waiter = inboxWaiters.shift();
-      if (waiter) waiter(text);
-      else inbox.push(text);
+      inbox.put(typeof data === 'string' ? data : data.toString('utf8'));
     });
   };
 
@@ -109,19 +106,7 @@ export async function createWeriftPeer(opts: WeriftPeerOptions): Promise<WeriftP
       channel.send(text);
     },
     nextMessage(timeoutMs = 10_000) {
-      const queued = inbox.shift();
-      if (queued !== undefined) return Promise.resolve(queued);
-      return new Promise<string>((resolve, reject) => {
-        const waiter = (text: string): void => {
-          clearTimeout(timer);
-          resolve(text);
-        };
-        const timer = setTimeout(() => {
-          inboxWaiters.splice(inboxWaiters.indexOf(waiter), 1);
-          reject(new Error(`no werift data channel message within ${timeoutMs} ms (${states()})`));
-        }, timeoutMs);
-        inboxWaiters.push(waiter);
-      });
+      return inbox.next(timeoutMs, states);
     },
     async close() {
       await pc.close();

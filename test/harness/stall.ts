@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BrowserPeer } from './chromium.ts';
+import type { BrowserPeer } from './browser-peer.ts';
 
 /** The promise for every bad input: the viewer's video never stops this long. */
 export const MAX_GAP_MS = 250;

@@ -2,9 +2,7 @@
 // non-trickle SDPs handed across verbatim.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchChromium, type BrowserPeer, type ChromiumHandle } from './chromium.ts';
-import { createWeriftPeer } from './werift.ts';
-import { WEBRTCBIN_PACKAGES, WebrtcbinPeer, webrtcbinAvailable, type WebrtcbinRole } from './webrtcbin.ts';
+import { type BrowserPeer, type ChromiumHandle, createWeriftPeer, launchChromium, WEBRTCBIN_PACKAGES, webrtcbinAvailable, WebrtcbinPeer, type WebrtcbinRole } from './index.ts';
 
 // Skipped only outside CI, where ./pigeon test installs the packages: there a missing one must fail.
 const skip = webrtcbinAvailable() || process.env.CI ? false : `webrtcbin is not usable from /usr/bin/python3; apt-get install ${WEBRTCBIN_PACKAGES}`;

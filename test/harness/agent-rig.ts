@@ -1,5 +1,5 @@
 import { after, before } from 'node:test';
-import { launchChromium, type ChromiumHandle } from '../support/chromium.ts';
+import { launchChromium, type ChromiumHandle } from './chromium.ts';
 import { AgentProcess } from './agent-process.ts';
 
 /**

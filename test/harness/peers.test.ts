@@ -2,8 +2,7 @@
 // the SDPs handed across verbatim (no codec in between).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchChromium, type BrowserPeer, type ChromiumHandle } from './chromium.ts';
-import { createWeriftPeer, type WeriftPeer } from './werift.ts';
+import { type BrowserPeer, type ChromiumHandle, createWeriftPeer, launchChromium, type WeriftPeer } from './index.ts';
 
 let chromium: ChromiumHandle | undefined;
 const peers: Array<BrowserPeer | WeriftPeer> = [];

@@ -1,12 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CDPSession, Page } from 'puppeteer-core';
-import type { ChromiumHandle } from '../support/chromium.ts';
+import type { CDPSession, JSHandle, Page } from 'puppeteer-core';
+import type { ChromiumHandle } from './chromium.ts';
+import type { AppProbe, AppProbeGlobal, Seen } from './page/app-api.ts';
+import { pageScript } from './page-script.ts';
+
+export type { Seen } from './page/app-api.ts';
 
 /*
  * Drives the built page (dist/index.html) as a person would, for the page and scanning tests:
- * opened from file:// with every other request failed, read through its shadow DOM, and saved
- * as screenshots at a phone's and a desktop's size under docs/screenshots/.
+ * opened from file:// with every other request failed, read through its shadow DOM (by
+ * page/app-probe.ts, loaded into the page before its own scripts), and saved as screenshots at a
+ * phone's and a desktop's size under docs/screenshots/.
  */
 export const PAGE = new URL('../../dist/index.html', import.meta.url).href;
 const SHOTS = new URL('../../docs/screenshots/', import.meta.url);
@@ -23,8 +28,12 @@ export interface Opened {
   errors: string[];
 }
 
-/** `init` runs in the page before its own scripts, e.g. to keep hold of objects the page makes. */
-export async function open(chromium: ChromiumHandle, url = PAGE, init?: string): Promise<Opened> {
+export interface OpenOptions {
+  /** Keep each RTCPeerConnection the page makes, for `probe(page)` to read (behaviour untouched). */
+  keepPeerConnections?: boolean;
+}
+
+export async function open(chromium: ChromiumHandle, url = PAGE, options: OpenOptions = {}): Promise<Opened> {
   const page = await chromium.newPage();
   const blocked: string[] = [];
   const errors: string[] = [];
@@ -40,9 +49,10 @@ export async function open(chromium: ChromiumHandle, url = PAGE, init?: string):
     if (message.type() === 'error') errors.push(message.text());
   });
   page.on('pageerror', (error) => errors.push(String(error)));
-  // tsx names functions with __name(); the page has none, and evaluate() ships function source.
+  // tsx names functions with __name(); the page has none, and the tests' small evaluate() callbacks ship their source.
   await page.evaluateOnNewDocument('globalThis.__name = (f) => f');
-  if (init) await page.evaluateOnNewDocument(init);
+  await page.evaluateOnNewDocument(await pageScript('app-probe'));
+  if (options.keepPeerConnections) await page.evaluateOnNewDocument(() => (globalThis as unknown as AppProbeGlobal).pigeonAppProbe.keepPeerConnections());
   await resize(page, SIZES.desktop);
   await page.goto(url);
   // A tab behind others decodes but does not play or paint its <video>: this one is looked at.
@@ -50,44 +60,20 @@ export async function open(chromium: ChromiumHandle, url = PAGE, init?: string):
   return { page, blocked, errors };
 }
 
-/** What a person sees of the app, read from its shadow DOM. */
-export interface Seen {
-  alert: string;
-  answer: string;
-  instruction: string;
-  qr: { width: number; shown: number } | null;
-  status: string;
-  viewerStatus: string;
-  /** The viewer's status line as shown, e.g. "Waiting for the Pi to read the answer… · 0:35". */
-  viewerStatusText: string;
-  viewerAlert: string;
-  hello: string;
-  /** The camera scanner's state line and its message (a refused code, a camera problem). */
-  scan: string;
+/** Loads the probe into `page` unless it is there already (a page this module did not open). */
+async function ensureProbe(page: Page): Promise<void> {
+  if (!(await page.evaluate(() => 'pigeonAppProbe' in globalThis))) await page.evaluate(await pageScript('app-probe'));
 }
 
-export function look(page: Page): Promise<Seen> {
-  return page.evaluate(async () => {
-    const app = document.querySelector('pigeon-app')!;
-    await app.updateComplete;
-    const root = app.shadowRoot!;
-    const viewer = root.querySelector('pigeon-viewer');
-    await viewer?.updateComplete;
-    const text = (el: Element | null | undefined): string => el?.textContent?.replace(/\s+/g, ' ').trim() ?? '';
-    const canvas = root.querySelector('qr-view')?.shadowRoot?.querySelector('canvas');
-    return {
-      alert: text(root.querySelector('[role=alert]')),
-      answer: root.querySelector<HTMLTextAreaElement>('#mine-text')?.value ?? '',
-      instruction: text(root.querySelector('.instruction')),
-      qr: canvas ? { width: canvas.width, shown: canvas.getBoundingClientRect().width } : null,
-      status: text(root.querySelector('[role=status]')),
-      viewerStatus: viewer?.shadowRoot?.querySelector('[part=status]')?.getAttribute('data-status') ?? '',
-      viewerStatusText: text(viewer?.shadowRoot?.querySelector('[part=status]')),
-      viewerAlert: text(viewer?.shadowRoot?.querySelector('[role=alert]')),
-      hello: text(viewer?.shadowRoot?.querySelector('.hello')),
-      scan: text(root.querySelector('qr-scan')?.shadowRoot?.querySelector('.state')) + ' | ' + text(root.querySelector('qr-scan')?.shadowRoot?.querySelector('.message')),
-    };
-  });
+/** The probe in the page, to run a few lines of a test against the page's own objects. */
+export async function probe(page: Page): Promise<JSHandle<AppProbe>> {
+  await ensureProbe(page);
+  return page.evaluateHandle(() => (globalThis as unknown as AppProbeGlobal).pigeonAppProbe);
+}
+
+export async function look(page: Page): Promise<Seen> {
+  await ensureProbe(page);
+  return page.evaluate(() => (globalThis as unknown as AppProbeGlobal).pigeonAppProbe.look());
 }
 
 export async function paste(page: Page, text: string): Promise<Seen> {
@@ -144,19 +130,8 @@ export async function screenshots(page: Page, state: string): Promise<void> {
   await resize(page, SIZES.desktop);
 }
 
-/**
- * Epoch ms at which the viewer's <video> had its first frame, waiting up to `timeoutMs` (checked
- * every few ms inside the page, so the time is not rounded to a polling step out here).
- */
-export function firstFrame(page: Page, timeoutMs: number): Promise<number> {
-  return page.evaluate(async (limit) => {
-    const until = Date.now() + limit;
-    for (;;) {
-      const viewer = document.querySelector('pigeon-app')?.shadowRoot?.querySelector('pigeon-viewer');
-      const video = viewer?.shadowRoot?.querySelector('video');
-      if (video && video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames > 0) return Date.now();
-      if (Date.now() > until) throw new Error(`no video frame within ${limit} ms (viewer status: ${viewer?.status ?? 'no viewer'})`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }, timeoutMs);
+/** Epoch ms at which the viewer's <video> had its first frame, waiting up to `timeoutMs`. */
+export async function firstFrame(page: Page, timeoutMs: number): Promise<number> {
+  await ensureProbe(page);
+  return page.evaluate((limit) => (globalThis as unknown as AppProbeGlobal).pigeonAppProbe.firstFrame(limit), timeoutMs);
 }

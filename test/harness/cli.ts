@@ -9,7 +9,7 @@ export interface Run {
 }
 
 /** Runs the CLI in-process with the given stdin, the way the bin does. */
-export async function runCli(argv: string[], stdin = ''): Promise<Run> {
+export async function runCli(argv: string[], stdin: string | Buffer = ''): Promise<Run> {
   const input = new PassThrough();
   const stdout = new PassThrough();
   const stderr = new PassThrough();

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { launch, type Browser } from 'puppeteer-core';
 import { browserHandle, type BrowserHandle } from './browser-peer.ts';
 
-export type { BrowserPeer, BrowserPeerOptions, VideoStats } from './browser-peer.ts';
 
 export type ChromiumHandle = BrowserHandle;
 
