@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { describe } from '../../src/signal/index.ts';
+import { Bridge } from './bridge.ts';
+import { BridgeFailure } from './errors.ts';
+import type { BridgeEvent, Emit } from './events.ts';
+import { HELP, parseOptions } from './options.ts';
+import { watchParent } from './parent.ts';
+import { statusLine } from './render.ts';
+
+/** The process's streams, passed in so tests can run the bridge in-process. */
+export interface Io {
+  argv: string[];
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  /** Ends the run; SIGINT/SIGTERM when not given. */
+  signal?: AbortSignal;
+}
+
+function bridgeVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** SIGINT/SIGTERM end a run cleanly: every viewer says goodbye to the agent, exit 0. */
+function processSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = (name: string) => () => controller.abort(`the bridge was stopped by ${name}`);
+  process.once('SIGINT', stop('SIGINT'));
+  process.once('SIGTERM', stop('SIGTERM'));
+  return controller.signal;
+}
+
+/** Runs the bridge until it is told to stop. Returns the exit code; never throws for expected errors. */
+export async function main(partial: Partial<Io> = {}): Promise<number> {
+  const io: Io = {
+    argv: partial.argv ?? process.argv.slice(2),
+    stdin: partial.stdin ?? process.stdin,
+    stdout: partial.stdout ?? process.stdout,
+    stderr: partial.stderr ?? process.stderr,
+    ...(partial.signal ? { signal: partial.signal } : {}),
+  };
+  try {
+    const options = parseOptions(io.argv);
+    if (options.help) return (io.stdout.write(HELP), 0);
+    if (options.version) return (io.stdout.write(`${bridgeVersion()}\n`), 0);
+    const emit: Emit = options.json
+      ? (event: BridgeEvent) => io.stdout.write(`${JSON.stringify({ ...event, time: new Date().toISOString() })}\n`)
+      : (event: BridgeEvent) => io.stderr.write(`pigeon-bridge: ${statusLine(event)}\n`);
+    const signal = io.signal ?? processSignal();
+    const { bridge, url } = await Bridge.start(options, emit, bridgeVersion());
+    io.stdout.write(`${url}\n`);
+    emit({ type: 'listening', url, pid: process.pid });
+    const parentGone = new AbortController();
+    const unwatch = watchParent(io.stdin, (why) => parentGone.abort(`the bridge stopped: ${why}`));
+    const reason = await firstAbort([signal, parentGone.signal]);
+    unwatch();
+    await bridge.stop(reason);
+    emit({ type: 'stopped', reason });
+    return 0;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+/** Why the first of `signals` aborted, once one has. */
+function firstAbort(signals: AbortSignal[]): Promise<string> {
+  return new Promise((resolve) => {
+    for (const signal of signals) {
+      if (signal.aborted) return resolve(String(signal.reason));
+      signal.addEventListener('abort', () => resolve(String(signal.reason)), { once: true });
+    }
+  });
+}
+
+function report(error: unknown, io: Io): number {
+  if (error instanceof BridgeFailure && error.code === 'E_USAGE') {
+    io.stderr.write(`pigeon-bridge: ${error.message}\n\nRun "pigeon-bridge --help" for the options.\n`);
+    return 2;
+  }
+  // node:util parseArgs reports bad flags with a code of its own.
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    io.stderr.write(`pigeon-bridge: ${(error as Error).message}\n\nRun "pigeon-bridge --help" for the options.\n`);
+    return 2;
+  }
+  const described = describe(error);
+  if (described.known) {
+    io.stderr.write(`pigeon-bridge: ${described.code}: ${described.message}\n`);
+    return 1;
+  }
+  io.stderr.write(`pigeon-bridge: unexpected error (a bug; please report it):\n${error instanceof Error ? error.stack : String(error)}\n`);
+  return 70;
+}

@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import type { RtpPacket } from 'werift';
+import { encodeVideoFrame } from '../../src/bridge/frame.ts';
+import type { BridgeMessage, ViewerState } from '../../src/bridge/protocol.ts';
+import { FrameAssembler } from './assembler.ts';
+import type { Emit } from './events.ts';
+import type { BridgePeer } from './peer.ts';
+
+/** Where a viewer's messages and frames go: the page that holds it now. */
+export interface PageSink {
+  readonly page: number;
+  json(message: BridgeMessage): void;
+  /** Sends one frame; false when the page is too far behind and it was not sent. */
+  frame(bytes: Uint8Array): boolean;
+  /** The viewer is no longer this page's: it closed, or another page took it over. */
+  released(viewer: number): void;
+}
+
+/** Keyframe requests on loss are spaced by this: the first one's keyframe is on its way. */
+const LOSS_PLI_SPACING_MS = 500;
+const STATS_EVERY_MS = 5000;
+
+/**
+ * One viewer of the Pi through the bridge: its peer, the frames made from its RTP, and the page
+ * it reports to, which may change (a reload attaches the new page) or be missing for a while.
+ */
+export class Viewer {
+  readonly token = randomBytes(16).toString('base64url');
+  private sink: PageSink | undefined;
+  private state: ViewerState = 'waiting';
+  private ending: { code: string; reason: string } | undefined;
+  private readonly assembler: FrameAssembler;
+  private frameNumber = 0;
+  private lastLossPli = 0;
+  private readonly counts = { frames: 0, bytes: 0, lost: 0, skipped: 0 };
+  private statsTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly id: number,
+    private readonly peer: BridgePeer,
+    private readonly emit: Emit,
+    private readonly onEnd: (viewer: Viewer) => void,
+  ) {
+    this.assembler = new FrameAssembler(peer.codec);
+    peer.on('connected', () => this.connected());
+    peer.on('rtp', (packet) => this.rtp(packet));
+    peer.on('message', (text) => this.sink?.json({ v: 1, type: 'message', text }));
+    peer.on('ended', (code, reason) => void this.leave(code, reason));
+  }
+
+  get codec(): BridgePeer['codec'] {
+    return this.peer.codec;
+  }
+
+  get page(): number | undefined {
+    return this.sink?.page;
+  }
+
+  /**
+   * Reports to `sink` from now on, starting with where things stand; its video from a fresh
+   * keyframe (asked for here once the video flows, else by the first frame that needs one).
+   */
+  attach(sink: PageSink): void {
+    if (this.sink !== sink) this.sink?.released(this.id);
+    this.sink = sink;
+    sink.json(this.status());
+    this.assembler.restart();
+    this.peer.requestKeyframe();
+  }
+
+  detach(sink: PageSink): void {
+    if (this.sink === sink) this.sink = undefined;
+  }
+
+  requestKeyframe(): void {
+    this.peer.requestKeyframe();
+  }
+
+  send(text: string): boolean {
+    return this.peer.send(text);
+  }
+
+  /** Ends this viewer for good, saying goodbye to the agent (also after the agent's own: harmless, and it closes the channel). */
+  async leave(code: string, reason: string): Promise<void> {
+    if (this.ending) return;
+    this.ending = { code, reason };
+    clearInterval(this.statsTimer);
+    await this.peer.leave(reason);
+    this.closed();
+  }
+
+  private connected(): void {
+    this.state = 'connected';
+    this.sink?.json(this.status());
+    this.emit({ type: 'viewer-connected', viewer: this.id });
+    this.statsTimer = setInterval(() => this.stats(), STATS_EVERY_MS);
+    this.statsTimer.unref();
+  }
+
+  private rtp(packet: RtpPacket): void {
+    const out = this.assembler.push(packet);
+    if (out === undefined) return;
+    if (out.kind !== 'frame') {
+      if (out.kind === 'lost') this.counts.lost++;
+      this.lossKeyframe();
+      return;
+    }
+    if (this.sink === undefined) return this.assembler.restart();
+    const { frame } = out;
+    const bytes = encodeVideoFrame({ codec: this.peer.codec, ...frame, frameNumber: this.frameNumber });
+    if (!this.sink.frame(bytes)) {
+      this.counts.skipped++;
+      this.assembler.restart();
+      this.lossKeyframe();
+      return;
+    }
+    this.frameNumber++;
+    this.counts.frames++;
+    this.counts.bytes += frame.data.length;
+  }
+
+  private lossKeyframe(): void {
+    const now = Date.now();
+    if (now - this.lastLossPli < LOSS_PLI_SPACING_MS) return;
+    this.lastLossPli = now;
+    this.peer.requestKeyframe();
+  }
+
+  private stats(): void {
+    const { frames, bytes, lost, skipped } = this.counts;
+    const seconds = STATS_EVERY_MS / 1000;
+    this.emit({ type: 'stats', viewer: this.id, fps: Math.round((frames / seconds) * 10) / 10, kbps: Math.round((bytes * 8) / seconds / 1000), frames, lost, skipped });
+    Object.assign(this.counts, { frames: 0, bytes: 0, lost: 0, skipped: 0 });
+  }
+
+  private closed(): void {
+    this.state = 'closed';
+    this.sink?.json(this.status());
+    this.sink?.released(this.id);
+    const { code, reason } = this.ending ?? { code: 'E_CLOSED', reason: 'closed' };
+    this.emit({ type: 'viewer-closed', viewer: this.id, code, reason });
+    this.onEnd(this);
+  }
+
+  private status(): BridgeMessage {
+    return this.state === 'closed' && this.ending
+      ? { v: 1, type: 'status', viewer: this.id, state: this.state, code: this.ending.code, reason: this.ending.reason }
+      : { v: 1, type: 'status', viewer: this.id, state: this.state };
+  }
+}

@@ -1,0 +1,75 @@
+import { decodeBlob, encodeBlob, type EncodedBlob } from '../../src/signal/index.ts';
+import type { VideoCodecName } from '../../src/bridge/protocol.ts';
+import { BridgeFailure } from './errors.ts';
+import type { Emit } from './events.ts';
+import { BridgePeer } from './peer.ts';
+import { Viewer, type PageSink } from './viewer.ts';
+
+/**
+ * Every viewer this bridge runs, whichever page holds it. A viewer whose page went away (a
+ * reload, a crash) waits `lingerMs` for a page to attach it again, then says goodbye to the
+ * agent; nothing else here has a clock, so an answer may take as long as the Pi's offer lives.
+ */
+export class Viewers {
+  private readonly viewers = new Map<number, Viewer>();
+  private readonly lingering = new Map<Viewer, NodeJS.Timeout>();
+  private nextId = 1;
+
+  constructor(
+    private readonly emit: Emit,
+    private readonly lingerMs: number,
+  ) {}
+
+  /** Answers the Pi's offer for `sink`'s page: a new viewer, its answer sent to the page. */
+  async accept(offerText: string, codecs: readonly VideoCodecName[], sink: PageSink): Promise<Viewer> {
+    const offer = decodeBlob(offerText, { expect: 'offer' });
+    const { peer, sdp } = await BridgePeer.answer(offer, codecs);
+    const answer = await encodeAnswer(peer, sdp, offer.offerId);
+    const viewer = new Viewer(this.nextId++, peer, this.emit, (ended) => this.forget(ended));
+    this.viewers.set(viewer.id, viewer);
+    const offerId = offer.offerId ?? null;
+    sink.json({ v: 1, type: 'answer', viewer: viewer.id, token: viewer.token, offerId, codec: peer.codec, text: answer.text, bytes: Array.from(answer.bytes) });
+    this.emit({ type: 'answer', viewer: viewer.id, page: sink.page, offerId, codec: peer.codec, text: answer.text });
+    viewer.attach(sink);
+    return viewer;
+  }
+
+  /** A page takes over a viewer it (or the page before a reload) started. */
+  attach(id: number, token: string, sink: PageSink): Viewer {
+    const viewer = this.viewers.get(id);
+    if (viewer === undefined || viewer.token !== token) throw new BridgeFailure('E_VIEWER_UNKNOWN', `no viewer ${id} with that token here (it may have closed, or the bridge restarted): scan a fresh code from the Pi`);
+    clearTimeout(this.lingering.get(viewer));
+    this.lingering.delete(viewer);
+    viewer.attach(sink);
+    this.emit({ type: 'viewer-attached', viewer: id, page: sink.page });
+    return viewer;
+  }
+
+  /** `sink`'s page went away: the viewer waits a while for another page, then ends. */
+  detach(viewer: Viewer, sink: PageSink): void {
+    if (viewer.page !== sink.page) return;
+    viewer.detach(sink);
+    const timer = setTimeout(() => void viewer.leave('E_PAGE_GONE', 'the page went away and did not come back'), this.lingerMs);
+    this.lingering.set(viewer, timer);
+  }
+
+  async closeAll(reason: string): Promise<void> {
+    await Promise.all([...this.viewers.values()].map((viewer) => viewer.leave('E_BRIDGE_STOPPED', reason)));
+  }
+
+  private forget(viewer: Viewer): void {
+    clearTimeout(this.lingering.get(viewer));
+    this.lingering.delete(viewer);
+    this.viewers.delete(viewer.id);
+  }
+}
+
+/** The answer as a blob; a peer whose answer cannot be carried is closed before the error goes on. */
+async function encodeAnswer(peer: BridgePeer, sdp: string, offerId: number | undefined): Promise<EncodedBlob> {
+  try {
+    return encodeBlob({ type: 'answer', sdp }, { offerId });
+  } catch (error) {
+    await peer.leave('the bridge could not encode its answer');
+    throw error;
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * The page's side of pigeon-bridge (bridge/): a WebSocket client, the wire formats it shares
+ * with the bridge, and a WebCodecs decoder that draws onto a canvas. No dependency on the
+ * page's elements or controllers.
+ */
+export { BridgeClient, checkBridgeUrl } from './client.ts';
+export type { BridgeAnswer, BridgeClientEvents, BridgeStatus } from './client.ts';
+export { CanvasDecoder, WEBCODECS_CODEC, decodableCodecs } from './decoder.ts';
+export type { DecoderStats } from './decoder.ts';
+export { BridgeError } from './errors.ts';
+export type { BridgeErrorCode } from './errors.ts';
+export { FRAME_HEADER_BYTES, decodeVideoFrame, encodeVideoFrame } from './frame.ts';
+export type { BridgeFrame } from './frame.ts';
+export { BRIDGE_PROTOCOL_VERSION, parseBridgeMessage, parsePageRequest } from './protocol.ts';
+export type { BridgeMessage, PageRequest, VideoCodecName, ViewerState } from './protocol.ts';

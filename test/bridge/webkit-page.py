@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""Opens a page in WebKitGTK (WebKit2 4.1, the API Tauri v2 uses on Linux) and reports on it.
+
+Usage: webkit-page.py URL
+Every 200 ms prints one line on stdout: JSON.stringify(window.bridgeTest.snapshot()), or
+{"pending": "..."} until the page has one. Each line read on stdin is JavaScript to run in the
+page (e.g. bridgeTest.keyframe()); "reload" reloads it. Ends when stdin closes.
+Run it under xvfb-run: WebKitGTK needs a display.
+"""
+import json
+import sys
+
+import gi
+
+gi.require_version('Gtk', '3.0')
+gi.require_version('WebKit2', '4.1')
+from gi.repository import GLib, Gtk, WebKit2  # noqa: E402
+
+
+def main():
+    url = sys.argv[1]
+    window = Gtk.Window()
+    window.set_default_size(800, 600)
+    view = WebKit2.WebView()
+    settings = view.get_settings()
+    # A page from disk loading its own script; nothing else is loosened.
+    settings.set_allow_file_access_from_file_urls(True)
+    window.add(view)
+    window.connect('destroy', Gtk.main_quit)
+    window.show_all()
+    view.load_uri(url)
+
+    def report(result_view, result):
+        try:
+            value = result_view.evaluate_javascript_finish(result)
+            line = value.to_string() if value is not None else 'null'
+        except GLib.Error as error:
+            line = json.dumps({'pending': error.message})
+        print(line, flush=True)
+
+    def poll():
+        view.evaluate_javascript(
+            "window.bridgeTest ? JSON.stringify(window.bridgeTest.snapshot()) : JSON.stringify({pending: 'no bridgeTest yet'})",
+            -1, None, None, None, report)
+        return True
+
+    def command(channel, _condition):
+        line = channel.readline()
+        if not line:
+            Gtk.main_quit()
+            return False
+        line = line.strip()
+        if line == 'reload':
+            view.reload()
+        elif line:
+            view.evaluate_javascript(line, -1, None, None, None, None)
+        return True
+
+    GLib.timeout_add(200, poll)
+    GLib.io_add_watch(GLib.IOChannel.unix_new(sys.stdin.fileno()), GLib.IO_IN | GLib.IO_HUP, command)
+    Gtk.main()
+
+
+if __name__ == '__main__':
+    main()
