@@ -36,14 +36,16 @@ function fmtp(codec: Codec, key: string): string | undefined {
   return codec.parameters?.split(';').map((p) => p.split('=')).find(([k]) => k === key)?.[1]?.toLowerCase();
 }
 
-/** The first of `wanted` that the offer has, as the offer names it; H.264 only as baseline, mode 1. */
-function choose(offered: Codec[], wanted: readonly VideoCodecName[]): { codec: Codec; name: VideoCodecName } | undefined {
-  for (const name of wanted) {
-    const same = offered.filter((c) => c.mimeType.toLowerCase() === `video/${name.toLowerCase()}`);
-    const codec = name === 'VP8' ? same[0] : same.find((c) => fmtp(c, 'packetization-mode') === '1' && fmtp(c, 'profile-level-id')?.startsWith('42'));
-    if (codec) return { codec, name };
-  }
-  return undefined;
+/** H.264 as the agent's encoders make it (baseline, packetization-mode 1), or VP8. */
+function usable(name: VideoCodecName, mime: string, param: (key: string) => string | undefined): boolean {
+  if (mime.toLowerCase() !== name.toLowerCase()) return false;
+  return name === 'VP8' || (param('packetization-mode') === '1' && (param('profile-level-id')?.startsWith('42') ?? false));
+}
+
+/** The first of `wanted` the Pi's offer carries. */
+function chooseName(offer: DecodedBlob, wanted: readonly VideoCodecName[]): VideoCodecName | undefined {
+  const offered = offer.session.media.find((m) => m.kind === 'video')?.codecs ?? [];
+  return wanted.find((name) => offered.some((c) => usable(name, c.name, (key) => c.params[key]?.toLowerCase())));
 }
 
 export class BridgePeer {
@@ -54,8 +56,8 @@ export class BridgePeer {
   private closing = false;
   private ended = false;
 
-  private constructor(readonly codec: VideoCodecName, codecs: readonly VideoCodecName[]) {
-    this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', codecs: { video: codecs.map(codecParameters), audio: [] } });
+  private constructor(readonly codec: VideoCodecName) {
+    this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', codecs: { video: [codecParameters(codec)], audio: [] } });
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') this.listeners.connected?.();
       if (state === 'failed') this.end('E_CONNECTION_FAILED', 'the connection to the Pi failed (ICE or DTLS gave up)');
@@ -68,17 +70,17 @@ export class BridgePeer {
    * every candidate gathered (a blob is one message).
    */
   static async answer(offer: DecodedBlob, codecs: readonly VideoCodecName[]): Promise<{ peer: BridgePeer; sdp: string }> {
-    const video = offer.session.media.find((m) => m.kind === 'video');
-    if (!video) throw new BridgeFailure('E_NO_VIDEO', "the Pi's offer has no video section");
-    const peer = new BridgePeer(codecs[0] ?? 'H264', codecs);
+    if (!offer.session.media.some((m) => m.kind === 'video')) throw new BridgeFailure('E_NO_VIDEO', "the Pi's offer has no video section");
+    const name = chooseName(offer, codecs);
+    if (!name) throw new BridgeFailure('E_CODEC_MISMATCH', `the Pi offers none of ${codecs.join(', ')}, the codecs this page can decode`);
+    const peer = new BridgePeer(name);
     try {
       await peer.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       const transceiver = peer.pc.getTransceivers().find((t) => t.kind === 'video');
-      const chosen = transceiver && choose(transceiver.codecs, codecs);
-      if (!transceiver || !chosen) {
-        throw new BridgeFailure('E_CODEC_MISMATCH', `the Pi offers none of ${codecs.join(', ')}, the codecs this page can decode`);
-      }
-      transceiver.codecs = [chosen.codec];
+      // The offer's own entry (its payload type), as werift matched it to ours.
+      const chosen = transceiver?.codecs.find((c) => usable(name, c.mimeType.replace(/^video\//i, ''), (key) => fmtp(c, key)));
+      if (!transceiver || !chosen) throw new BridgeFailure('E_CODEC_MISMATCH', `werift found no ${name} in the Pi's offer`);
+      transceiver.codecs = [chosen];
       transceiver.setDirection('recvonly');
       takeUnsignaledRtp(peer.pc, transceiver);
       transceiver.onTrack.subscribe((track) => {
@@ -87,7 +89,6 @@ export class BridgePeer {
           peer.listeners.rtp?.(packet);
         });
       });
-      (peer as { codec: VideoCodecName }).codec = chosen.name;
       // The agent offers a=setup:active (it is the DTLS client, so a slow pigeon loses no hello);
       // werift 0.24 answers as the client whatever the offer says, so it is told to be the server.
       if (offer.session.setup === 'active') for (const transport of peer.pc.dtlsTransports) transport.role = 'server';

@@ -155,7 +155,7 @@ export function builtPageInWebKit(url: string): BuiltPage {
       new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`WebKitGTK saved no screenshot within 10 s: ${stderr}`)), 10_000);
         shots.set(path, () => (clearTimeout(timer), resolve()));
-        child.stdin.write(`screenshot ${path}\n`);
+        child.stdin.write(`window-screenshot ${path}\n`);
       }),
     close: async () => {
       child.stdin.end();

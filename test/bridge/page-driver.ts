@@ -35,6 +35,8 @@ export interface PageDriver {
   /** Runs JavaScript in the page, e.g. `bridgeTest.keyframe()`. */
   run(script: string): Promise<void>;
   reload(): Promise<void>;
+  /** Writes what the page shows now as a PNG (in WebKitGTK: the canvas, the video as it drew it). */
+  screenshot(path: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function chromiumPage(chromium: ChromiumHandle, url: string): Promi
     snapshot: () => page.evaluate(() => (window as unknown as { bridgeTest?: { snapshot(): Snapshot } }).bridgeTest?.snapshot()),
     run: async (script) => void (await page.evaluate(script)),
     reload: async () => void (await page.reload()),
+    screenshot: async (path) => void (await page.screenshot({ path: path as `${string}.png` })),
     close: () => page.close(),
   };
 }
@@ -87,6 +90,9 @@ export function webkitPage(url: string): PageDriver {
     reload: async () => {
       latest = undefined;
       child.stdin.write('reload\n');
+    },
+    screenshot: async (path) => {
+      child.stdin.write(`screenshot ${path}\n`);
     },
     close: async () => {
       child.stdin.end();

@@ -5,10 +5,13 @@ Usage: webkit-page.py URL [PROBE]
 Every 200 ms prints one line on stdout: JSON.stringify(window.bridgeTest.snapshot()), or
 {"pending": "..."} until the page has one; PROBE, a JavaScript expression giving a JSON string,
 is polled instead when given (the built page has no bridgeTest). Each line read on stdin is
-JavaScript to run in the page (e.g. bridgeTest.keyframe()); "reload" reloads it; "screenshot
-PATH" saves the window as a PNG and then prints {"screenshot": PATH}. Ends when stdin closes.
+JavaScript to run in the page (e.g. bridgeTest.keyframe()); "reload" reloads it; "screenshot PATH"
+writes the page's canvas (the video as WebKitGTK drew it) as a PNG; "window-screenshot PATH" saves
+the whole window (the page as a person sees it) and then prints {"screenshot": PATH}. Ends when
+stdin closes.
 Run it under xvfb-run: WebKitGTK needs a display.
 """
+import base64
 import json
 import sys
 
@@ -55,13 +58,23 @@ def main():
         line = line.strip()
         if line == 'reload':
             view.reload()
-        elif line.startswith('screenshot '):
+        elif line.startswith('window-screenshot '):
             # The window's pixels as the X server has them: no cairo bindings needed.
-            path = line[len('screenshot '):]
+            path = line[len('window-screenshot '):]
             gdk_window = window.get_window()
             shot = Gdk.pixbuf_get_from_window(gdk_window, 0, 0, gdk_window.get_width(), gdk_window.get_height())
             shot.savev(path, 'png', [], [])
             print(json.dumps({'screenshot': path}), flush=True)
+        elif line.startswith('screenshot '):
+            # The canvas's own pixels: a window snapshot would need python3-gi-cairo as well.
+            path = line[len('screenshot '):]
+
+            def save(result_view, result):
+                url = result_view.evaluate_javascript_finish(result).to_string()
+                with open(path, 'wb') as file:
+                    file.write(base64.b64decode(url.split(',', 1)[1]))
+
+            view.evaluate_javascript("document.querySelector('canvas').toDataURL('image/png')", -1, None, None, None, save)
         elif line:
             view.evaluate_javascript(line, -1, None, None, None, None)
         return True
