@@ -1,15 +1,25 @@
 /**
- * npm run bench:bridge — the bridge on this machine with one viewer: the real agent on its test
- * source at its defaults (640×480@30, ~2 Mbit/s H.264), the real bridge, and a page (a Node
- * WebSocket client) taking the frames. Over WINDOW_S seconds (default 20): frames per second
- * delivered to the page, and the bridge process's CPU (user + system, % of one core).
- * Prints figures; asserts nothing.
+ * npm run bench:bridge — the bridge on this machine. Prints figures; asserts nothing.
+ *
+ * 1. Glass-to-glass latency, same run, same agent (--source latency: its clock as a QR code in
+ *    every frame, 640×480@30, x264 zerolatency): the native WebRTC path in Chromium (a <video>,
+ *    read at rVFC's expected display time, as bench:latency) beside the built page in Chromium
+ *    with ?bridge= (<pigeon-viewer> decoding with WebCodecs onto its canvas, read as
+ *    ./canvas-latency-probe.ts says), FRAMES frames each (default 300); the ratio (goal ≤ 1.3×),
+ *    and the bridge's CPU while it carried that video.
+ * 2. One viewer at the agent's defaults on its test source (640×480@30, ~2 Mbit/s H.264) with a
+ *    page that is a Node WebSocket client: over WINDOW_S seconds (default 20), frames per second
+ *    delivered, and the bridge process's CPU (user + system, % of one core).
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AgentProcess, BridgeProcess, WsPage } from '../test/harness/index.ts';
+import type { Page } from 'puppeteer-core';
+import { decodeBlob, encodeBlob } from '../src/signal/index.ts';
+import { AgentProcess, BridgeProcess, PROBE, WsPage, builtPageUrl, launchChromium, open, type BuiltSnapshot } from '../test/harness/index.ts';
+import { canvasLatencySamples, startCanvasLatencyProbe } from './canvas-latency-probe.ts';
 
 const WINDOW_S = Number(process.env.WINDOW_S ?? 20);
+const FRAMES = Number(process.env.FRAMES ?? 300);
 const TICKS = 100; // USER_HZ on Linux
 
 function cpuTicks(pid: number): number {
@@ -17,6 +27,81 @@ function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return Number(fields[11]) + Number(fields[12]);
 }
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** Polls `samples` until FRAMES past the first `skip`, or 60 s; returns those. */
+async function collect(samples: () => Promise<{ latencyMs: number[] }>): Promise<number[]> {
+  // Let the first keyframe and the jitter buffer settle before counting.
+  await sleep(2000);
+  const skip = (await samples()).latencyMs.length;
+  const until = Date.now() + 60_000;
+  let latest = await samples();
+  while (latest.latencyMs.length - skip < FRAMES && Date.now() < until) {
+    await sleep(500);
+    latest = await samples();
+  }
+  return latest.latencyMs.slice(skip);
+}
+
+/** What the built page shows (test/bridge/built-page.ts), once `done` holds; 30 s at most. */
+async function pageShows(page: Page, done: (s: BuiltSnapshot) => boolean, what: string): Promise<BuiltSnapshot> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const value = JSON.parse(String(await page.evaluate(PROBE))) as BuiltSnapshot | { pending: string };
+    if (!('pending' in value) && done(value)) return value;
+    if (Date.now() > until) throw new Error(`the page showed no ${what} within 30 s: ${JSON.stringify(value)}`);
+    await sleep(200);
+  }
+}
+
+const describeMs = (ms: number[]): string => `median ${percentile(ms, 50).toFixed(1)} ms, p95 ${percentile(ms, 95).toFixed(1)} ms (${ms.length} frames)`;
+
+async function latencyBesideNative(): Promise<void> {
+  const chromium = await launchChromium();
+  const agent = new AgentProcess(['offer', '--source', 'latency', '--width', '640', '--height', '480', '--fps', '30', '--encoder', 'x264', '--bitrate', '2000', '--stats-interval', '0']);
+  const bridge = new BridgeProcess();
+  try {
+    // Native: Chromium's own RTCPeerConnection, a <video>.
+    const offer = await agent.next('offer');
+    const viewer = await chromium.newPeer();
+    await viewer.startLatencyProbe();
+    const sdp = await viewer.acceptOffer(decodeBlob(offer.text).sdp);
+    agent.write(encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId }).text);
+    await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
+    const native = await collect(() => viewer.latencySamples());
+    await viewer.close();
+
+    // Through the bridge: the built page with ?bridge=, <pigeon-viewer> drawing on its canvas.
+    const next = await agent.next('offer', { where: (e) => e.offerId !== offer.offerId });
+    const { page } = await open(chromium, builtPageUrl(await bridge.url, next.text));
+    const answered = await pageShows(page, (s) => s.answer !== '', 'the answer');
+    agent.write(answered.answer);
+    await agent.next('viewer-joined', { where: (e) => e.viewer === next.offerId });
+    await pageShows(page, (s) => s.canvas && s.framesDecoded > 0, 'frames on the canvas');
+    await startCanvasLatencyProbe(page);
+    const cpu0 = cpuTicks(bridge.pid);
+    const t0 = Date.now();
+    const bridged = await collect(() => canvasLatencySamples(page));
+    const cpu = ((cpuTicks(bridge.pid) - cpu0) / TICKS / ((Date.now() - t0) / 1000)) * 100;
+    const final = await pageShows(page, () => true, 'the stats');
+    await page.close();
+
+    const ratio = percentile(bridged, 50) / percentile(native, 50);
+    console.log('glass-to-glass latency, 640×480@30, x264 zerolatency, loopback, Chromium, same run:');
+    console.log(`  native WebRTC (<video>):            ${describeMs(native)}`);
+    console.log(`  through pigeon-bridge (canvas):     ${describeMs(bridged)}; page decoded ${final.fps} fps, ${final.kbps.toFixed(0)} kbit/s`);
+    console.log(`  ratio of medians ${ratio.toFixed(2)}× (goal ≤ 1.3×: ${ratio <= 1.3 ? 'met' : 'MISSED'}); bridge CPU meanwhile ${cpu.toFixed(1)} % of one core`);
+  } finally {
+    await Promise.allSettled([bridge.stop(), agent.stop()]);
+    await chromium.close();
+  }
+}
+
+await latencyBesideNative();
 
 const agent = new AgentProcess(['offer', '--source', 'test', '--stats-interval', '0']);
 const bridge = new BridgeProcess();

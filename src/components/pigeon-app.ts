@@ -18,6 +18,11 @@ export class PigeonApp extends LitElement {
 
   /** The Pi's offer text being watched; set by a paste, a scan or the URL fragment. */
   @property() offer = '';
+  /**
+   * A `pigeon-bridge` URL for the viewer (docs/bridge.md): from the page's own URL,
+   * `index.html?bridge=<URL-encoded ws://127.0.0.1:…>`, unless set.
+   */
+  @property() bridge = '';
   /** The offer as decoded when it was taken, handed to the viewer as it is while `offer` is its text. */
   @state() private taken: Taken | undefined;
 
@@ -41,6 +46,7 @@ export class PigeonApp extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    this.bridge ||= new URLSearchParams(window.location.search).get('bridge') ?? '';
     window.addEventListener('hashchange', this.readFragment);
     this.readFragment();
   }
@@ -184,6 +190,7 @@ export class PigeonApp extends LitElement {
         ? html`<section aria-labelledby="watch-title">
             <h2 id="watch-title">${this.connected ? 'Live from the Pi' : '3. Watch'}</h2>
             <pigeon-viewer
+              .bridge=${this.bridge}
               .offer=${this.taken?.text === this.offer ? this.taken.blob : this.offer}
               .answer=${this.piAnswer?.blob ?? ''}
               @answer=${this.onMine}
@@ -195,7 +202,7 @@ export class PigeonApp extends LitElement {
         : nothing}
       <div class="row">
         ${watching ? html`<button type="button" class="secondary" @click=${this.startOver}>Start over</button>` : nothing}
-        ${offering || this.connected
+        ${offering || this.connected || this.bridge
           ? nothing
           : html`<button type="button" class="secondary" @click=${this.createOffer}>Create an offer (for pi-agent answer)</button>`}
       </div>

@@ -32,7 +32,8 @@ export const viewerStyles = css`
     max-height: none;
     flex: 1;
   }
-  video {
+  video,
+  canvas.frames {
     width: 100%;
     height: 100%;
     object-fit: contain;

@@ -13,9 +13,10 @@ import {
   telemetryEvent,
   type TelemetryDetail,
   type ViewerErrorDetail,
+  type ViewerStats,
 } from '../events/index.ts';
 import type { Box, StreamLimits, StreamSettings } from '../signal/index.ts';
-import { nativeTransport } from '../transport/native.ts';
+import { chooseTransport } from '../transport/choose.ts';
 import type { TransportChannel, VideoFeed } from '../transport/transport.ts';
 import { viewerStyles } from './pigeon-viewer.styles.ts';
 import { clampQuality, qualityPanel, settingsText } from './quality-panel.ts';
@@ -24,11 +25,14 @@ import { statsOverlay } from './viewer-stats.ts';
 
 /**
  * Watches one Pi: give it the Pi's offer, hand the `answer` event's blob back to the Pi, and the
- * video plays. Holds its own RTCPeerConnection (no STUN/TURN, non-trickle). Embeddable without
- * the rest of the Pigeon page.
+ * video plays. Holds its own RTCPeerConnection (no STUN/TURN, non-trickle) where the browser has
+ * WebRTC; where it has none (WebKitGTK, Tauri's Linux webview), or where `bridge` names one, the
+ * video comes through `pigeon-bridge` and is decoded with WebCodecs onto a `<canvas>`
+ * (docs/bridge.md). Embeddable without the rest of the Pigeon page.
  *
  * ```html
  * <pigeon-viewer offer="pigeon:…"></pigeon-viewer>
+ * <pigeon-viewer bridge="ws://127.0.0.1:41231/…" offer="pigeon:…"></pigeon-viewer>
  * ```
  *
  * @fires answer - `CustomEvent<AnswerDetail>`: the answer blob (`text`, `bytes`, `offerId`) to give
@@ -45,7 +49,7 @@ import { statsOverlay } from './viewer-stats.ts';
  *   see SignalErrorCode) or a connection failure (`E_ICE_FAILED`, `E_DISCONNECTED`, `E_WEBRTC` …,
  *   see ConnectionErrorCode). Does not bubble (a bubbling `error` would reach `window.onerror`):
  *   listen on the element.
- * @csspart video - the `<video>`
+ * @csspart video - the `<video>`, or the `<canvas>` the bridge's frames are drawn on
  * @csspart status - the connection state line, always shown
  * @csspart stats - the stats overlay
  * @csspart detections - the canvas the agent's detection boxes are drawn on, over the video
@@ -67,13 +71,22 @@ export class PigeonViewer extends LitElement {
    */
   @property() answer: BlobInput = '';
 
+  /**
+   * A `pigeon-bridge` URL (`ws://127.0.0.1:PORT/SECRET`, as it prints it): the video comes through
+   * that bridge even where the browser has WebRTC. Empty (the default): the browser's own WebRTC,
+   * and without it an error saying to start the bridge. Read when a connection is made; changing
+   * it while an offer is given answers that offer again.
+   */
+  @property() bridge = '';
+
   /** Hides the agent's detection boxes drawn over the video; the Boxes button toggles it. */
   @property({ type: Boolean, reflect: true, attribute: 'detections-hidden' }) detectionsHidden = false;
 
   /** Hides the stats overlay; the overlay's own button toggles it. */
   @property({ type: Boolean, reflect: true, attribute: 'stats-hidden' }) statsHidden = false;
 
-  private readonly session = new ViewerSession(this, nativeTransport);
+  // The bridge is read at each new connection, so setting it later takes effect.
+  private readonly session = new ViewerSession(this, chooseTransport(() => this.bridge));
   private readonly detections = new DetectionsController(this);
 
   @query('.stage') private stage!: HTMLElement;
@@ -107,6 +120,19 @@ export class PigeonViewer extends LitElement {
   /** The agent's 'pigeon' data channel once there is one, for messages to the agent. */
   get channel(): TransportChannel | undefined {
     return this.session.snapshot().channel;
+  }
+
+  /**
+   * The video as it comes: a MediaStream (the browser's WebRTC), or the bridge's encoded frames,
+   * which an embedder may also subscribe to (e.g. to record them) while they are drawn.
+   */
+  get video(): VideoFeed | undefined {
+    return this.session.snapshot().video;
+  }
+
+  /** The latest sample of the playing video (the `stats` event's detail). */
+  get stats(): ViewerStats | undefined {
+    return this.session.snapshot().stats;
   }
 
   /** The agent's latest telemetry over the data channel. */
@@ -168,7 +194,7 @@ export class PigeonViewer extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('offer')) {
+    if (changed.has('offer') || (changed.has('bridge') && this.hasUpdated && given(this.offer))) {
       this.detections.clear();
       this.notice = '';
       if (given(this.offer)) void this.session.answer(this.offer);
@@ -180,7 +206,10 @@ export class PigeonViewer extends LitElement {
 
   protected override updated(): void {
     this.detections.hidden = this.detectionsHidden;
-    this.detections.attach(this.renderRoot.querySelector('video') ?? undefined, this.renderRoot.querySelector<HTMLCanvasElement>('canvas.detections') ?? undefined);
+    const frames = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.frames') ?? undefined;
+    const video = this.session.snapshot().video;
+    if (video?.kind === 'frames') video.frames.drawOn(frames);
+    this.detections.attach(this.renderRoot.querySelector('video') ?? frames, this.renderRoot.querySelector<HTMLCanvasElement>('canvas.detections') ?? undefined);
   }
 
   override connectedCallback(): void {
@@ -224,17 +253,19 @@ export class PigeonViewer extends LitElement {
         return html`<video part="video" aria-label="Video from the Pi" .srcObject=${feed.stream} autoplay muted playsinline></video>
           <canvas class="detections" part="detections" role="img" aria-label="No detections" ?hidden=${this.detectionsHidden}></canvas>`;
       case 'frames':
-        // Encoded frames come only from a bridge, whose WebCodecs canvas arrives with it (issue 14).
-        return nothing;
+        // From a bridge: the transport decodes them (WebCodecs) onto this canvas, given in updated().
+        return html`<canvas class="frames" part="video" role="img" aria-label="Video from the Pi"></canvas>
+          <canvas class="detections" part="detections" role="img" aria-label="No detections" ?hidden=${this.detectionsHidden}></canvas>`;
     }
   }
 
   private renderControls(view: ViewerSnapshot) {
     const { status, hello } = view;
+    // Through a bridge there is no reconnect: the bridge only answers the Pi's code (docs/bridge.md).
     return html`${this.detections.seen
       ? html`<button type="button" aria-pressed=${this.detectionsHidden ? 'false' : 'true'} @click=${this.toggleDetections}>Boxes</button>`
       : nothing}
-    ${hello && (status === 'connected' || status === 'disconnected') && view.channelOpen
+    ${hello && (status === 'connected' || status === 'disconnected') && view.channelOpen && view.video?.kind !== 'frames'
       ? html`<button type="button" ?disabled=${view.restarting} @click=${this.reconnect}>${view.restarting ? 'Reconnecting…' : 'Reconnect'}</button>`
       : nothing}
     ${hello && status === 'connected'

@@ -62,9 +62,8 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
       const offer = asBlob(input, 'offer');
       const unplayable = unplayableOffer(offeredVideoCodecs(offer.sdp), this.kind.playableCodecs());
       if (unplayable) return this.fail(unplayable);
-      const sdp = await this.adopt(this.kind.create()).answer(offer.sdp);
+      const answer = await this.adopt(this.kind.create()).answer(offer);
       if (generation !== this.generation) return;
-      const answer = encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId });
       this.startWaiting();
       if (this.state.status === 'answering') this.update({ status: 'waiting' });
       this.emit('answer', answer);
@@ -231,8 +230,16 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
       transport.on('reached', () => (this.piReached ||= !this.state.connectedOnce)),
       transport.on('video', (video) => this.update({ video })),
       transport.on('channel', (channel) => this.emit('channel', channel)),
+      transport.on('error', (error) => this.ended(transport, error)),
     ];
     return transport;
+  }
+
+  /** The transport ended for its own reason (a bridge gone): nothing is left to play or re-signal on. */
+  private ended(transport: Transport, error: Error): void {
+    if (transport !== this.transport || this.handover) return;
+    this.unwire();
+    this.fail(error);
   }
 
   /** Stops listening to the current transport and its channel, and its video from being sampled. */

@@ -25,9 +25,10 @@ export class DetectionsController implements ReactiveController {
 
   private recent: DetectionsMessage[] = [];
   private latest: { message: DetectionsMessage; at: number } | undefined;
-  private video: HTMLVideoElement | undefined;
+  private picture: HTMLVideoElement | HTMLCanvasElement | undefined;
   private canvas: HTMLCanvasElement | undefined;
   private frameRequest: number | undefined;
+  private animationRequest: number | undefined;
 
   constructor(private readonly host: ReactiveControllerHost) {
     host.addController(this);
@@ -58,14 +59,22 @@ export class DetectionsController implements ReactiveController {
     this.show([]);
   }
 
-  /** The video to follow and the canvas over it; `undefined` stops drawing. */
-  attach(video: HTMLVideoElement | undefined, canvas: HTMLCanvasElement | undefined): void {
-    if (video === this.video && canvas === this.canvas) return;
-    if (this.video && this.frameRequest !== undefined) this.video.cancelVideoFrameCallback(this.frameRequest);
-    this.frameRequest = undefined;
-    this.video = video;
+  /**
+   * The picture to follow and the canvas over it; `undefined` stops drawing. A `<video>` is
+   * followed frame by frame (requestVideoFrameCallback, with each frame's RTP timestamp); a
+   * `<canvas>` the bridge's frames are drawn on, at each animation frame with the latest set.
+   */
+  attach(picture: HTMLVideoElement | HTMLCanvasElement | undefined, canvas: HTMLCanvasElement | undefined): void {
+    if (picture === this.picture && canvas === this.canvas) return;
+    this.stopFollowing();
+    this.picture = picture;
     this.canvas = canvas;
-    if (video && canvas && 'requestVideoFrameCallback' in video) this.frameRequest = video.requestVideoFrameCallback(this.onFrame);
+    if (!picture || !canvas) return;
+    if (picture instanceof HTMLVideoElement) {
+      if ('requestVideoFrameCallback' in picture) this.frameRequest = picture.requestVideoFrameCallback(this.onFrame);
+    } else {
+      this.animationRequest = requestAnimationFrame(this.onAnimationFrame);
+    }
   }
 
   /** The set for a frame with this RTP timestamp: the closest one at or before it, on a 32-bit clock that wraps. */
@@ -86,18 +95,30 @@ export class DetectionsController implements ReactiveController {
   }
 
   private readonly onFrame = (now: number, metadata: VideoFrameCallbackMetadata): void => {
-    const video = this.video;
-    if (!video) return;
+    const video = this.picture;
+    if (!(video instanceof HTMLVideoElement)) return;
     this.frameRequest = video.requestVideoFrameCallback(this.onFrame);
     this.show(this.hidden ? [] : (this.pick(metadata.rtpTimestamp, now)?.boxes ?? []));
   };
+
+  private readonly onAnimationFrame = (now: number): void => {
+    this.animationRequest = requestAnimationFrame(this.onAnimationFrame);
+    this.show(this.hidden ? [] : (this.pick(undefined, now)?.boxes ?? []));
+  };
+
+  private stopFollowing(): void {
+    if (this.picture instanceof HTMLVideoElement && this.frameRequest !== undefined) this.picture.cancelVideoFrameCallback(this.frameRequest);
+    if (this.animationRequest !== undefined) cancelAnimationFrame(this.animationRequest);
+    this.frameRequest = undefined;
+    this.animationRequest = undefined;
+  }
 
   private show(boxes: readonly Box[]): void {
     const changed = boxes !== this.drawn;
     this.drawn = boxes;
     const canvas = this.canvas;
-    const video = this.video;
-    if (!canvas || !video) return;
+    const picture = this.picture;
+    if (!canvas || !picture) return;
     const ratio = window.devicePixelRatio || 1;
     const width = Math.round(canvas.clientWidth * ratio);
     const height = Math.round(canvas.clientHeight * ratio);
@@ -109,11 +130,13 @@ export class DetectionsController implements ReactiveController {
     if (!context) return;
     context.clearRect(0, 0, width, height);
     if (changed) canvas.setAttribute('aria-label', describe(boxes));
-    if (boxes.length === 0 || !video.videoWidth || !video.videoHeight) return;
+    // The video's own size: a canvas the frames are drawn on takes each frame's size.
+    const [videoWidth, videoHeight] = picture instanceof HTMLVideoElement ? [picture.videoWidth, picture.videoHeight] : [picture.width, picture.height];
+    if (boxes.length === 0 || !videoWidth || !videoHeight) return;
     // The picture inside the element, as object-fit: contain places it.
-    const scale = Math.min(width / video.videoWidth, height / video.videoHeight);
-    const shownWidth = video.videoWidth * scale;
-    const shownHeight = video.videoHeight * scale;
+    const scale = Math.min(width / videoWidth, height / videoHeight);
+    const shownWidth = videoWidth * scale;
+    const shownHeight = videoHeight * scale;
     const left = (width - shownWidth) / 2;
     const top = (height - shownHeight) / 2;
     const font = Math.max(11, Math.round(13 * ratio));

@@ -13,6 +13,11 @@ export type ConnectionErrorCode =
   | 'E_CODE_EXPIRED'
   | 'E_CODEC_UNPLAYABLE'
   | 'E_GATHER_TIMEOUT'
+  | 'E_NO_WEBRTC'
+  | 'E_NO_WEBCODECS'
+  | 'E_BRIDGE_REFUSED'
+  | 'E_BRIDGE_ONLY_ANSWERS'
+  | 'E_BRIDGE_CLOSED'
   | 'E_INTERNAL';
 
 /**
@@ -38,6 +43,14 @@ export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
     'The Pi stopped answering before it read this page’s answer: its code has expired (a code lasts 10 minutes unless the Pi was started with another --offer-ttl), or the Pi agent was restarted. The Pi shows a fresh code by itself: scan or paste that one.',
   E_CODEC_UNPLAYABLE: 'This browser cannot play the video codecs the Pi sends.',
   E_GATHER_TIMEOUT: `This browser did not finish gathering its network addresses within ${GATHER_MS / 1000} s, so it has no code to show.`,
+  E_NO_WEBRTC:
+    'This browser (or app webview) has no WebRTC, and this page was not given a bridge, so it cannot receive the Pi’s video. Either start the bridge on this machine (npx pigeon-bridge, from the Pigeon folder) and open this page with ?bridge= and the ws://127.0.0.1:… URL it prints, URL-encoded, before the #; or open this page in a browser with WebRTC (Chromium, Chrome, Firefox, Safari, Edge).',
+  E_NO_WEBCODECS:
+    'This browser has no WebCodecs video decoder for H.264 or VP8, so it cannot show the video the bridge passes on. Open this page in a browser with WebRTC instead (Chromium, Chrome, Firefox, Safari, Edge), or in a newer one.',
+  E_BRIDGE_REFUSED: 'The Pigeon bridge refused this page’s request.',
+  E_BRIDGE_ONLY_ANSWERS:
+    'Through the bridge this page can only answer the Pi’s code (pi-agent offer); it cannot make its own offer or reconnect over the data channel. Get a fresh code from the Pi instead.',
+  E_BRIDGE_CLOSED: 'The Pigeon bridge ended this viewer.',
   E_INTERNAL: 'Unexpected error',
 };
 

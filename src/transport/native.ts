@@ -1,4 +1,5 @@
 import { Emitter } from '../events/emitter.ts';
+import { encodeBlob, type DecodedBlob, type EncodedBlob } from '../signal/index.ts';
 import { playableVideoCodecs } from './codecs.ts';
 import { connectedWithChannel, gathered, gatheredAfter } from './gather.ts';
 import type { Transport, TransportEvents, TransportKind, TransportSample, TransportState, VideoFeed } from './transport.ts';
@@ -45,10 +46,10 @@ export class NativeTransport extends Emitter<TransportEvents> implements Transpo
     return this.dataChannel;
   }
 
-  async answer(offerSdp: string): Promise<string> {
-    await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+  async answer(offer: DecodedBlob): Promise<EncodedBlob> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
     await this.pc.setLocalDescription(await this.pc.createAnswer());
-    return gathered(this.pc);
+    return encodeBlob({ type: 'answer', sdp: await gathered(this.pc) }, { offerId: offer.offerId });
   }
 
   async offer(): Promise<string> {

@@ -1,9 +1,13 @@
 /**
  * What `<pigeon-viewer>` needs from a connection to the Pi, whatever carries it: the browser's
  * own RTCPeerConnection (`native.ts`), or a bridge process that does the WebRTC for a webview
- * without it and relays media and messages over a loopback WebSocket. The hand-over stays the
- * page's: a transport takes and makes whole SDPs (non-trickle), the page turns them into blobs.
+ * without it and relays media and messages over a loopback WebSocket (`bridge.ts`). Answering
+ * the Pi's code takes the decoded blob and gives the answer blob: the bridge is handed the Pi's
+ * code and makes the answer itself, so only the transport knows which side encodes it. The rest
+ * of the hand-over (a reconnect's offer and answer) is in whole SDPs (non-trickle).
  */
+import type { DecodedBlob, EncodedBlob } from '../signal/index.ts';
+
 
 /** A connection's state, named as RTCPeerConnection names them. */
 export type TransportState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
@@ -23,14 +27,21 @@ export interface EncodedVideoFrame {
   readonly data: Uint8Array;
   /** The RTP timestamp (90 kHz), the clock the agent's detections are stamped with. */
   readonly rtpTimestamp: number;
+  /** Presentation time in µs from the first frame: the RTP timestamp unwrapped (what a VideoDecoder takes). */
+  readonly timestampUs: number;
   /** True for a frame that decodes on its own (IDR, VP8 key frame). */
   readonly key: boolean;
 }
 
-/** Encoded frames as they arrive; whoever shows them subscribes. */
+/** Encoded frames as they arrive; whoever shows them subscribes, or lets the transport draw them. */
 export interface EncodedFrames {
   /** Calls `listener` with each frame from now on; returns the unsubscribe. */
   subscribe(listener: (frame: EncodedVideoFrame) => void): () => void;
+  /**
+   * Decodes the frames onto `canvas` from now on (undefined: stops), the way a `<video>` shows a
+   * stream; what is decoded shows in the transport's `sample()`, as a browser's decoder in its stats.
+   */
+  drawOn(canvas: HTMLCanvasElement | undefined): void;
 }
 
 /** What the 'pigeon' channel fires: messages (JSON text), and its opening and closing. */
@@ -75,6 +86,11 @@ export interface TransportEvents {
   video: VideoFeed;
   /** The agent's 'pigeon' channel: made by this side (offer) or announced by the agent (answer). */
   channel: TransportChannel;
+  /**
+   * The connection ended for a reason only this transport knows, in words for the person (a
+   * bridge that went away, the agent's bye as the bridge saw it); nothing more is reported after.
+   */
+  error: Error;
 }
 
 /**
@@ -88,8 +104,8 @@ export interface Transport {
   readonly video: VideoFeed | undefined;
   readonly channel: TransportChannel | undefined;
   on<K extends keyof TransportEvents>(type: K, listener: (detail: TransportEvents[K]) => void): () => void;
-  /** Takes the Pi's offer and resolves with this side's answer. */
-  answer(offerSdp: string): Promise<string>;
+  /** Takes the Pi's offer (as decoded) and resolves with this side's answer blob, carrying the offer's id. */
+  answer(offer: DecodedBlob): Promise<EncodedBlob>;
   /** Offers to receive video and opens the 'pigeon' channel; resolves with the offer. */
   offer(): Promise<string>;
   /** Takes the answer to `offer()`. */

@@ -53,7 +53,7 @@ export async function chromiumPage(chromium: ChromiumHandle, url: string): Promi
   };
 }
 
-const WEBKIT_SCRIPT = fileURLToPath(new URL('./webkit-page.py', import.meta.url));
+const WEBKIT_SCRIPT = fileURLToPath(new URL('../harness/webkit-page.py', import.meta.url));
 // Debian's own Python: the one python3-gi and gir1.2-webkit2-4.1 install into.
 const PYTHON = '/usr/bin/python3';
 

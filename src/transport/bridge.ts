@@ -1,0 +1,224 @@
+import { BridgeClient, type BridgeAnswer, type BridgeStatus } from '../bridge/client.ts';
+import { CanvasDecoder, decodableCodecs } from '../bridge/decoder.ts';
+import { BridgeError } from '../bridge/errors.ts';
+import type { BridgeFrame } from '../bridge/frame.ts';
+import { Emitter } from '../events/emitter.ts';
+import { ConnectionError } from '../events/viewer-error.ts';
+import { decodeBlob, type DecodedBlob, type EncodedBlob } from '../signal/index.ts';
+import { bytesToText } from '../signal/text.ts';
+import { BridgeChannel } from './bridge-channel.ts';
+import { offeredVideoCodecs, unplayableOffer } from './codecs.ts';
+import type { EncodedFrames, EncodedVideoFrame, Transport, TransportEvents, TransportKind, TransportSample, TransportState, VideoFeed } from './transport.ts';
+
+/**
+ * The Pi's video through `pigeon-bridge` (docs/bridge.md), for a webview with no RTCPeerConnection
+ * (WebKitGTK, Tauri on Linux): the bridge answers the Pi's code with its own WebRTC peer and
+ * passes on the encoded frames and the 'pigeon' data channel over a loopback WebSocket; the
+ * frames are decoded with WebCodecs onto the canvas the viewer gives (`drawOn`). One WebSocket
+ * and one bridge viewer per transport. The bridge only answers: it makes no offer of its own.
+ */
+export class BridgeTransport extends Emitter<TransportEvents> implements Transport {
+  private readonly dataChannel = new BridgeChannel((text) => this.client?.send(text));
+  private readonly feed: EncodedFrames;
+  private readonly frameListeners = new Set<(frame: EncodedVideoFrame) => void>();
+  /** Set once the bridge answered `hello`; every subscription to it is in `connectTo`. */
+  private client: BridgeClient | undefined;
+  private current: TransportState = 'new';
+  private canvas: HTMLCanvasElement | undefined;
+  private decoder: CanvasDecoder | undefined;
+  private bytes = 0;
+  private closed = false;
+
+  constructor(private readonly url: string) {
+    super();
+    this.feed = {
+      subscribe: (listener) => {
+        this.frameListeners.add(listener);
+        return () => this.frameListeners.delete(listener);
+      },
+      drawOn: (canvas) => this.drawOn(canvas),
+    };
+  }
+
+  get state(): TransportState {
+    return this.current;
+  }
+
+  get video(): VideoFeed | undefined {
+    return this.client ? { kind: 'frames', frames: this.feed } : undefined;
+  }
+
+  get channel(): BridgeChannel | undefined {
+    return this.dataChannel.readyState === 'connecting' ? undefined : this.dataChannel;
+  }
+
+  /** Hands the Pi's code to the bridge with the codecs this engine decodes; resolves with the bridge's answer. */
+  async answer(offer: DecodedBlob): Promise<EncodedBlob> {
+    const codecs = await decodableCodecs();
+    if (codecs.length === 0) throw new ConnectionError('E_NO_WEBCODECS');
+    const unplayable = unplayableOffer(offeredVideoCodecs(offer.sdp), codecs);
+    if (unplayable) throw unplayable;
+    const client = await BridgeClient.connect(this.url);
+    if (this.closed) {
+      client.disconnect();
+      throw new ConnectionError('E_BRIDGE_CLOSED', { detail: 'closed before the bridge answered' });
+    }
+    const answered = nextAnswer(client);
+    client.accept(bytesToText(offer.frame), codecs);
+    const answer = await answered;
+    this.connectTo(client);
+    const decoded = decodeBlob(answer.bytes, { expect: 'answer' });
+    return { type: 'answer', mode: decoded.mode, offerId: decoded.offerId, bytes: answer.bytes, text: answer.text, fallbackReasons: [] };
+  }
+
+  offer(): Promise<string> {
+    return Promise.reject(new ConnectionError('E_BRIDGE_ONLY_ANSWERS'));
+  }
+
+  acceptAnswer(): Promise<void> {
+    return Promise.reject(new ConnectionError('E_BRIDGE_ONLY_ANSWERS'));
+  }
+
+  renegotiate(): Promise<string> {
+    return Promise.reject(new ConnectionError('E_BRIDGE_ONLY_ANSWERS'));
+  }
+
+  ready(): Promise<void> {
+    return Promise.reject(new ConnectionError('E_BRIDGE_ONLY_ANSWERS'));
+  }
+
+  async sample(): Promise<TransportSample> {
+    const decoded = this.decoder?.stats();
+    return {
+      width: decoded?.width || null,
+      height: decoded?.height || null,
+      fps: decoded ? decoded.fps : null,
+      packetsLost: null,
+      framesDecoded: decoded ? decoded.framesDecoded : null,
+      bytesReceived: this.bytes,
+      at: performance.now(),
+      rttMs: null,
+    };
+  }
+
+  /** Leaves for good: the bridge tells the agent (`bye`) and closes its peer. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.current = 'closed';
+    this.dataChannel.close();
+    this.decoder?.close();
+    this.decoder = undefined;
+    const client = this.client;
+    if (!client) return;
+    try {
+      client.close('the viewer closed the connection');
+    } catch {
+      // The bridge is gone already, and took the viewer with it.
+    }
+    client.disconnect();
+  }
+
+  private connectTo(client: BridgeClient): void {
+    this.client = client;
+    client.on('status', (status) => this.onStatus(status));
+    client.on('message', (text) => this.dataChannel.received(text));
+    client.on('frame', (frame) => this.onFrame(frame));
+    client.on('error', (refusal) => console.warn(`pigeon: the bridge refused a request: ${refusal.code}: ${refusal.message}`));
+    client.on('close', () => this.end(new BridgeError('E_BRIDGE_GONE', 'The Pigeon bridge went away (it stopped, or this page lost its connection to it). Start it again and open this page with the URL it prints.')));
+    this.report('video', { kind: 'frames', frames: this.feed });
+  }
+
+  private onStatus({ state, code, reason }: BridgeStatus): void {
+    switch (state) {
+      case 'waiting':
+        return;
+      case 'connecting':
+        // The Pi took the answer: it holds its side open, as a browser sees its ICE checks answered.
+        this.report('reached', true);
+        return this.setState('connecting');
+      case 'connected':
+        this.dataChannel.opened();
+        this.report('channel', this.dataChannel);
+        // A decoder made before the video came waits for a keyframe: ask now rather than at the next periodic one.
+        this.requestKeyframe();
+        return this.setState('connected');
+      case 'closed':
+        switch (code) {
+          case 'E_CONNECTION_FAILED':
+            return this.setState('failed');
+          case 'E_AGENT_GONE':
+            // The agent's channel closed: the page's words for that come from the channel's close.
+            return this.dataChannel.ended();
+          default:
+            // The agent's bye was relayed as a message before this, and has been acted on already.
+            return this.end(new ConnectionError('E_BRIDGE_CLOSED', { detail: `${code ?? 'closed'}: ${reason ?? 'no reason given'}` }));
+        }
+    }
+  }
+
+  private onFrame(frame: BridgeFrame): void {
+    if (this.closed) return;
+    this.bytes += frame.data.byteLength;
+    this.decoder?.decode(frame);
+    if (this.frameListeners.size === 0) return;
+    const encoded: EncodedVideoFrame = { codec: frame.codec, data: frame.data, rtpTimestamp: frame.rtpTimestamp, timestampUs: frame.timestampUs, key: frame.keyframe };
+    for (const listener of this.frameListeners) listener(encoded);
+  }
+
+  private drawOn(canvas: HTMLCanvasElement | undefined): void {
+    if (canvas === this.canvas || this.closed) return;
+    this.decoder?.close();
+    this.canvas = canvas;
+    this.decoder = canvas ? new CanvasDecoder(canvas, () => this.requestKeyframe()) : undefined;
+    if (canvas) this.requestKeyframe();
+  }
+
+  private requestKeyframe(): void {
+    try {
+      if (this.current === 'connected' || this.dataChannel.readyState === 'open') this.client?.requestKeyframe();
+    } catch {
+      // The bridge is gone; its close says so.
+    }
+  }
+
+  private setState(state: TransportState): void {
+    if (this.closed || state === this.current) return;
+    this.current = state;
+    this.report('state', state);
+  }
+
+  /** The connection is over for a reason of the bridge's: said once, then nothing more. */
+  private end(error: Error): void {
+    if (this.closed) return;
+    this.report('error', error);
+    this.dataChannel.ended();
+    this.close();
+  }
+
+  /** After close() nothing more is said. */
+  private report<K extends keyof TransportEvents>(type: K, detail: TransportEvents[K]): void {
+    if (!this.closed) this.emit(type, detail);
+  }
+}
+
+/** The bridge's answer to the `accept` about to be sent, or its refusal, or the socket closing. */
+function nextAnswer(client: BridgeClient): Promise<BridgeAnswer> {
+  return new Promise((resolve, reject) => {
+    const wires = [
+      client.on('answer', (answer) => (unwire(), resolve(answer))),
+      client.on('error', ({ code, message }) => (unwire(), reject(new ConnectionError('E_BRIDGE_REFUSED', { detail: `${code}: ${message}` })))),
+      client.on('close', () => (unwire(), reject(new BridgeError('E_BRIDGE_GONE', 'The Pigeon bridge closed the connection before it answered.')))),
+    ];
+    const unwire = (): void => wires.forEach((unsubscribe) => unsubscribe());
+  });
+}
+
+/** The Pi's video through the bridge at `url` (as `pigeon-bridge` prints it). */
+export function bridgeTransport(url: string): TransportKind {
+  return {
+    // Known only asynchronously (WebCodecs' isConfigSupported): answer() checks it.
+    playableCodecs: () => undefined,
+    create: () => new BridgeTransport(url),
+  };
+}

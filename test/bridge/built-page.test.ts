@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+import {
+  AgentProcess,
+  BridgeProcess,
+  builtPageInChromium,
+  builtPageInWebKit,
+  builtPageUrl,
+  clickViewerButton,
+  eventually,
+  launchChromium,
+  type BuiltPage,
+  type BuiltSnapshot,
+  type ChromiumHandle,
+} from '../harness/index.ts';
+import { webkitMissing } from './page-driver.ts';
+
+/*
+ * The built page (dist/index.html, as `npm run build` makes it: npm test builds it before the
+ * node tests) opened with ?bridge=<the bridge's URL>#<the agent's offer>, as a Tauri shell opens
+ * it: <pigeon-app> hands the bridge to <pigeon-viewer>, which answers through it. The answer is
+ * read off the page and written to the agent's stdin, as a person carries it; then the video is
+ * drawn on the viewer's canvas, its stats and the agent's telemetry show, and the Keyframe button
+ * brings a keyframe. In Debian's WebKitGTK (no RTCPeerConnection) and in Chromium with the bridge
+ * forced where it has WebRTC of its own.
+ */
+// The periodic keyframe 60 s away: a keyframe soon after the button is the one it asked for.
+const AGENT = ['offer', '--source', 'test', '--width', '640', '--height', '480', '--fps', '30', '--bitrate', '2000', '--stats-interval', '1', '--keyframe-interval', '60'];
+const SCREENSHOT = fileURLToPath(new URL('../../docs/screenshots/webkitgtk-bridge.png', import.meta.url));
+
+const agents: AgentProcess[] = [];
+const bridges: BridgeProcess[] = [];
+const pages: BuiltPage[] = [];
+let chromium: ChromiumHandle | undefined;
+
+after(async () => {
+  await Promise.allSettled(pages.map((p) => p.close()));
+  await Promise.allSettled([...agents.map((a) => a.stop()), ...bridges.map((b) => b.stop())]);
+  await chromium?.close();
+});
+
+async function seen(page: BuiltPage, done: (s: BuiltSnapshot) => boolean, boundMs: number, what: string): Promise<BuiltSnapshot> {
+  const last = await eventually(() => page.snapshot(), (s) => s !== undefined && done(s), boundMs, 200);
+  assert.ok(last && done(last), `${page.engine}: ${what} within ${boundMs} ms; the page shows ${JSON.stringify(last)}`);
+  return last;
+}
+
+/** Offer in the URL → answer shown → agent → video on the canvas, stats, telemetry, a keyframe on request. */
+async function watchThroughBridge(open: (url: string) => Promise<BuiltPage>): Promise<{ page: BuiltPage; agent: AgentProcess }> {
+  const agent = new AgentProcess(AGENT);
+  agents.push(agent);
+  const bridge = new BridgeProcess();
+  bridges.push(bridge);
+  const [offer, url] = await Promise.all([agent.next('offer'), bridge.url]);
+  const page = await open(builtPageUrl(url, offer.text));
+  pages.push(page);
+
+  const answered = await seen(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the answer shown as text');
+  assert.equal(answered.answerQr, true, 'the answer is shown as a QR code too');
+  assert.equal(answered.status, 'waiting');
+  assert.match(answered.statusText, /Waiting for the Pi to read the answer… · \d:\d\d/);
+  await bridge.next('answer', { where: (e) => e.text === answered.answer });
+  agent.write(answered.answer);
+  await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
+
+  const playing = await seen(page, (s) => s.status === 'connected' && s.framesDecoded >= 30, 30_000, '30 frames decoded onto the canvas');
+  assert.equal(playing.canvas, true, 'the video is drawn on a canvas');
+  assert.equal(playing.video, false, 'no <video>: the bridge gives frames, not a MediaStream');
+  assert.equal(playing.width, 640);
+  assert.equal(playing.height, 480);
+  assert.equal(playing.alert, '', 'no error shown');
+  assert.match(playing.hello, /says hello/);
+  // videotestsrc's pattern moves: a new picture on the canvas as frames are drawn.
+  await seen(page, (s) => s.pixels !== 0 && s.pixels !== playing.pixels, 10_000, 'the canvas picture changing');
+  const steady = await seen(page, (s) => s.fps > 0 && s.kbps > 0 && s.telemetryFps !== null && /Pi fps/.test(s.statsText) && /640×480/.test(s.statsText), 15_000, 'fps, bitrate and the agent’s telemetry in the stats overlay');
+  // The stats are sampled once a second: the count moves on with the next sample.
+  await seen(page, (s) => s.framesDecoded >= steady.framesDecoded + 15, 10_000, 'frames still coming');
+
+  const keyframes = steady.keyframes;
+  const asked = agent.events.length;
+  await page.run(clickViewerButton('Keyframe'));
+  await agent.next('message', { after: asked, where: (e) => e.text.includes('"keyframe"') });
+  await seen(page, (s) => s.keyframes > keyframes, 10_000, 'a keyframe after the Keyframe button (the periodic one is 60 s away)');
+  return { page, agent };
+}
+
+const missing = webkitMissing();
+test("WebKitGTK (Tauri's Linux webview, no RTCPeerConnection): the built page with ?bridge= plays the agent's video on a canvas; screenshot", { skip: missing, timeout: 180_000 }, async () => {
+  const { page } = await watchThroughBridge(async (url) => builtPageInWebKit(url));
+  const first = await page.snapshot();
+  assert.equal(first?.webrtc, false, 'this WebKitGTK has no RTCPeerConnection: the bridge is the only way');
+  await page.screenshot(SCREENSHOT);
+});
+
+test('WebKitGTK without ?bridge= says there is no WebRTC and what to do, with its code', { skip: missing, timeout: 60_000 }, async () => {
+  const agent = new AgentProcess(AGENT);
+  agents.push(agent);
+  const offer = await agent.next('offer');
+  const page = builtPageInWebKit(builtPageUrl('', offer.text).replace('?bridge=', '?'));
+  pages.push(page);
+  const failed = await seen(page, (s) => s.alertCode !== '', 30_000, 'an error');
+  assert.equal(failed.alertCode, 'E_NO_WEBRTC');
+  assert.match(failed.alert, /no WebRTC/);
+  assert.match(failed.alert, /npx pigeon-bridge/);
+  assert.match(failed.alert, /\?bridge=/);
+  assert.match(failed.alert, /open this page in a browser/);
+});
+
+test('Chromium with the bridge forced (?bridge=): the same flow on a canvas, obeying the page’s CSP, no other request', { timeout: 180_000 }, async () => {
+  chromium = await launchChromium();
+  const handle = chromium;
+  let opened: Awaited<ReturnType<typeof builtPageInChromium>> | undefined;
+  const { page, agent } = await watchThroughBridge(async (url) => (opened = await builtPageInChromium(handle, url)));
+  assert.equal((await page.snapshot())?.webrtc, true, 'Chromium has WebRTC: the bridge was used because the URL named it');
+  assert.deepEqual(opened?.blocked, [], 'no request but the page itself (the WebSocket is not a request to block)');
+  assert.deepEqual(opened?.errors, [], 'no CSP violation or other error in the console');
+
+  // The agent stops: its bye shows at once, in the native path's words.
+  await agent.stop();
+  const gone = await seen(page, (s) => s.alertCode !== '', 15_000, "the agent's bye");
+  assert.equal(gone.alertCode, 'E_AGENT_STOPPED');
+});

@@ -1,0 +1,167 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { ChromiumHandle } from './chromium.ts';
+import { open, PAGE } from './page-driver.ts';
+
+/*
+ * The built page (dist/index.html) with ?bridge=, read the same way in Chromium and in WebKitGTK:
+ * one JavaScript expression (PROBE) looks at what a person sees — the answer text the page shows,
+ * the viewer's status line, the stats overlay, the canvas the video is drawn on — and at the
+ * viewer's public properties (stats, telemetry, video).
+ */
+
+/** What PROBE reports. */
+export interface BuiltSnapshot {
+  webrtc: boolean;
+  /** The answer as text, as the page shows it to copy. */
+  answer: string;
+  /** The QR code of the answer is on the page. */
+  answerQr: boolean;
+  status: string;
+  statusText: string;
+  alert: string;
+  alertCode: string;
+  /** The stats overlay as shown. */
+  statsText: string;
+  hello: string;
+  /** The picture is a <canvas> (the bridge's frames) or a <video> (native WebRTC). */
+  canvas: boolean;
+  video: boolean;
+  width: number;
+  height: number;
+  framesDecoded: number;
+  fps: number;
+  kbps: number;
+  telemetryFps: number | null;
+  /** Keyframes seen on the viewer's frame feed since the probe first saw it. */
+  keyframes: number;
+  /** A hash of the canvas's pixels: it changes as frames are drawn. */
+  pixels: number;
+}
+
+/** Reads the page; a JSON string, or {"pending": why} until the app is there. Runs in both engines. */
+export const PROBE = `(() => {
+  const app = document.querySelector('pigeon-app');
+  const root = app && app.shadowRoot;
+  if (!root) return JSON.stringify({ pending: 'no app yet' });
+  const viewer = root.querySelector('pigeon-viewer');
+  const vr = viewer && viewer.shadowRoot;
+  const text = (el) => (el && el.textContent ? el.textContent.replace(/\\s+/g, ' ').trim() : '');
+  const frames = vr ? vr.querySelector('canvas.frames') : null;
+  let pixels = 0;
+  if (frames && frames.width > 0) {
+    const data = frames.getContext('2d').getImageData(0, 0, frames.width, frames.height).data;
+    for (let i = 0; i < data.length; i += 397) pixels = (pixels * 31 + data[i]) >>> 0;
+  }
+  const feed = viewer ? viewer.video : undefined;
+  if (feed && feed.kind === 'frames' && window.__pigeonFeed !== feed) {
+    window.__pigeonFeed = feed;
+    feed.frames.subscribe((frame) => { if (frame.key) window.__pigeonKeyframes = (window.__pigeonKeyframes || 0) + 1; });
+  }
+  const stats = viewer ? viewer.stats : undefined;
+  const telemetry = viewer ? viewer.telemetry : undefined;
+  const alert = (vr && vr.querySelector('[role=alert]')) || root.querySelector('[role=alert]');
+  const status = vr ? vr.querySelector('[part=status]') : null;
+  return JSON.stringify({
+    webrtc: typeof RTCPeerConnection === 'function',
+    answer: (root.querySelector('#mine-text') || { value: '' }).value,
+    answerQr: !!root.querySelector('qr-view'),
+    status: status ? status.getAttribute('data-status') : '',
+    statusText: text(status),
+    alert: text(alert),
+    alertCode: alert ? alert.getAttribute('data-code') || '' : '',
+    statsText: text(vr && vr.querySelector('[part=stats]')),
+    hello: text(vr && vr.querySelector('.hello')),
+    canvas: !!frames,
+    video: !!(vr && vr.querySelector('video')),
+    width: (stats && stats.width) || 0,
+    height: (stats && stats.height) || 0,
+    framesDecoded: (stats && stats.framesDecoded) || 0,
+    fps: (stats && stats.fps) || 0,
+    kbps: (stats && stats.kbps) || 0,
+    telemetryFps: telemetry ? telemetry.fps : null,
+    keyframes: window.__pigeonKeyframes || 0,
+    pixels,
+  });
+})()`;
+
+/** The built page with the bridge and the offer in its URL, as a Tauri shell opens it. */
+export function builtPageUrl(bridgeUrl: string, offerText: string): string {
+  return `${PAGE}?bridge=${encodeURIComponent(bridgeUrl)}#${offerText}`;
+}
+
+/** The built page in one engine. */
+export interface BuiltPage {
+  readonly engine: string;
+  snapshot(): Promise<BuiltSnapshot | undefined>;
+  /** Runs JavaScript in the page. */
+  run(script: string): Promise<void>;
+  /** Saves what the window shows as a PNG. */
+  screenshot(path: string): Promise<void>;
+  close(): Promise<void>;
+  /** Console errors and CSP violations (Chromium only: WebKitGTK's are not read). */
+  readonly errors: string[];
+}
+
+/** Clicks a button of the viewer by its words. */
+export const clickViewerButton = (words: string): string =>
+  `(() => { const v = document.querySelector('pigeon-app').shadowRoot.querySelector('pigeon-viewer'); const b = [...v.shadowRoot.querySelectorAll('button')].find((b) => b.textContent.trim() === ${JSON.stringify(words)}); if (b) b.click(); })()`;
+
+export async function builtPageInChromium(chromium: ChromiumHandle, url: string): Promise<BuiltPage & { blocked: string[] }> {
+  const { page, blocked, errors } = await open(chromium, url);
+  return {
+    engine: 'Chromium',
+    blocked,
+    errors,
+    snapshot: async () => {
+      const value = JSON.parse(String(await page.evaluate(PROBE))) as BuiltSnapshot | { pending: string };
+      return 'pending' in value ? undefined : value;
+    },
+    run: async (script) => void (await page.evaluate(script)),
+    screenshot: async (path) => void (await page.screenshot({ path: path as `${string}.png` })),
+    close: () => page.close(),
+  };
+}
+
+const WEBKIT_SCRIPT = fileURLToPath(new URL('./webkit-page.py', import.meta.url));
+
+/** The built page in Debian's WebKitGTK under Xvfb (see webkitMissing() in page-driver.ts). */
+export function builtPageInWebKit(url: string): BuiltPage {
+  const child = spawn('xvfb-run', ['-a', '-s', '-screen 0 1280x900x24', '/usr/bin/python3', WEBKIT_SCRIPT, url, PROBE], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let latest: BuiltSnapshot | undefined;
+  let stderr = '';
+  const shots = new Map<string, () => void>();
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    try {
+      const value = JSON.parse(line) as BuiltSnapshot | { pending: string } | { screenshot: string };
+      if ('screenshot' in value) shots.get(value.screenshot)?.();
+      else if (!('pending' in value)) latest = value;
+    } catch {
+      // Not a snapshot: WebKit's own chatter.
+    }
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return {
+    engine: 'WebKitGTK',
+    errors: [],
+    snapshot: async () => {
+      if (child.exitCode !== null) throw new Error(`WebKitGTK exited (${child.exitCode}): ${stderr}`);
+      return latest;
+    },
+    run: async (script) => void child.stdin.write(`${script.replace(/\n/g, ' ')}\n`),
+    screenshot: (path) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`WebKitGTK saved no screenshot within 10 s: ${stderr}`)), 10_000);
+        shots.set(path, () => (clearTimeout(timer), resolve()));
+        child.stdin.write(`window-screenshot ${path}\n`);
+      }),
+    close: async () => {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
