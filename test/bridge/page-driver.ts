@@ -2,24 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ChromiumHandle } from '../harness/index.ts';
+import type { PageState } from './page/main.ts';
 
 /** What test/bridge/page/main.ts reports (window.bridgeTest.snapshot()). */
-export interface Snapshot {
-  phase: string;
-  webrtc: boolean;
-  webcodecs: boolean;
-  codecs: string[];
-  viewer: number | null;
-  answer: string | null;
-  answerBytes: number;
-  codec: string | null;
-  statuses: string[];
-  messages: number;
-  telemetry: number;
-  errors: string[];
-  framesOnWire: number;
-  keyframesOnWire: number;
-  closed: string | null;
+export interface Snapshot extends PageState {
   framesDecoded?: number;
   framesDropped?: number;
   fps?: number;

@@ -3,7 +3,8 @@
 // its viewer over again; `window.bridgeTest` is how a test reads and steers it.
 import { BridgeClient, CanvasDecoder, decodableCodecs, type BridgeClient as Client } from '../../../src/bridge/index.ts';
 
-interface PageState {
+/** What the page keeps about its connection; `snapshot()` adds the decoder's stats and `pixels`. */
+export interface PageState {
   phase: string;
   webrtc: boolean;
   webcodecs: boolean;
