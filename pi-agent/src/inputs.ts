@@ -55,6 +55,7 @@ export class BlobInput extends EventEmitter<BlobInputEvents> {
   private closed = false;
   private working = false;
   private lastFile = '';
+  private lastTooLargeAt = 0;
   /** Takes run one after another, in the order their input came. */
   private queue: Promise<void> = Promise.resolve();
   private readonly onData = (chunk: Buffer | string): void => {
@@ -139,8 +140,13 @@ export class BlobInput extends EventEmitter<BlobInputEvents> {
     if (!file) return;
     void readCapped(file, MAX_TEXT_CHARS, stats).then(
       (content) => {
-        const key = content === TOO_LONG ? `too large: ${stats?.mtimeMs ?? ''} ${stats?.size ?? ''}` : content;
-        if (this.closed || key === this.lastFile || (typeof content === 'string' && content.trim() === '')) return;
+        // A big file still being written is seen growing over several polls: one refusal for it,
+        // unless it is over the limit again after a pause (a new file, worth saying again).
+        const now = Date.now();
+        const stillWriting = content === TOO_LONG && this.lastFile === TOO_LARGE_KEY && now - this.lastTooLargeAt < TOO_LARGE_QUIET_MS;
+        if (content === TOO_LONG) this.lastTooLargeAt = now;
+        const key = content === TOO_LONG ? TOO_LARGE_KEY : content;
+        if (this.closed || stillWriting || (key === this.lastFile && key !== TOO_LARGE_KEY) || (typeof content === 'string' && content.trim() === '')) return;
         this.lastFile = key;
         if (content === TOO_LONG) this.emit('refused', new AgentError('E_TOO_LARGE', `${file} is over ${MAX_TEXT_CHARS / 1024} KiB, the most a code can be; it was not read`));
         else void this.hand(content);
@@ -150,6 +156,10 @@ export class BlobInput extends EventEmitter<BlobInputEvents> {
     );
   }
 }
+
+const TOO_LARGE_KEY = '\u0000too large';
+/** Over-size reads of the answer file closer together than this are one file being written. */
+const TOO_LARGE_QUIET_MS = 2000;
 
 /** The file's text, or TOO_LONG without reading past `maxByteLength`. */
 async function readCapped(path: string, maxByteLength: number, stats?: Stats): Promise<string | typeof TOO_LONG> {
