@@ -133,6 +133,12 @@ test('the unit\'s ExecStart as its user: offer on the tty, registry cached, answ
   const exec = where(one(unit, 'Service.ExecStart')).split(' ');
   const umask = one(unit, 'Service.UMask');
   const groups = supplementary.map((g) => sh(`getent group ${g} | cut -d: -f3`)).join(',');
+  // On a Pi the checkout is /opt/pigeon, readable by all; a checkout under a private folder (mktemp -d
+  // makes mode 700) is not, and the agent would die loading its modules, so say that instead.
+  const readable = spawnSync('setpriv', ['--reuid', String(uid), '--regid', String(gid), '--groups', groups, '--', 'test', '-r', join(ROOT, 'pi-agent/src/cli.ts')]);
+  if (readable.status !== 0) {
+    return t.skip(`the unit's user ${user} cannot read this checkout (${ROOT}): a folder above it is private (mode 700?); clone where others can read, as /opt/pigeon is`);
+  }
   // setpriv does what User=, Group= and SupplementaryGroups= do; sh sets UMask=.
   const agent = spawn(
     'setpriv',
