@@ -49,7 +49,9 @@ export class AgentProcess {
     const timeoutMs = options.timeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`no "${type}" event within ${timeoutMs} ms; events: ${this.events.map((e) => e.type).join(', ')}; stderr: ${this.stderr}`));
+        // Types for the lot; whole events for the few that say why something ended (their reason and code).
+        const telling = this.events.filter((e) => /left|closed|refused|error|expired|failed|pipeline/.test(e.type)).map((e) => JSON.stringify(e));
+        reject(new Error(`no "${type}" event within ${timeoutMs} ms; events: ${this.events.map((e) => e.type).join(', ')}; ${telling.join(' ')}; stderr: ${this.stderr}`));
       }, timeoutMs);
       this.waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e as EventOf<T>)) });
     });
