@@ -29,7 +29,8 @@ export class Viewer {
   private sink: PageSink | undefined;
   private state: ViewerState = 'waiting';
   private ending: { code: string; reason: string } | undefined;
-  private readonly assembler: FrameAssembler;
+  /** Made when the codec is known: at once when answering, at the agent's answer when offering. */
+  private assembler: FrameAssembler | undefined;
   private frameNumber = 0;
   private lastLossPli = 0;
   private readonly counts = { frames: 0, bytes: 0, lost: 0, skipped: 0 };
@@ -41,16 +42,12 @@ export class Viewer {
     private readonly emit: Emit,
     private readonly onEnd: (viewer: Viewer) => void,
   ) {
-    this.assembler = new FrameAssembler(peer.codec);
     peer.on('connected', () => this.connected());
     peer.on('rtp', (packet) => this.rtp(packet));
     peer.on('message', (text) => this.sink?.json({ v: 1, type: 'message', text }));
     peer.on('ended', (code, reason) => void this.leave(code, reason));
   }
 
-  get codec(): BridgePeer['codec'] {
-    return this.peer.codec;
-  }
 
   get page(): number | undefined {
     return this.sink?.page;
@@ -64,7 +61,7 @@ export class Viewer {
     if (this.sink !== sink) this.sink?.released(this.id);
     this.sink = sink;
     sink.json(this.status());
-    this.assembler.restart();
+    this.assembler?.restart();
     this.peer.requestKeyframe();
   }
 
@@ -74,6 +71,14 @@ export class Viewer {
 
   requestKeyframe(): void {
     this.peer.requestKeyframe();
+  }
+
+  /** The agent's answer to this viewer's offer (`Viewers.offer`): the Pi took the offer, ICE and DTLS follow. */
+  async acceptAnswer(sdp: string): Promise<void> {
+    await this.peer.acceptAnswer(sdp);
+    if (this.state !== 'waiting') return;
+    this.state = 'connecting';
+    this.sink?.json(this.status());
   }
 
   send(text: string): boolean {
@@ -98,6 +103,9 @@ export class Viewer {
   }
 
   private rtp(packet: RtpPacket): void {
+    const codec = this.peer.codec;
+    if (codec === undefined) return;
+    this.assembler ??= new FrameAssembler(codec);
     const out = this.assembler.push(packet);
     if (out === undefined) return;
     if (out.kind !== 'frame') {
@@ -107,7 +115,7 @@ export class Viewer {
     }
     if (this.sink === undefined) return this.assembler.restart();
     const { frame } = out;
-    const bytes = encodeVideoFrame({ codec: this.peer.codec, ...frame, frameNumber: this.frameNumber });
+    const bytes = encodeVideoFrame({ codec, ...frame, frameNumber: this.frameNumber });
     if (!this.sink.frame(bytes)) {
       this.counts.skipped++;
       this.assembler.restart();
