@@ -34,6 +34,13 @@ export interface BuiltSnapshot {
   fps: number;
   kbps: number;
   telemetryFps: number | null;
+  telemetryViewers: number | null;
+  /** Frame feeds the viewer has had: a new connection (a reconnect) brings a new one. */
+  feeds: number;
+  /** The status line's words as they changed, oldest first (the last 20), seen by a MutationObserver. */
+  statuses: string[];
+  /** The viewer's buttons, by their words. */
+  buttons: string[];
   /** Keyframes seen on the viewer's frame feed since the probe first saw it. */
   keyframes: number;
   /** A hash of the canvas's pixels: it changes as frames are drawn. */
@@ -57,12 +64,23 @@ export const PROBE = `(() => {
   const feed = viewer ? viewer.video : undefined;
   if (feed && feed.kind === 'frames' && window.__pigeonFeed !== feed) {
     window.__pigeonFeed = feed;
+    window.__pigeonFeeds = (window.__pigeonFeeds || 0) + 1;
     feed.frames.subscribe((frame) => { if (frame.key) window.__pigeonKeyframes = (window.__pigeonKeyframes || 0) + 1; });
   }
   const stats = viewer ? viewer.stats : undefined;
   const telemetry = viewer ? viewer.telemetry : undefined;
   const alert = (vr && vr.querySelector('[role=alert]')) || root.querySelector('[role=alert]');
   const status = vr ? vr.querySelector('[part=status]') : null;
+  if (vr && !window.__pigeonStatuses) {
+    const seen = (window.__pigeonStatuses = []);
+    const note = () => {
+      const now = text(vr.querySelector('[part=status]'));
+      if (now && seen[seen.length - 1] !== now) seen.push(now);
+      if (seen.length > 20) seen.shift();
+    };
+    new MutationObserver(note).observe(vr, { subtree: true, childList: true, characterData: true });
+    note();
+  }
   return JSON.stringify({
     webrtc: typeof RTCPeerConnection === 'function',
     answer: (root.querySelector('#mine-text') || { value: '' }).value,
@@ -81,6 +99,10 @@ export const PROBE = `(() => {
     fps: (stats && stats.fps) || 0,
     kbps: (stats && stats.kbps) || 0,
     telemetryFps: telemetry ? telemetry.fps : null,
+    telemetryViewers: telemetry ? telemetry.viewers : null,
+    feeds: window.__pigeonFeeds || 0,
+    statuses: window.__pigeonStatuses || [],
+    buttons: vr ? [...vr.querySelectorAll('button')].map((b) => text(b)) : [],
     keyframes: window.__pigeonKeyframes || 0,
     pixels,
   });
