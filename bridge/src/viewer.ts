@@ -19,6 +19,8 @@ export interface PageSink {
 /** Keyframe requests on loss are spaced by this: the first one's keyframe is on its way. */
 const LOSS_PLI_SPACING_MS = 500;
 const STATS_EVERY_MS = 5000;
+/** The agent's messages held until the page is told the viewer is connected (its hello, a telemetry or two). */
+const MAX_HELD_MESSAGES = 64;
 
 /**
  * One viewer of the Pi through the bridge: its peer, the frames made from its RTP, and the page
@@ -35,6 +37,13 @@ export class Viewer {
   private lastLossPli = 0;
   private readonly counts = { frames: 0, bytes: 0, lost: 0, skipped: 0 };
   private statsTimer: NodeJS.Timeout | undefined;
+  /**
+   * The agent's messages before `connected` was reported: the page opens its channel at that
+   * status, and drops what comes before. The agent says hello as soon as its side of the channel
+   * is open, which can be before werift reports this side connected: offering, the built page's
+   * test lost the agent's hello that way.
+   */
+  private held: string[] = [];
 
   constructor(
     readonly id: number,
@@ -44,7 +53,7 @@ export class Viewer {
   ) {
     peer.on('connected', () => this.connected());
     peer.on('rtp', (packet) => this.rtp(packet));
-    peer.on('message', (text) => this.sink?.json({ v: 1, type: 'message', text }));
+    peer.on('message', (text) => this.message(text));
     peer.on('ended', (code, reason) => void this.leave(code, reason));
   }
 
@@ -94,9 +103,15 @@ export class Viewer {
     this.closed();
   }
 
+  private message(text: string): void {
+    if (this.state === 'connected') this.sink?.json({ v: 1, type: 'message', text });
+    else if (this.held.length < MAX_HELD_MESSAGES) this.held.push(text);
+  }
+
   private connected(): void {
     this.state = 'connected';
     this.sink?.json(this.status());
+    for (const text of this.held.splice(0)) this.sink?.json({ v: 1, type: 'message', text });
     this.emit({ type: 'viewer-connected', viewer: this.id });
     this.statsTimer = setInterval(() => this.stats(), STATS_EVERY_MS);
     this.statsTimer.unref();

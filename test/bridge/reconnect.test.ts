@@ -100,6 +100,44 @@ async function reconnectThroughBridge(t: TestContext, open: (url: string) => Pro
   );
 }
 
+/** Clicks a button of the app (not the viewer) by its words. */
+const clickAppButton = (words: string): string =>
+  `(() => { const b = [...document.querySelector('pigeon-app').shadowRoot.querySelectorAll('button')].find((b) => b.textContent.trim() === ${JSON.stringify(words)}); if (b) b.click(); })()`;
+
+/** Pastes `text` into the app's code box, as a person would. */
+const pasteCode = (text: string): string =>
+  `(() => { const area = document.querySelector('pigeon-app').shadowRoot.querySelector('#code-text'); area.value = ${JSON.stringify(text)}; area.dispatchEvent(new Event('input')); })()`;
+
+/**
+ * The page offers first (`pi-agent answer`) through the bridge: the bridge's werift offer as the
+ * page's code, the agent's answer held `holdMs` (a person walking) and pasted back, the video plays.
+ */
+async function offerFirstThroughBridge(t: TestContext, open: (url: string) => Promise<BuiltPage>, holdMs: number): Promise<void> {
+  const agent = new AgentProcess(['answer', ...AGENT.slice(1)]);
+  agents.push(agent);
+  const bridge = new BridgeProcess();
+  bridges.push(bridge);
+  const page = await open(builtPageUrl(await bridge.url, ''));
+  pages.push(page);
+  await seen(page, () => true, 30_000, 'the page');
+  await page.run(clickAppButton('Create an offer (for pi-agent answer)'));
+  const offered = await seen(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the page’s offer shown as text');
+  assert.match(offered.statusText, /Waiting for the Pi’s answer…/);
+  await bridge.next('offer');
+  agent.write(offered.answer);
+  const answer = await agent.next('answer');
+  const answeredAt = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, holdMs));
+  await page.run(pasteCode(answer.text));
+  await bridge.next('answered');
+  await agent.next('viewer-joined', { where: (e) => e.viewer === answer.viewer });
+  const playing = await seen(page, (s) => s.status === 'connected' && s.framesDecoded >= 30, 30_000, '30 frames decoded onto the canvas');
+  assert.equal(playing.canvas, true);
+  assert.equal(playing.alert, '', 'no error shown');
+  await seen(page, (s) => s.telemetryFps !== null && /says hello/.test(s.hello), 15_000, 'the agent’s hello and telemetry over the channel the bridge opened');
+  t.diagnostic(`${page.engine}: answer held ${holdMs} ms, pasted → 30 frames decoded by ${Date.now() - answeredAt - holdMs} ms; ${playing.fps} fps`);
+}
+
 test('Chromium with the bridge forced: Reconnect moves the built page to a new werift connection, frames go on', { timeout: 180_000 }, async (t) => {
   chromium = await launchChromium();
   const handle = chromium;
@@ -108,4 +146,14 @@ test('Chromium with the bridge forced: Reconnect moves the built page to a new w
 
 test('WebKitGTK: Reconnect through the bridge, frames go on', { skip: webkitMissing(), timeout: 180_000 }, async (t) => {
   await reconnectThroughBridge(t, async (url) => builtPageInWebKit(url));
+});
+
+test('Chromium with the bridge forced: the page offers first (pi-agent answer), the answer held 5 s, the video plays', { timeout: 180_000 }, async (t) => {
+  chromium ??= await launchChromium();
+  const handle = chromium;
+  await offerFirstThroughBridge(t, async (url) => builtPageInChromium(handle, url), 5000);
+});
+
+test('WebKitGTK: the page offers first through the bridge, the answer held 5 s, the video plays', { skip: webkitMissing(), timeout: 180_000 }, async (t) => {
+  await offerFirstThroughBridge(t, async (url) => builtPageInWebKit(url), 5000);
 });
