@@ -1,5 +1,6 @@
 import { RTCPeerConnection, RTCRtpCodecParameters, type RTCDataChannel, type RTCRtpCodecParameters as Codec, type RtpPacket } from 'werift';
-import { parseAgentMessage, type DecodedBlob } from '../../src/signal/index.ts';
+import { describe, parseAgentMessage, type DecodedBlob, type Session } from '../../src/signal/index.ts';
+import { parseSdp } from '../../src/signal/sdp-parse.ts';
 import type { VideoCodecName } from '../../src/bridge/protocol.ts';
 import { BridgeFailure } from './errors.ts';
 import { takeUnsignaledRtp } from './unsignaled.ts';
@@ -139,10 +140,20 @@ export class BridgePeer {
   async acceptAnswer(sdp: string): Promise<void> {
     if (!this.waitForChannel) throw new BridgeFailure('E_NOT_OFFERING', 'this viewer answered the Pi; it has no offer of its own to take an answer for');
     if (this.answered) throw new BridgeFailure('E_ANSWERED', "this viewer's offer has been answered already");
+    // werift 0.24 takes any text as an answer (even "not an SDP") and fails only when ICE gives up.
+    let session: Session;
+    try {
+      session = parseSdp(sdp).session;
+    } catch (error) {
+      throw new BridgeFailure('E_ANSWER_REFUSED', `the Pi's answer is not an SDP this bridge can use: ${describe(error).message}`, { cause: error });
+    }
+    if (!session.media.some((m) => m.kind === 'video' && !m.rejected)) throw new BridgeFailure('E_NO_VIDEO', "the Pi's answer has no video section");
     this.answered = true;
     try {
       await this.pc.setRemoteDescription({ type: 'answer', sdp });
     } catch (error) {
+      // Nothing was applied: the offer stands for the right answer.
+      this.answered = false;
       throw new BridgeFailure('E_ANSWER_REFUSED', `werift could not use the Pi's answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'video');
