@@ -7,6 +7,7 @@ import {
   builtPageInWebKit,
   builtPageUrl,
   clickViewerButton,
+  COUNT_DRAWS,
   eventually,
   launchChromium,
   type BuiltPage,
@@ -54,9 +55,14 @@ async function reconnectThroughBridge(t: TestContext, open: (url: string) => Pro
   const first = await bridge.next('answer', { where: (e) => e.text === answered.answer });
   agent.write(answered.answer);
   const viewer = offer.offerId;
-  await agent.next('viewer-joined', { where: (e) => e.viewer === viewer });
+  await agent.next('viewer-joined', { where: (e) => e.viewer === viewer }).catch((error: unknown) => {
+    throw new Error(`${String(error)}; the agent's viewer events: ${JSON.stringify(agent.events.filter((e) => e.type.startsWith('viewer') || e.type === 'refused'))}`);
+  });
   const before = await seen(page, (s) => s.status === 'connected' && s.framesDecoded >= 30 && s.buttons.includes('Reconnect'), 30_000, '30 frames decoded and a Reconnect button');
   assert.equal(before.feeds, 1);
+  await page.run(COUNT_DRAWS);
+  await page.run(`document.querySelector('pigeon-app').shadowRoot.querySelector('pigeon-viewer').shadowRoot.querySelector('canvas.frames').setAttribute('data-mark', 'first')`);
+  const drawing = await seen(page, (s) => s.canvasMark === 'first' && (s.draws?.count ?? 0) >= 10, 15_000, 'pictures drawn on the marked canvas');
 
   const mark = agent.events.length;
   const bridgeMark = bridge.events.length;
@@ -75,7 +81,9 @@ async function reconnectThroughBridge(t: TestContext, open: (url: string) => Pro
   assert.ok(moved.statuses.some((words) => words === 'Reconnecting over the data channel…'), `the status said it was reconnecting: ${moved.statuses.join(' → ')}`);
   assert.equal(moved.canvas, true);
   assert.equal(moved.video, false);
-  const afterwards = await seen(page, (s) => s.feeds === 2 && s.framesDecoded >= 30, 30_000, '30 frames decoded from the new connection');
+  assert.equal(moved.canvasMark, 'first', 'the same canvas element as before the reconnect');
+  const drawnAtMove = moved.draws?.count ?? 0;
+  const afterwards = await seen(page, (s) => s.feeds === 2 && s.framesDecoded >= 30 && (s.draws?.count ?? 0) >= drawnAtMove + 30, 30_000, '30 frames decoded from the new connection and drawn');
   await seen(page, (s) => s.pixels !== 0 && s.pixels !== afterwards.pixels, 10_000, 'the canvas picture changing');
   const steady = await seen(page, (s) => s.fps > 0 && s.kbps > 0 && s.width === 640 && s.telemetryViewers === 1, 15_000, 'fps, bitrate and telemetry (one viewer) from the new connection');
   assert.equal(steady.alert, '', 'no error shown');
@@ -96,7 +104,7 @@ async function reconnectThroughBridge(t: TestContext, open: (url: string) => Pro
     [viewer],
   );
   t.diagnostic(
-    `${page.engine}: frames decoded before ${before.framesDecoded}, after ${afterwards.framesDecoded} (new connection), ${steady.fps} fps; agent hand-over ${reconnected.ms} ms; button → new connection playing ${tookMs} ms; old bridge viewer closed: ${closed.code}; statuses ${moved.statuses.join(' → ')}`,
+    `${page.engine}: frames decoded before ${before.framesDecoded}, after ${afterwards.framesDecoded} (new connection), ${steady.fps} fps; pictures drawn on the one canvas ${drawing.draws?.count ?? 0} → ${drawnAtMove} at the move → ${afterwards.draws?.count ?? 0}, longest pause ${afterwards.draws?.longestGapMs ?? '?'} ms; agent hand-over ${reconnected.ms} ms; button → new connection playing ${tookMs} ms; old bridge viewer closed: ${closed.code}; statuses ${moved.statuses.join(' → ')}`,
   );
 }
 

@@ -41,6 +41,10 @@ export interface BuiltSnapshot {
   statuses: string[];
   /** The viewer's buttons, by their words. */
   buttons: string[];
+  /** The video canvas's `data-mark`, set by a test to tell the same element from a new one. */
+  canvasMark: string;
+  /** Pictures drawn on the video canvas since COUNT_DRAWS ran, and the longest pause between two (ms). */
+  draws: { count: number; longestGapMs: number } | null;
   /** Keyframes seen on the viewer's frame feed since the probe first saw it. */
   keyframes: number;
   /** A hash of the canvas's pixels: it changes as frames are drawn. */
@@ -103,9 +107,29 @@ export const PROBE = `(() => {
     feeds: window.__pigeonFeeds || 0,
     statuses: window.__pigeonStatuses || [],
     buttons: vr ? [...vr.querySelectorAll('button')].map((b) => text(b)) : [],
+    canvasMark: frames ? frames.getAttribute('data-mark') || '' : '',
+    draws: window.__pigeonDraws ? { count: window.__pigeonDraws.count, longestGapMs: Math.round(window.__pigeonDraws.longest) } : null,
     keyframes: window.__pigeonKeyframes || 0,
     pixels,
   });
+})()`;
+
+/**
+ * Counts the pictures drawn on the viewer's video canvas from now on, and the longest pause
+ * between two (PROBE's `draws`), whichever decoder draws them: what a person sees move.
+ */
+export const COUNT_DRAWS = `(() => {
+  const draws = (window.__pigeonDraws = { count: 0, last: 0, longest: 0 });
+  const drawImage = CanvasRenderingContext2D.prototype.drawImage;
+  CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+    if (this.canvas.classList.contains('frames')) {
+      const now = performance.now();
+      if (draws.count > 0) draws.longest = Math.max(draws.longest, now - draws.last);
+      draws.last = now;
+      draws.count++;
+    }
+    return drawImage.apply(this, args);
+  };
 })()`;
 
 /** The built page with the bridge and the offer in its URL, as a Tauri shell opens it. */
