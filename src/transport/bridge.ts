@@ -30,6 +30,12 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
   private canvas: HTMLCanvasElement | undefined;
   private decoder: CanvasDecoder | undefined;
   private bytes = 0;
+  /**
+   * Frames from the latest keyframe on while there is no canvas to draw on (a reconnect's new
+   * connection, playing before it takes over): its decoder starts with them rather than waiting a
+   * round trip to the Pi's encoder for another keyframe.
+   */
+  private held: BridgeFrame[] = [];
   private closed = false;
   /** The bridge closed its viewer: nothing is left there to `close`. */
   private viewerClosed = false;
@@ -137,6 +143,7 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
     this.dataChannel.close();
     this.decoder?.close();
     this.decoder = undefined;
+    this.held = [];
     const client = this.client;
     if (!client) return;
     try {
@@ -197,7 +204,8 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
   private onFrame(frame: BridgeFrame): void {
     if (this.closed) return;
     this.bytes += frame.data.byteLength;
-    this.decoder?.decode(frame);
+    if (this.decoder) this.decoder.decode(frame);
+    else this.hold(frame);
     if (this.frameListeners.size === 0) return;
     const encoded: EncodedVideoFrame = { codec: frame.codec, data: frame.data, rtpTimestamp: frame.rtpTimestamp, timestampUs: frame.timestampUs, key: frame.keyframe };
     for (const listener of this.frameListeners) listener(encoded);
@@ -208,7 +216,17 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
     this.decoder?.close();
     this.canvas = canvas;
     this.decoder = canvas ? new CanvasDecoder(canvas, () => this.requestKeyframe()) : undefined;
-    if (canvas) this.requestKeyframe();
+    if (!this.decoder) return;
+    const held = this.held.splice(0);
+    for (const frame of held) this.decoder.decode(frame);
+    if (held.length === 0) this.requestKeyframe();
+  }
+
+  /** Keeps what a new decoder can start from: a keyframe and what follows it, up to MAX_HELD_FRAMES. */
+  private hold(frame: BridgeFrame): void {
+    if (frame.keyframe) this.held = [frame];
+    else if (this.held.length > 0 && this.held.length < MAX_HELD_FRAMES && !frame.discontinuity) this.held.push(frame);
+    else this.held = [];
   }
 
   private requestKeyframe(): void {
@@ -238,6 +256,9 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
     if (!this.closed) this.emit(type, detail);
   }
 }
+
+/** Held frames a CanvasDecoder takes at once without skipping to a keyframe (its queue allows 8). */
+const MAX_HELD_FRAMES = 8;
 
 /** The codecs this engine's WebCodecs decodes; none is E_NO_WEBCODECS. */
 async function decodable(): Promise<VideoCodecName[]> {

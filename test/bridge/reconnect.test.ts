@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, test, type TestContext } from 'node:test';
+import { after, afterEach, test, type TestContext } from 'node:test';
 import {
   AgentProcess,
   BridgeProcess,
@@ -30,9 +30,13 @@ const bridges: BridgeProcess[] = [];
 const pages: BuiltPage[] = [];
 let chromium: ChromiumHandle | undefined;
 
+// Each test's agent, bridge and page stop when it ends: on 2 shared cores, one left running slowed
+// the next test's first connection until ICE gave up.
+afterEach(async () => {
+  await Promise.allSettled(pages.splice(0).map((p) => p.close()));
+  await Promise.allSettled([...agents.splice(0).map((a) => a.stop()), ...bridges.splice(0).map((b) => b.stop())]);
+});
 after(async () => {
-  await Promise.allSettled(pages.map((p) => p.close()));
-  await Promise.allSettled([...agents.map((a) => a.stop()), ...bridges.map((b) => b.stop())]);
   await chromium?.close();
 });
 
@@ -56,7 +60,9 @@ async function reconnectThroughBridge(t: TestContext, open: (url: string) => Pro
   agent.write(answered.answer);
   const viewer = offer.offerId;
   await agent.next('viewer-joined', { where: (e) => e.viewer === viewer }).catch((error: unknown) => {
-    throw new Error(`${String(error)}; the agent's viewer events: ${JSON.stringify(agent.events.filter((e) => e.type.startsWith('viewer') || e.type === 'refused'))}`);
+    throw new Error(
+      `${String(error)}; the agent's viewer events: ${JSON.stringify(agent.events.filter((e) => e.type.startsWith('viewer') || e.type === 'refused'))}; the bridge's: ${JSON.stringify(bridge.events.filter((e) => e.type !== 'stats'))}; agent stderr: ${agent.stderr.slice(-1500)}`,
+    );
   });
   const before = await seen(page, (s) => s.status === 'connected' && s.framesDecoded >= 30 && s.buttons.includes('Reconnect'), 30_000, '30 frames decoded and a Reconnect button');
   assert.equal(before.feeds, 1);
@@ -104,7 +110,7 @@ async function reconnectThroughBridge(t: TestContext, open: (url: string) => Pro
     [viewer],
   );
   t.diagnostic(
-    `${page.engine}: frames decoded before ${before.framesDecoded}, after ${afterwards.framesDecoded} (new connection), ${steady.fps} fps; pictures drawn on the one canvas ${drawing.draws?.count ?? 0} → ${drawnAtMove} at the move → ${afterwards.draws?.count ?? 0}, longest pause ${afterwards.draws?.longestGapMs ?? '?'} ms; agent hand-over ${reconnected.ms} ms; button → new connection playing ${tookMs} ms; old bridge viewer closed: ${closed.code}; statuses ${moved.statuses.join(' → ')}`,
+    `${page.engine}: frames decoded before ${before.framesDecoded}, after ${afterwards.framesDecoded} (new connection), ${steady.fps} fps; pictures drawn on the one canvas ${drawing.draws?.count ?? 0} → ${drawnAtMove} at the move → ${afterwards.draws?.count ?? 0}, longest pause ${afterwards.draws?.longestGapMs ?? '?'} ms, at the new connection's decoder ${afterwards.draws?.newDecoderGapsMs.join(', ') ?? '?'} ms; agent hand-over ${reconnected.ms} ms; button → new connection playing ${tookMs} ms; old bridge viewer closed: ${closed.code}; statuses ${moved.statuses.join(' → ')}`,
   );
 }
 

@@ -43,8 +43,11 @@ export interface BuiltSnapshot {
   buttons: string[];
   /** The video canvas's `data-mark`, set by a test to tell the same element from a new one. */
   canvasMark: string;
-  /** Pictures drawn on the video canvas since COUNT_DRAWS ran, and the longest pause between two (ms). */
-  draws: { count: number; longestGapMs: number } | null;
+  /**
+   * Pictures drawn on the video canvas since COUNT_DRAWS ran, the longest pause between two (ms),
+   * and each pause that ended with the first picture of a newly configured decoder (a new connection's).
+   */
+  draws: { count: number; longestGapMs: number; newDecoderGapsMs: number[] } | null;
   /** Keyframes seen on the viewer's frame feed since the probe first saw it. */
   keyframes: number;
   /** A hash of the canvas's pixels: it changes as frames are drawn. */
@@ -108,7 +111,7 @@ export const PROBE = `(() => {
     statuses: window.__pigeonStatuses || [],
     buttons: vr ? [...vr.querySelectorAll('button')].map((b) => text(b)) : [],
     canvasMark: frames ? frames.getAttribute('data-mark') || '' : '',
-    draws: window.__pigeonDraws ? { count: window.__pigeonDraws.count, longestGapMs: Math.round(window.__pigeonDraws.longest) } : null,
+    draws: window.__pigeonDraws ? { count: window.__pigeonDraws.count, longestGapMs: Math.round(window.__pigeonDraws.longest), newDecoderGapsMs: window.__pigeonDraws.newDecoder.map(Math.round) } : null,
     keyframes: window.__pigeonKeyframes || 0,
     pixels,
   });
@@ -119,16 +122,23 @@ export const PROBE = `(() => {
  * between two (PROBE's `draws`), whichever decoder draws them: what a person sees move.
  */
 export const COUNT_DRAWS = `(() => {
-  const draws = (window.__pigeonDraws = { count: 0, last: 0, longest: 0 });
+  const draws = (window.__pigeonDraws = { count: 0, last: 0, longest: 0, configured: false, newDecoder: [] });
   const drawImage = CanvasRenderingContext2D.prototype.drawImage;
   CanvasRenderingContext2D.prototype.drawImage = function (...args) {
     if (this.canvas.classList.contains('frames')) {
       const now = performance.now();
       if (draws.count > 0) draws.longest = Math.max(draws.longest, now - draws.last);
+      if (draws.count > 0 && draws.configured) draws.newDecoder.push(now - draws.last);
+      draws.configured = false;
       draws.last = now;
       draws.count++;
     }
     return drawImage.apply(this, args);
+  };
+  const configure = VideoDecoder.prototype.configure;
+  VideoDecoder.prototype.configure = function (...args) {
+    draws.configured = true;
+    return configure.apply(this, args);
   };
 })()`;
 
