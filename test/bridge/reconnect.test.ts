@@ -68,7 +68,7 @@ async function reconnectThroughBridge(t: TestContext, open: (url: string) => Pro
   assert.equal(before.feeds, 1);
   await page.run(COUNT_DRAWS);
   await page.run(`document.querySelector('pigeon-app').shadowRoot.querySelector('pigeon-viewer').shadowRoot.querySelector('canvas.frames').setAttribute('data-mark', 'first')`);
-  const drawing = await seen(page, (s) => s.canvasMark === 'first' && (s.draws?.count ?? 0) >= 10, 15_000, 'pictures drawn on the marked canvas');
+  const drawing = await seen(page, (s) => s.canvasMark === 'first' && (s.draws?.count ?? 0) >= 10, 30_000, 'pictures drawn on the marked canvas');
 
   const mark = agent.events.length;
   const bridgeMark = bridge.events.length;
