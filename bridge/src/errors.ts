@@ -11,7 +11,10 @@ export type BridgeFailureCode =
   | 'E_VIEWER_TAKEN'
   | 'E_NO_VIEWER'
   | 'E_HAS_VIEWER'
-  | 'E_NOT_CONNECTED';
+  | 'E_NOT_CONNECTED'
+  | 'E_NOT_OFFERING'
+  | 'E_ANSWERED'
+  | 'E_ANSWER_REFUSED';
 
 export class BridgeFailure extends PigeonError<BridgeFailureCode> {
   override readonly name = 'BridgeFailure';

@@ -11,6 +11,10 @@ export type BridgeEvent =
   /** A request the bridge could not act on; the page got the same as an `error` message. */
   | { type: 'request-refused'; page: number; code: string; reason: string }
   | { type: 'answer'; viewer: number; page: number; offerId: number | null; codec: string; text: string }
+  /** A viewer offering (a reconnect, or the page offering first): its offer went to the page. */
+  | { type: 'offer'; viewer: number; page: number; codecs: string[] }
+  /** The Pi's answer to a viewer's offer was taken: ICE and DTLS follow. */
+  | { type: 'answered'; viewer: number }
   | { type: 'viewer-connected'; viewer: number }
   | { type: 'viewer-attached'; viewer: number; page: number }
   | { type: 'viewer-closed'; viewer: number; code: string; reason: string }

@@ -15,8 +15,8 @@ export interface BridgeOptions {
 export const HELP = `Usage: pigeon-bridge [options]
 
 Pigeon's bridge for pages without WebRTC (Tauri's webview on Linux): it answers the Pi's offer
-with its own WebRTC peer and hands the page the Pi's video and data-channel messages over a
-WebSocket on 127.0.0.1. The first line on stdout is its URL, secret included:
+(or offers, for Reconnect and for pi-agent answer) with its own WebRTC peer and hands the page
+the Pi's video and data-channel messages over a WebSocket on 127.0.0.1. The first line on stdout is its URL, secret included:
 
   ws://127.0.0.1:PORT/SECRET
 

@@ -67,6 +67,22 @@ export class PageLink implements PageSink {
         }
         return;
       }
+      case 'offer': {
+        if (this.accepting || this.viewer) throw new BridgeFailure('E_HAS_VIEWER', `this page already watches${this.viewer ? ` as viewer ${this.viewer.id}` : ''}: close it first`);
+        this.accepting = true;
+        try {
+          this.viewer = await this.viewers.offer(request.codecs ?? ['H264', 'VP8'], this);
+        } finally {
+          this.accepting = false;
+        }
+        return;
+      }
+      case 'answer': {
+        const viewer = this.current();
+        await viewer.acceptAnswer(request.sdp);
+        this.emit({ type: 'answered', viewer: viewer.id });
+        return;
+      }
       case 'attach':
         if (this.viewer) throw new BridgeFailure('E_HAS_VIEWER', `this page already watches as viewer ${this.viewer.id}`);
         this.viewer = this.viewers.attach(request.viewer, request.token, this);

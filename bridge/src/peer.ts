@@ -1,16 +1,18 @@
 import { RTCPeerConnection, RTCRtpCodecParameters, type RTCDataChannel, type RTCRtpCodecParameters as Codec, type RtpPacket } from 'werift';
-import { parseAgentMessage, type DecodedBlob } from '../../src/signal/index.ts';
+import { describe, parseAgentMessage, type DecodedBlob, type Session } from '../../src/signal/index.ts';
+import { parseSdp } from '../../src/signal/sdp-parse.ts';
 import type { VideoCodecName } from '../../src/bridge/protocol.ts';
 import { BridgeFailure } from './errors.ts';
 import { takeUnsignaledRtp } from './unsignaled.ts';
 
 /**
- * One viewer's WebRTC connection to the Pi, and its only owner: a werift peer answering the
- * agent's offer, receiving its video (recvonly) and the 'pigeon' data channel the agent opens.
- * To the agent it is what a browser is: the same answer, the same RTCP, the same goodbye.
+ * One viewer's WebRTC connection to the Pi, and its only owner: a werift peer that answers the
+ * agent's offer (receiving the 'pigeon' data channel the agent opens) or offers as a browser does
+ * (opening the channel itself), and receives the video (recvonly). To the agent it is what a
+ * browser is: the same answer or offer, the same RTCP, the same goodbye.
  */
 export interface PeerEvents {
-  /** The Pi took the answer: DTLS is up and the video is on its way. */
+  /** The Pi took the answer (or answered): DTLS is up, the video is on its way, and an offerer's channel is open. */
   connected(): void;
   rtp(packet: RtpPacket): void;
   message(text: string): void;
@@ -30,6 +32,10 @@ function codecParameters(codec: VideoCodecName): RTCRtpCodecParameters {
         parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
       })
     : new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: FEEDBACK });
+}
+
+function mimeName(codec: Codec): string {
+  return codec.mimeType.replace(/^video\//i, '');
 }
 
 function fmtp(codec: Codec, key: string): string | undefined {
@@ -53,55 +59,107 @@ export class BridgePeer {
   private channel: RTCDataChannel | undefined;
   private listeners: Partial<PeerEvents> = {};
   private ssrc: number | undefined;
+  /** The codec the video comes in: chosen when answering, the agent's choice when offering. */
+  private negotiated: VideoCodecName | undefined;
+  /** An offering peer's answer has been applied (or is being): a second one is refused. */
+  private answered = false;
+  private isUp = false;
   private closing = false;
   private ended = false;
 
-  private constructor(readonly codec: VideoCodecName) {
-    this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', codecs: { video: [codecParameters(codec)], audio: [] } });
+  /**
+   * @param codecs what this peer receives, preferred first (one when answering).
+   * @param waitForChannel whether `connected` also waits for the data channel to open: a peer that
+   *   made the channel itself (offering) has nothing to relay until the agent accepted it.
+   */
+  private constructor(
+    codecs: readonly VideoCodecName[],
+    private readonly waitForChannel: boolean,
+  ) {
+    this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', codecs: { video: codecs.map(codecParameters), audio: [] } });
     this.pc.connectionStateChange.subscribe((state) => {
-      if (state === 'connected') this.listeners.connected?.();
+      if (state === 'connected') this.up();
       if (state === 'failed') this.end('E_CONNECTION_FAILED', 'the connection to the Pi failed (ICE or DTLS gave up)');
     });
     this.pc.onDataChannel.subscribe((channel) => this.adopt(channel));
+  }
+
+  /** The video's codec; undefined while an offer waits for the agent's answer. */
+  get codec(): VideoCodecName | undefined {
+    return this.negotiated;
   }
 
   /**
    * Answers the agent's offer with the first of `codecs` it carries. Resolves with the answer SDP,
    * every candidate gathered (a blob is one message).
    */
-  static async answer(offer: DecodedBlob, codecs: readonly VideoCodecName[]): Promise<{ peer: BridgePeer; sdp: string }> {
+  static async answer(offer: DecodedBlob, codecs: readonly VideoCodecName[]): Promise<{ peer: BridgePeer; sdp: string; codec: VideoCodecName }> {
     if (!offer.session.media.some((m) => m.kind === 'video')) throw new BridgeFailure('E_NO_VIDEO', "the Pi's offer has no video section");
     const name = chooseName(offer, codecs);
     if (!name) throw new BridgeFailure('E_CODEC_MISMATCH', `the Pi offers none of ${codecs.join(', ')}, the codecs this page can decode`);
-    const peer = new BridgePeer(name);
+    const peer = new BridgePeer([name], false);
     try {
       await peer.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
-      const transceiver = peer.pc.getTransceivers().find((t) => t.kind === 'video');
-      // The offer's own entry (its payload type), as werift matched it to ours.
-      const chosen = transceiver?.codecs.find((c) => usable(name, c.mimeType.replace(/^video\//i, ''), (key) => fmtp(c, key)));
-      if (!transceiver || !chosen) throw new BridgeFailure('E_CODEC_MISMATCH', `werift found no ${name} in the Pi's offer`);
-      transceiver.codecs = [chosen];
-      transceiver.setDirection('recvonly');
-      takeUnsignaledRtp(peer.pc, transceiver);
-      transceiver.onTrack.subscribe((track) => {
-        track.onReceiveRtp.subscribe((packet) => {
-          peer.ssrc = packet.header.ssrc;
-          peer.listeners.rtp?.(packet);
-        });
-      });
+      peer.receive(name);
       // The agent offers a=setup:active (it is the DTLS client, so a slow pigeon loses no hello);
       // werift 0.24 answers as the client whatever the offer says, so it is told to be the server.
       if (offer.session.setup === 'active') for (const transport of peer.pc.dtlsTransports) transport.role = 'server';
-      // werift falls back to Google's STUN server when none is given: nobody asked for that traffic.
-      for (const transport of peer.pc.iceTransports) transport.connection.stunServer = undefined;
+      peer.withoutStun();
       await peer.pc.setLocalDescription(await peer.pc.createAnswer());
-      const sdp = peer.pc.localDescription?.sdp;
-      if (!sdp) throw new BridgeFailure('E_WEBRTC', 'werift gave no answer');
-      return { peer, sdp };
+      return { peer, sdp: peer.localSdp(), codec: name };
     } catch (error) {
       await peer.pc.close();
       throw error;
     }
+  }
+
+  /**
+   * Offers as a browser does (a reconnect, or the page offering to `pi-agent answer`): receive
+   * video in any of `codecs`, preferred first, and the 'pigeon' data channel, opened by this side.
+   * Resolves with the offer SDP, every candidate gathered. `acceptAnswer` takes the agent's answer.
+   */
+  static async offer(codecs: readonly VideoCodecName[]): Promise<{ peer: BridgePeer; sdp: string }> {
+    const peer = new BridgePeer(codecs, true);
+    try {
+      peer.pc.addTransceiver('video', { direction: 'recvonly' });
+      peer.adopt(peer.pc.createDataChannel('pigeon'));
+      peer.withoutStun();
+      await peer.pc.setLocalDescription(await peer.pc.createOffer());
+      return { peer, sdp: peer.localSdp() };
+    } catch (error) {
+      await peer.pc.close();
+      throw error;
+    }
+  }
+
+  /**
+   * The agent's answer to `offer()`. It says a=setup:active (the agent is the DTLS client of every
+   * connection): werift 0.24 as the offerer takes the answer's role and becomes the server, as a
+   * browser does, so nothing is overridden here. The video's codec is the one the agent chose.
+   */
+  async acceptAnswer(sdp: string): Promise<void> {
+    if (!this.waitForChannel) throw new BridgeFailure('E_NOT_OFFERING', 'this viewer answered the Pi; it has no offer of its own to take an answer for');
+    if (this.answered) throw new BridgeFailure('E_ANSWERED', "this viewer's offer has been answered already");
+    // werift 0.24 takes any text as an answer (even "not an SDP") and fails only when ICE gives up.
+    let session: Session;
+    try {
+      session = parseSdp(sdp).session;
+    } catch (error) {
+      throw new BridgeFailure('E_ANSWER_REFUSED', `the Pi's answer is not an SDP this bridge can use: ${describe(error).message}`, { cause: error });
+    }
+    if (!session.media.some((m) => m.kind === 'video' && !m.rejected)) throw new BridgeFailure('E_NO_VIDEO', "the Pi's answer has no video section");
+    this.answered = true;
+    try {
+      await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    } catch (error) {
+      // Nothing was applied: the offer stands for the right answer.
+      this.answered = false;
+      throw new BridgeFailure('E_ANSWER_REFUSED', `werift could not use the Pi's answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'video');
+    const codec = transceiver?.codecs.find((c) => usable('H264', mimeName(c), (key) => fmtp(c, key)) || usable('VP8', mimeName(c), (key) => fmtp(c, key)));
+    if (!codec) throw new BridgeFailure('E_CODEC_MISMATCH', "the Pi's answer has none of the codecs offered");
+    this.receive(mimeName(codec).toUpperCase() === 'VP8' ? 'VP8' : 'H264');
   }
 
   /** One listener per event: the viewer that owns this peer. */
@@ -142,6 +200,43 @@ export class BridgePeer {
     await this.pc.close();
   }
 
+  /** Receives the video in `name`: the transceiver keeps only that codec and takes the Pi's unsignaled SSRC. */
+  private receive(name: VideoCodecName): void {
+    const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'video');
+    // The remote description's own entry (its payload type), as werift matched it to ours.
+    const chosen = transceiver?.codecs.find((c) => usable(name, mimeName(c), (key) => fmtp(c, key)));
+    if (!transceiver || !chosen) throw new BridgeFailure('E_CODEC_MISMATCH', `werift found no ${name} in the Pi's description`);
+    this.negotiated = name;
+    transceiver.codecs = [chosen];
+    transceiver.setDirection('recvonly');
+    takeUnsignaledRtp(this.pc, transceiver);
+    transceiver.onTrack.subscribe((track) => {
+      track.onReceiveRtp.subscribe((packet) => {
+        this.ssrc = packet.header.ssrc;
+        this.listeners.rtp?.(packet);
+      });
+    });
+  }
+
+  /** werift falls back to Google's STUN server when none is given: nobody asked for that traffic. */
+  private withoutStun(): void {
+    for (const transport of this.pc.iceTransports) transport.connection.stunServer = undefined;
+  }
+
+  private localSdp(): string {
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new BridgeFailure('E_WEBRTC', 'werift gave no local description');
+    return sdp;
+  }
+
+  /** Connected once: the connection is up, and the channel too when this side opened it. */
+  private up(): void {
+    if (this.isUp || this.pc.connectionState !== 'connected') return;
+    if (this.waitForChannel && this.channel?.readyState !== 'open') return;
+    this.isUp = true;
+    this.listeners.connected?.();
+  }
+
   private adopt(channel: RTCDataChannel): void {
     this.channel = channel;
     channel.onMessage.subscribe((data) => {
@@ -151,6 +246,7 @@ export class BridgePeer {
       if (bye !== undefined) this.end('E_AGENT_BYE', `the Pi stopped the video: ${bye}`);
     });
     channel.stateChanged.subscribe((state) => {
+      if (state === 'open') this.up();
       if (state === 'closed' && !this.closing) this.end('E_AGENT_GONE', 'the Pi closed the connection');
     });
   }

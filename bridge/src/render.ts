@@ -15,6 +15,10 @@ export function statusLine(event: BridgeEvent): string {
       return `page ${event.page}: refused a request: ${event.code}: ${event.reason}`;
     case 'answer':
       return `viewer ${event.viewer}: answered offer ${event.offerId ?? '(no id)'} with ${event.codec}; waiting for the Pi to take the answer`;
+    case 'offer':
+      return `viewer ${event.viewer}: offered ${event.codecs.join(', ')} for page ${event.page}; waiting for the Pi's answer`;
+    case 'answered':
+      return `viewer ${event.viewer}: took the Pi's answer; connecting`;
     case 'viewer-connected':
       return `viewer ${event.viewer}: connected to the Pi`;
     case 'viewer-attached':

@@ -19,6 +19,8 @@ export interface PageSink {
 /** Keyframe requests on loss are spaced by this: the first one's keyframe is on its way. */
 const LOSS_PLI_SPACING_MS = 500;
 const STATS_EVERY_MS = 5000;
+/** The agent's messages held until the page is told the viewer is connected (its hello, a telemetry or two). */
+const MAX_HELD_MESSAGES = 64;
 
 /**
  * One viewer of the Pi through the bridge: its peer, the frames made from its RTP, and the page
@@ -29,11 +31,19 @@ export class Viewer {
   private sink: PageSink | undefined;
   private state: ViewerState = 'waiting';
   private ending: { code: string; reason: string } | undefined;
-  private readonly assembler: FrameAssembler;
+  /** Made when the codec is known: at once when answering, at the agent's answer when offering. */
+  private assembler: FrameAssembler | undefined;
   private frameNumber = 0;
   private lastLossPli = 0;
   private readonly counts = { frames: 0, bytes: 0, lost: 0, skipped: 0 };
   private statsTimer: NodeJS.Timeout | undefined;
+  /**
+   * The agent's messages before `connected` was reported: the page opens its channel at that
+   * status, and drops what comes before. The agent says hello as soon as its side of the channel
+   * is open, which can be before werift reports this side connected: offering, the built page's
+   * test lost the agent's hello that way.
+   */
+  private held: string[] = [];
 
   constructor(
     readonly id: number,
@@ -41,16 +51,12 @@ export class Viewer {
     private readonly emit: Emit,
     private readonly onEnd: (viewer: Viewer) => void,
   ) {
-    this.assembler = new FrameAssembler(peer.codec);
     peer.on('connected', () => this.connected());
     peer.on('rtp', (packet) => this.rtp(packet));
-    peer.on('message', (text) => this.sink?.json({ v: 1, type: 'message', text }));
+    peer.on('message', (text) => this.message(text));
     peer.on('ended', (code, reason) => void this.leave(code, reason));
   }
 
-  get codec(): BridgePeer['codec'] {
-    return this.peer.codec;
-  }
 
   get page(): number | undefined {
     return this.sink?.page;
@@ -64,7 +70,7 @@ export class Viewer {
     if (this.sink !== sink) this.sink?.released(this.id);
     this.sink = sink;
     sink.json(this.status());
-    this.assembler.restart();
+    this.assembler?.restart();
     this.peer.requestKeyframe();
   }
 
@@ -74,6 +80,14 @@ export class Viewer {
 
   requestKeyframe(): void {
     this.peer.requestKeyframe();
+  }
+
+  /** The agent's answer to this viewer's offer (`Viewers.offer`): the Pi took the offer, ICE and DTLS follow. */
+  async acceptAnswer(sdp: string): Promise<void> {
+    await this.peer.acceptAnswer(sdp);
+    if (this.state !== 'waiting') return;
+    this.state = 'connecting';
+    this.sink?.json(this.status());
   }
 
   send(text: string): boolean {
@@ -89,15 +103,24 @@ export class Viewer {
     this.closed();
   }
 
+  private message(text: string): void {
+    if (this.state === 'connected') this.sink?.json({ v: 1, type: 'message', text });
+    else if (this.held.length < MAX_HELD_MESSAGES) this.held.push(text);
+  }
+
   private connected(): void {
     this.state = 'connected';
     this.sink?.json(this.status());
+    for (const text of this.held.splice(0)) this.sink?.json({ v: 1, type: 'message', text });
     this.emit({ type: 'viewer-connected', viewer: this.id });
     this.statsTimer = setInterval(() => this.stats(), STATS_EVERY_MS);
     this.statsTimer.unref();
   }
 
   private rtp(packet: RtpPacket): void {
+    const codec = this.peer.codec;
+    if (codec === undefined) return;
+    this.assembler ??= new FrameAssembler(codec);
     const out = this.assembler.push(packet);
     if (out === undefined) return;
     if (out.kind !== 'frame') {
@@ -107,7 +130,7 @@ export class Viewer {
     }
     if (this.sink === undefined) return this.assembler.restart();
     const { frame } = out;
-    const bytes = encodeVideoFrame({ codec: this.peer.codec, ...frame, frameNumber: this.frameNumber });
+    const bytes = encodeVideoFrame({ codec, ...frame, frameNumber: this.frameNumber });
     if (!this.sink.frame(bytes)) {
       this.counts.skipped++;
       this.assembler.restart();

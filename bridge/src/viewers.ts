@@ -23,13 +23,28 @@ export class Viewers {
   /** Answers the Pi's offer for `sink`'s page: a new viewer, its answer sent to the page. */
   async accept(offerText: string, codecs: readonly VideoCodecName[], sink: PageSink): Promise<Viewer> {
     const offer = decodeBlob(offerText, { expect: 'offer' });
-    const { peer, sdp } = await BridgePeer.answer(offer, codecs);
+    const { peer, sdp, codec } = await BridgePeer.answer(offer, codecs);
     const answer = await encodeAnswer(peer, sdp, offer.offerId);
     const viewer = new Viewer(this.nextId++, peer, this.emit, (ended) => this.forget(ended));
     this.viewers.set(viewer.id, viewer);
     const offerId = offer.offerId ?? null;
-    sink.json({ v: 1, type: 'answer', viewer: viewer.id, token: viewer.token, offerId, codec: peer.codec, text: answer.text, bytes: Array.from(answer.bytes) });
-    this.emit({ type: 'answer', viewer: viewer.id, page: sink.page, offerId, codec: peer.codec, text: answer.text });
+    sink.json({ v: 1, type: 'answer', viewer: viewer.id, token: viewer.token, offerId, codec, text: answer.text, bytes: Array.from(answer.bytes) });
+    this.emit({ type: 'answer', viewer: viewer.id, page: sink.page, offerId, codec, text: answer.text });
+    viewer.attach(sink);
+    return viewer;
+  }
+
+  /**
+   * Offers for `sink`'s page as a browser would (a reconnect's new connection, or the page offering
+   * to `pi-agent answer`): a new viewer whose offer goes to the page, which carries it to the Pi and
+   * brings its answer back (`answer`). Like an answer, the offer waits however long that takes.
+   */
+  async offer(codecs: readonly VideoCodecName[], sink: PageSink): Promise<Viewer> {
+    const { peer, sdp } = await BridgePeer.offer(codecs);
+    const viewer = new Viewer(this.nextId++, peer, this.emit, (ended) => this.forget(ended));
+    this.viewers.set(viewer.id, viewer);
+    sink.json({ v: 1, type: 'offer', viewer: viewer.id, token: viewer.token, sdp });
+    this.emit({ type: 'offer', viewer: viewer.id, page: sink.page, codecs: [...codecs] });
     viewer.attach(sink);
     return viewer;
   }

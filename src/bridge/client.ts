@@ -19,6 +19,13 @@ export interface BridgeAnswer {
   bytes: Uint8Array;
 }
 
+/** The bridge's offer for this page's `offer` request: a whole SDP for the page to carry to the Pi. */
+export interface BridgeOffer {
+  viewer: number;
+  token: string;
+  sdp: string;
+}
+
 export interface BridgeStatus {
   viewer: number;
   state: ViewerState;
@@ -28,6 +35,7 @@ export interface BridgeStatus {
 
 export interface BridgeClientEvents {
   answer: BridgeAnswer;
+  offer: BridgeOffer;
   status: BridgeStatus;
   /** One message from the agent on the 'pigeon' data channel, as text. */
   message: string;
@@ -57,6 +65,7 @@ export function checkBridgeUrl(url: string): URL {
 export class BridgeClient {
   private readonly listeners: { [K in keyof BridgeClientEvents]: Set<Listener<K>> } = {
     answer: new Set(),
+    offer: new Set(),
     status: new Set(),
     message: new Set(),
     frame: new Set(),
@@ -113,6 +122,16 @@ export class BridgeClient {
     this.request(codecs ? { v: 1, type: 'accept', offer, codecs } : { v: 1, type: 'accept', offer });
   }
 
+  /** Asks the bridge to offer, as a browser would, to receive `codecs` (preferred first): its `offer` follows. */
+  offer(codecs?: VideoCodecName[]): void {
+    this.request(codecs ? { v: 1, type: 'offer', codecs } : { v: 1, type: 'offer' });
+  }
+
+  /** The Pi's answer (a whole SDP) to the bridge's offer. */
+  answer(sdp: string): void {
+    this.request({ v: 1, type: 'answer', sdp });
+  }
+
   /** Takes over a viewer started before a reload. */
   attach(viewer: number, token: string): void {
     this.request({ v: 1, type: 'attach', viewer, token });
@@ -160,6 +179,10 @@ export class BridgeClient {
       case 'answer': {
         const { viewer, token, offerId, codec, text, bytes } = message;
         return this.fire('answer', { viewer, token, offerId, codec, text, bytes: Uint8Array.from(bytes) });
+      }
+      case 'offer': {
+        const { viewer, token, sdp } = message;
+        return this.fire('offer', { viewer, token, sdp });
       }
       case 'status': {
         const { viewer, state, code, reason } = message;

@@ -4,7 +4,7 @@
  * page's elements or controllers.
  */
 export { BridgeClient, checkBridgeUrl } from './client.ts';
-export type { BridgeAnswer, BridgeClientEvents, BridgeStatus } from './client.ts';
+export type { BridgeAnswer, BridgeClientEvents, BridgeOffer, BridgeStatus } from './client.ts';
 export { CanvasDecoder, WEBCODECS_CODEC, decodableCodecs } from './decoder.ts';
 export type { DecoderStats } from './decoder.ts';
 export { BridgeError } from './errors.ts';

@@ -13,13 +13,16 @@ export const BRIDGE_PROTOCOL_VERSION = 1;
 export const MAX_REQUEST_CHARS = 20 * 1024;
 /** A data-channel message relayed by `send`, as src/signal/protocol.ts caps it. */
 export const MAX_RELAYED_CHARS = 16 * 1024;
+/** A whole SDP (the bridge's offer, the Pi's answer to it): werift's and the agent's are 1–2 KB. */
+export const MAX_SDP_CHARS = 16 * 1024;
 
 export type VideoCodecName = 'H264' | 'VP8';
 
 /**
  * One viewer's connection to the Pi, as the page is told about it:
- * `waiting` (answered; the Pi has not taken the answer yet, however long that takes),
- * `connecting` (the Pi took it: ICE and DTLS under way), `connected` (video and data channel),
+ * `waiting` (answered, or offered; the Pi has not taken the answer or answered yet, however long
+ * that takes), `connecting` (the Pi took it, or its answer was taken: ICE and DTLS under way),
+ * `connected` (video and data channel),
  * `closed` (for good, with the reason).
  */
 export type ViewerState = 'waiting' | 'connecting' | 'connected' | 'closed';
@@ -27,7 +30,14 @@ export type ViewerState = 'waiting' | 'connecting' | 'connected' | 'closed';
 export type PageRequest =
   /** The Pi's offer (`pigeon:` text) to answer; `codecs` are what the page can decode, preferred first. */
   | { v: 1; type: 'accept'; offer: string; codecs?: VideoCodecName[] }
-  /** Take over a viewer this or an earlier page started (a reload), with the token its `answer` gave. */
+  /**
+   * Offer as a browser does (a reconnect, or the page offering to `pi-agent answer`): a new viewer
+   * whose werift peer receives video in `codecs` (preferred first) and opens the 'pigeon' channel.
+   */
+  | { v: 1; type: 'offer'; codecs?: VideoCodecName[] }
+  /** The Pi's answer (a whole SDP) to this page's viewer's `offer`. */
+  | { v: 1; type: 'answer'; sdp: string }
+  /** Take over a viewer this or an earlier page started (a reload), with the token its `answer` or `offer` gave. */
   | { v: 1; type: 'attach'; viewer: number; token: string }
   /** Ask the Pi's encoder for a keyframe now (an RTCP PLI, as a browser would). */
   | { v: 1; type: 'keyframe' }
@@ -40,6 +50,8 @@ export type BridgeMessage =
   | { v: 1; type: 'hello'; bridge: string }
   /** The answer to show: `text` to paste, `bytes` (the frame) for a binary QR. */
   | { v: 1; type: 'answer'; viewer: number; token: string; offerId: number | null; codec: VideoCodecName; text: string; bytes: number[] }
+  /** The bridge's offer for the page's `offer` request, every candidate gathered: the page makes it a blob for the Pi. */
+  | { v: 1; type: 'offer'; viewer: number; token: string; sdp: string }
   | { v: 1; type: 'status'; viewer: number; state: ViewerState; code?: string; reason?: string }
   /** One message from the agent on the 'pigeon' data channel, as it came. */
   | { v: 1; type: 'message'; text: string }
@@ -65,6 +77,8 @@ const viewerId: Check = (value) => int(value) && (value as number) >= 1;
 
 const REQUESTS: Record<PageRequest['type'], Record<string, Check>> = {
   accept: { offer: str(8192), codecs: optional(codecs) },
+  offer: { codecs: optional(codecs) },
+  answer: { sdp: str(MAX_SDP_CHARS) },
   attach: { viewer: viewerId, token: str(64) },
   keyframe: {},
   send: { text: str(MAX_RELAYED_CHARS) },
@@ -74,6 +88,7 @@ const REQUESTS: Record<PageRequest['type'], Record<string, Check>> = {
 const MESSAGES: Record<BridgeMessage['type'], Record<string, Check>> = {
   hello: { bridge: str(64) },
   answer: { viewer: viewerId, token: str(64), offerId: (v) => v === null || int(v), codec, text: str(8192), bytes: byteArray },
+  offer: { viewer: viewerId, token: str(64), sdp: str(MAX_SDP_CHARS) },
   status: { viewer: viewerId, state, code: optional(str(64)), reason: optional(str(400)) },
   message: { text: str(MAX_RELAYED_CHARS * 4) },
   error: { code: str(64), message: str(1000) },

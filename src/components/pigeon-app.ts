@@ -202,7 +202,7 @@ export class PigeonApp extends LitElement {
         : nothing}
       <div class="row">
         ${watching ? html`<button type="button" class="secondary" @click=${this.startOver}>Start over</button>` : nothing}
-        ${offering || this.connected || this.bridge
+        ${offering || this.connected
           ? nothing
           : html`<button type="button" class="secondary" @click=${this.createOffer}>Create an offer (for pi-agent answer)</button>`}
       </div>

@@ -261,11 +261,10 @@ export class PigeonViewer extends LitElement {
 
   private renderControls(view: ViewerSnapshot) {
     const { status, hello } = view;
-    // Through a bridge there is no reconnect: the bridge only answers the Pi's code (docs/bridge.md).
     return html`${this.detections.seen
       ? html`<button type="button" aria-pressed=${this.detectionsHidden ? 'false' : 'true'} @click=${this.toggleDetections}>Boxes</button>`
       : nothing}
-    ${hello && (status === 'connected' || status === 'disconnected') && view.channelOpen && view.video?.kind !== 'frames'
+    ${hello && (status === 'connected' || status === 'disconnected') && view.channelOpen
       ? html`<button type="button" ?disabled=${view.restarting} @click=${this.reconnect}>${view.restarting ? 'Reconnecting…' : 'Reconnect'}</button>`
       : nothing}
     ${hello && status === 'connected'

@@ -16,7 +16,7 @@ export type ConnectionErrorCode =
   | 'E_NO_WEBRTC'
   | 'E_NO_WEBCODECS'
   | 'E_BRIDGE_REFUSED'
-  | 'E_BRIDGE_ONLY_ANSWERS'
+  | 'E_BRIDGE_NO_RENEGOTIATION'
   | 'E_BRIDGE_CLOSED'
   | 'E_INTERNAL';
 
@@ -48,8 +48,8 @@ export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
   E_NO_WEBCODECS:
     'This browser has no WebCodecs video decoder for H.264 or VP8, so it cannot show the video the bridge passes on. Open this page in a browser with WebRTC instead (Chromium, Chrome, Firefox, Safari, Edge), or in a newer one.',
   E_BRIDGE_REFUSED: 'The Pigeon bridge refused this page’s request.',
-  E_BRIDGE_ONLY_ANSWERS:
-    'Through the bridge this page can only answer the Pi’s code (pi-agent offer); it cannot make its own offer or reconnect over the data channel. Get a fresh code from the Pi instead.',
+  E_BRIDGE_NO_RENEGOTIATION:
+    'The Pi offered to change this connection in place, which the bridge cannot answer. Press Reconnect for a new connection, or get a fresh code from the Pi.',
   E_BRIDGE_CLOSED: 'The Pigeon bridge ended this viewer.',
   E_INTERNAL: 'Unexpected error',
 };

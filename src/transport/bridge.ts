@@ -1,7 +1,8 @@
-import { BridgeClient, type BridgeAnswer, type BridgeStatus } from '../bridge/client.ts';
+import { BridgeClient, type BridgeClientEvents, type BridgeStatus } from '../bridge/client.ts';
 import { CanvasDecoder, decodableCodecs } from '../bridge/decoder.ts';
 import { BridgeError } from '../bridge/errors.ts';
 import type { BridgeFrame } from '../bridge/frame.ts';
+import type { VideoCodecName } from '../bridge/protocol.ts';
 import { Emitter } from '../events/emitter.ts';
 import { ConnectionError } from '../events/viewer-error.ts';
 import { decodeBlob, type DecodedBlob, type EncodedBlob } from '../signal/index.ts';
@@ -15,7 +16,9 @@ import type { EncodedFrames, EncodedVideoFrame, Transport, TransportEvents, Tran
  * (WebKitGTK, Tauri on Linux): the bridge answers the Pi's code with its own WebRTC peer and
  * passes on the encoded frames and the 'pigeon' data channel over a loopback WebSocket; the
  * frames are decoded with WebCodecs onto the canvas the viewer gives (`drawOn`). One WebSocket
- * and one bridge viewer per transport. The bridge only answers: it makes no offer of its own.
+ * and one bridge viewer per transport. The bridge answers the Pi's code, or offers as a browser
+ * would (a reconnect's new connection, the page offering to `pi-agent answer`); the agent's own
+ * offer on a live connection (`renegotiate`) it cannot answer.
  */
 export class BridgeTransport extends Emitter<TransportEvents> implements Transport {
   private readonly dataChannel = new BridgeChannel((text) => this.client?.send(text));
@@ -27,7 +30,15 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
   private canvas: HTMLCanvasElement | undefined;
   private decoder: CanvasDecoder | undefined;
   private bytes = 0;
+  /**
+   * Frames from the latest keyframe on while there is no canvas to draw on (a reconnect's new
+   * connection, playing before it takes over): its decoder starts with them rather than waiting a
+   * round trip to the Pi's encoder for another keyframe.
+   */
+  private held: BridgeFrame[] = [];
   private closed = false;
+  /** The bridge closed its viewer: nothing is left there to `close`. */
+  private viewerClosed = false;
 
   constructor(private readonly url: string) {
     super();
@@ -54,16 +65,11 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
 
   /** Hands the Pi's code to the bridge with the codecs this engine decodes; resolves with the bridge's answer. */
   async answer(offer: DecodedBlob): Promise<EncodedBlob> {
-    const codecs = await decodableCodecs();
-    if (codecs.length === 0) throw new ConnectionError('E_NO_WEBCODECS');
+    const codecs = await decodable();
     const unplayable = unplayableOffer(offeredVideoCodecs(offer.sdp), codecs);
     if (unplayable) throw unplayable;
-    const client = await BridgeClient.connect(this.url);
-    if (this.closed) {
-      client.disconnect();
-      throw new ConnectionError('E_BRIDGE_CLOSED', { detail: 'closed before the bridge answered' });
-    }
-    const answered = nextAnswer(client);
+    const client = await this.open('answered');
+    const answered = reply(client, 'answer', 'answered');
     client.accept(bytesToText(offer.frame), codecs);
     const answer = await answered;
     this.connectTo(client);
@@ -71,20 +77,48 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
     return { type: 'answer', mode: decoded.mode, offerId: decoded.offerId, bytes: answer.bytes, text: answer.text, fallbackReasons: [] };
   }
 
-  offer(): Promise<string> {
-    return Promise.reject(new ConnectionError('E_BRIDGE_ONLY_ANSWERS'));
+  /** The bridge offers, as a browser would, the codecs this engine decodes and the 'pigeon' channel; resolves with its SDP. */
+  async offer(): Promise<string> {
+    const codecs = await decodable();
+    const client = await this.open('offered');
+    const offered = reply(client, 'offer', 'offered');
+    client.offer(codecs);
+    const { sdp } = await offered;
+    this.connectTo(client);
+    return sdp;
   }
 
-  acceptAnswer(): Promise<void> {
-    return Promise.reject(new ConnectionError('E_BRIDGE_ONLY_ANSWERS'));
+  /** The Pi's answer to `offer()`: resolves once the bridge has taken it (ICE and DTLS follow). */
+  async acceptAnswer(answerSdp: string): Promise<void> {
+    const client = this.client;
+    if (!client) throw new ConnectionError('E_NO_OFFER');
+    const taken = reply(client, 'status', 'took the answer');
+    client.answer(answerSdp);
+    const { state, code, reason } = await taken;
+    if (state === 'closed') throw new ConnectionError('E_BRIDGE_CLOSED', { detail: `${code ?? 'closed'}: ${reason ?? 'no reason given'}` });
   }
 
   renegotiate(): Promise<string> {
-    return Promise.reject(new ConnectionError('E_BRIDGE_ONLY_ANSWERS'));
+    return Promise.reject(new ConnectionError('E_BRIDGE_NO_RENEGOTIATION'));
   }
 
-  ready(): Promise<void> {
-    return Promise.reject(new ConnectionError('E_BRIDGE_ONLY_ANSWERS'));
+  /** Resolves once the bridge's viewer is connected with the channel open; rejects if it fails, ends or `timeoutMs` passes. */
+  ready(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error(`the new connection did not come up within ${timeoutMs / 1000} s`)), timeoutMs);
+      const check = (): void => {
+        if (this.closed || this.current === 'failed' || this.current === 'closed') finish(new Error(`the new connection ${this.closed ? 'closed' : this.current}`));
+        else if (this.current === 'connected' && this.dataChannel.readyState === 'open') finish();
+      };
+      const wires = [this.on('state', check), this.on('error', (error) => finish(error))];
+      const finish = (error?: Error): void => {
+        clearTimeout(timer);
+        wires.forEach((unsubscribe) => unsubscribe());
+        if (error) reject(error);
+        else resolve();
+      };
+      check();
+    });
   }
 
   async sample(): Promise<TransportSample> {
@@ -109,14 +143,23 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
     this.dataChannel.close();
     this.decoder?.close();
     this.decoder = undefined;
+    this.held = [];
     const client = this.client;
     if (!client) return;
     try {
-      client.close('the viewer closed the connection');
+      if (!this.viewerClosed) client.close('the viewer closed the connection');
     } catch {
       // The bridge is gone already, and took the viewer with it.
     }
     client.disconnect();
+  }
+
+  /** A WebSocket to the bridge, for this transport's one viewer; `what` says what it was to do (for a close meanwhile). */
+  private async open(what: string): Promise<BridgeClient> {
+    const client = await BridgeClient.connect(this.url);
+    if (!this.closed) return client;
+    client.disconnect();
+    throw new ConnectionError('E_BRIDGE_CLOSED', { detail: `closed before the bridge ${what}` });
   }
 
   private connectTo(client: BridgeClient): void {
@@ -144,6 +187,7 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
         this.requestKeyframe();
         return this.setState('connected');
       case 'closed':
+        this.viewerClosed = true;
         switch (code) {
           case 'E_CONNECTION_FAILED':
             return this.setState('failed');
@@ -160,7 +204,8 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
   private onFrame(frame: BridgeFrame): void {
     if (this.closed) return;
     this.bytes += frame.data.byteLength;
-    this.decoder?.decode(frame);
+    if (this.decoder) this.decoder.decode(frame);
+    else this.hold(frame);
     if (this.frameListeners.size === 0) return;
     const encoded: EncodedVideoFrame = { codec: frame.codec, data: frame.data, rtpTimestamp: frame.rtpTimestamp, timestampUs: frame.timestampUs, key: frame.keyframe };
     for (const listener of this.frameListeners) listener(encoded);
@@ -171,7 +216,17 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
     this.decoder?.close();
     this.canvas = canvas;
     this.decoder = canvas ? new CanvasDecoder(canvas, () => this.requestKeyframe()) : undefined;
-    if (canvas) this.requestKeyframe();
+    if (!this.decoder) return;
+    const held = this.held.splice(0);
+    for (const frame of held) this.decoder.decode(frame);
+    if (held.length === 0) this.requestKeyframe();
+  }
+
+  /** Keeps what a new decoder can start from: a keyframe and what follows it, up to MAX_HELD_FRAMES. */
+  private hold(frame: BridgeFrame): void {
+    if (frame.keyframe) this.held = [frame];
+    else if (this.held.length > 0 && this.held.length < MAX_HELD_FRAMES && !frame.discontinuity) this.held.push(frame);
+    else this.held = [];
   }
 
   private requestKeyframe(): void {
@@ -202,13 +257,26 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
   }
 }
 
-/** The bridge's answer to the `accept` about to be sent, or its refusal, or the socket closing. */
-function nextAnswer(client: BridgeClient): Promise<BridgeAnswer> {
+/** Held frames a CanvasDecoder takes at once without skipping to a keyframe (its queue allows 8). */
+const MAX_HELD_FRAMES = 8;
+
+/** The codecs this engine's WebCodecs decodes; none is E_NO_WEBCODECS. */
+async function decodable(): Promise<VideoCodecName[]> {
+  const codecs = await decodableCodecs();
+  if (codecs.length === 0) throw new ConnectionError('E_NO_WEBCODECS');
+  return codecs;
+}
+
+/**
+ * The bridge's reply to the request about to be sent (`answer` to `accept`, `offer` to `offer`, a
+ * status to `answer`), or its refusal, or the socket closing; `what` is what the bridge was to do.
+ */
+function reply<K extends 'answer' | 'offer' | 'status'>(client: BridgeClient, type: K, what: string): Promise<BridgeClientEvents[K]> {
   return new Promise((resolve, reject) => {
     const wires = [
-      client.on('answer', (answer) => (unwire(), resolve(answer))),
+      client.on(type, (detail) => (unwire(), resolve(detail))),
       client.on('error', ({ code, message }) => (unwire(), reject(new ConnectionError('E_BRIDGE_REFUSED', { detail: `${code}: ${message}` })))),
-      client.on('close', () => (unwire(), reject(new BridgeError('E_BRIDGE_GONE', 'The Pigeon bridge closed the connection before it answered.')))),
+      client.on('close', () => (unwire(), reject(new BridgeError('E_BRIDGE_GONE', `The Pigeon bridge closed the connection before it ${what}.`)))),
     ];
     const unwire = (): void => wires.forEach((unsubscribe) => unsubscribe());
   });

@@ -88,6 +88,7 @@ test('garbage from a page gets an error naming it, the connection stays open, an
     ['{"v":1,"type":"accept","offer":"pigeon:AAAA"}', 'E_NOT_PIGEON'],
     ['{"v":1,"type":"accept","offer":"hello there"}', 'E_NOT_PIGEON'],
     ['{"v":1,"type":"keyframe"}', 'E_NO_VIEWER'],
+    ['{"v":1,"type":"answer","sdp":"v=0"}', 'E_NO_VIEWER'],
     ['{"v":1,"type":"attach","viewer":7,"token":"guess"}', 'E_VIEWER_UNKNOWN'],
   ];
   for (const [data, code] of cases) {
@@ -101,6 +102,36 @@ test('garbage from a page gets an error naming it, the connection stays open, an
   page.sendRaw('x'.repeat(MAX_REQUEST_CHARS * 4 + 1));
   assert.equal((await page.closed).code, 1009);
   await stillServes();
+});
+
+test("the bridge's offer: a browser's kind, with the page's codecs; an answer that is not an SDP is refused before werift sees it; the offering page has its viewer", async () => {
+  const page = await WsPage.open(url);
+  await page.next('hello');
+  page.send({ v: 1, type: 'offer', codecs: ['VP8'] });
+  const offer = await page.next('offer');
+  assert.match(offer.sdp, /^v=0/);
+  assert.match(offer.sdp, /a=setup:actpass/, 'werift offers either DTLS role, as a browser does: the agent answers active');
+  assert.match(offer.sdp, /m=application .*webrtc-datachannel/, 'the pigeon channel, opened by this side');
+  assert.match(offer.sdp, /a=recvonly/);
+  assert.match(offer.sdp, /VP8\/90000/);
+  assert.doesNotMatch(offer.sdp, /H264/, 'only the codecs the page decodes');
+  assert.equal((await page.next('status', { where: (s) => s.viewer === offer.viewer })).state, 'waiting');
+  const cases: [string, string][] = [
+    ['{"v":1,"type":"offer"}', 'E_HAS_VIEWER'],
+    ['{"v":1,"type":"accept","offer":"pigeon:AAAA"}', 'E_HAS_VIEWER'],
+    ['{"v":1,"type":"send","text":"{}"}', 'E_NOT_CONNECTED'],
+    ['{"v":1,"type":"answer","sdp":"not an SDP"}', 'E_ANSWER_REFUSED'],
+  ];
+  for (const [data, code] of cases) {
+    const seen = page.messages.length;
+    page.sendRaw(data);
+    assert.equal((await page.next('error', { after: seen })).code, code, data);
+  }
+  // werift alone would have taken the text and failed when ICE gave up; the offer still waits for a real answer.
+  assert.ok(!page.messages.some((m) => m.type === 'status' && m.state !== 'waiting'), 'the viewer still waits for an answer');
+  page.send({ v: 1, type: 'close', reason: 'done' });
+  assert.equal((await page.next('status', { where: (s) => s.state === 'closed' })).code, 'E_PAGE_CLOSED');
+  page.close();
 });
 
 test('bytes that are not WebSocket frames close that connection only; plain HTTP is told what this is', async () => {

@@ -34,6 +34,20 @@ export interface BuiltSnapshot {
   fps: number;
   kbps: number;
   telemetryFps: number | null;
+  telemetryViewers: number | null;
+  /** Frame feeds the viewer has had: a new connection (a reconnect) brings a new one. */
+  feeds: number;
+  /** The status line's words as they changed, oldest first (the last 20), seen by a MutationObserver. */
+  statuses: string[];
+  /** The viewer's buttons, by their words. */
+  buttons: string[];
+  /** The video canvas's `data-mark`, set by a test to tell the same element from a new one. */
+  canvasMark: string;
+  /**
+   * Pictures drawn on the video canvas since COUNT_DRAWS ran, the longest pause between two (ms),
+   * and each pause that ended with the first picture of a newly configured decoder (a new connection's).
+   */
+  draws: { count: number; longestGapMs: number; newDecoderGapsMs: number[] } | null;
   /** Keyframes seen on the viewer's frame feed since the probe first saw it. */
   keyframes: number;
   /** A hash of the canvas's pixels: it changes as frames are drawn. */
@@ -57,12 +71,23 @@ export const PROBE = `(() => {
   const feed = viewer ? viewer.video : undefined;
   if (feed && feed.kind === 'frames' && window.__pigeonFeed !== feed) {
     window.__pigeonFeed = feed;
+    window.__pigeonFeeds = (window.__pigeonFeeds || 0) + 1;
     feed.frames.subscribe((frame) => { if (frame.key) window.__pigeonKeyframes = (window.__pigeonKeyframes || 0) + 1; });
   }
   const stats = viewer ? viewer.stats : undefined;
   const telemetry = viewer ? viewer.telemetry : undefined;
   const alert = (vr && vr.querySelector('[role=alert]')) || root.querySelector('[role=alert]');
   const status = vr ? vr.querySelector('[part=status]') : null;
+  if (vr && !window.__pigeonStatuses) {
+    const seen = (window.__pigeonStatuses = []);
+    const note = () => {
+      const now = text(vr.querySelector('[part=status]'));
+      if (now && seen[seen.length - 1] !== now) seen.push(now);
+      if (seen.length > 20) seen.shift();
+    };
+    new MutationObserver(note).observe(vr, { subtree: true, childList: true, characterData: true });
+    note();
+  }
   return JSON.stringify({
     webrtc: typeof RTCPeerConnection === 'function',
     answer: (root.querySelector('#mine-text') || { value: '' }).value,
@@ -81,9 +106,40 @@ export const PROBE = `(() => {
     fps: (stats && stats.fps) || 0,
     kbps: (stats && stats.kbps) || 0,
     telemetryFps: telemetry ? telemetry.fps : null,
+    telemetryViewers: telemetry ? telemetry.viewers : null,
+    feeds: window.__pigeonFeeds || 0,
+    statuses: window.__pigeonStatuses || [],
+    buttons: vr ? [...vr.querySelectorAll('button')].map((b) => text(b)) : [],
+    canvasMark: frames ? frames.getAttribute('data-mark') || '' : '',
+    draws: window.__pigeonDraws ? { count: window.__pigeonDraws.count, longestGapMs: Math.round(window.__pigeonDraws.longest), newDecoderGapsMs: window.__pigeonDraws.newDecoder.map(Math.round) } : null,
     keyframes: window.__pigeonKeyframes || 0,
     pixels,
   });
+})()`;
+
+/**
+ * Counts the pictures drawn on the viewer's video canvas from now on, and the longest pause
+ * between two (PROBE's `draws`), whichever decoder draws them: what a person sees move.
+ */
+export const COUNT_DRAWS = `(() => {
+  const draws = (window.__pigeonDraws = { count: 0, last: 0, longest: 0, configured: false, newDecoder: [] });
+  const drawImage = CanvasRenderingContext2D.prototype.drawImage;
+  CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+    if (this.canvas.classList.contains('frames')) {
+      const now = performance.now();
+      if (draws.count > 0) draws.longest = Math.max(draws.longest, now - draws.last);
+      if (draws.count > 0 && draws.configured) draws.newDecoder.push(now - draws.last);
+      draws.configured = false;
+      draws.last = now;
+      draws.count++;
+    }
+    return drawImage.apply(this, args);
+  };
+  const configure = VideoDecoder.prototype.configure;
+  VideoDecoder.prototype.configure = function (...args) {
+    draws.configured = true;
+    return configure.apply(this, args);
+  };
 })()`;
 
 /** The built page with the bridge and the offer in its URL, as a Tauri shell opens it. */
