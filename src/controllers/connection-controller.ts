@@ -295,7 +295,8 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
       case 'failed': {
         this.restart?.abort(new Error('the connection failed'));
         // It played: its path may still come back (a changed network), until RECOVERY_MS is up.
-        if (this.state.connectedOnce) return this.lose();
+        if (this.state.connectedOnce && this.transport?.failureMayPass) return this.lose();
+        this.found();
         this.emit('live', undefined);
         // The Pi answered our checks while it held its code, then stopped: it dropped the code.
         const code = this.state.connectedOnce ? 'E_DISCONNECTED' : this.piReached && this.state.role === 'answerer' ? 'E_CODE_EXPIRED' : 'E_ICE_FAILED';

@@ -15,6 +15,7 @@ export class NativeTransport extends Emitter<TransportEvents> implements Transpo
   private dataChannel: RTCDataChannel | undefined;
   private closed = false;
   private reached = false;
+  readonly failureMayPass = true;
   /** From the first `connected` on: says when nothing arrives from the Pi any more, and when it does again. */
   private readonly quiet = new QuietWatch(this.pc, (quiet) => this.report('quiet', quiet));
 

@@ -106,6 +106,12 @@ export interface TransportEvents {
  */
 export interface Transport {
   readonly state: TransportState;
+  /**
+   * True when `failed` after playing may still turn into `connected` by itself once the path
+   * works again (Chromium does, after a 20 s outage: measured), so the page waits RECOVERY_MS
+   * before it gives up. Absent or false: `failed` is the end.
+   */
+  readonly failureMayPass?: boolean;
   /** The latest video feed and channel, also for whoever subscribes after they came. */
   readonly video: VideoFeed | undefined;
   readonly channel: TransportChannel | undefined;
