@@ -123,6 +123,7 @@ test('the agent’s address goes away and the same one comes back 3 s later: the
   const said = await eventually(() => samples.filter((s) => s.at > goneAt).find((s) => reconnecting.test(s.status)), (s) => s !== undefined, 3000);
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, goneAt + 3000 - Date.now())));
   const backAt = Date.now();
+  const mark = agent.events.length;
   net.addAgentAddress(1);
   const at = await resumed(samples, backAt, RESUME_MS + 10_000);
   await stop();
@@ -130,7 +131,8 @@ test('the agent’s address goes away and the same one comes back 3 s later: the
   t.diagnostic(`the page said "${said.status}" ${said.at - goneAt} ms after the address went`);
   assert.ok(at !== undefined, `the video came back (frames: ${samples.map((s) => s.frames).join(' ')})`);
   const ms = at - backAt;
-  t.diagnostic(`same address back after ${backAt - goneAt} ms: video again ${ms} ms after it came back`);
+  const checked = await agent.next('path-checked', { after: mark, timeoutMs: 5000 });
+  t.diagnostic(`same address back after ${backAt - goneAt} ms: video again ${ms} ms after it came back; the agent's check answered ${Date.parse(checked.time) - backAt} ms after`);
   assert.ok(ms <= RESUME_MS, `video again within ${RESUME_MS} ms of the address coming back (took ${ms} ms)`);
   const seen = await until(page, 'connected again', (s) => s.viewerStatus === 'connected');
   assert.equal(seen.viewerAlert, '', 'no request for a fresh code');
