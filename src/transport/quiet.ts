@@ -1,9 +1,10 @@
 /**
  * How long nothing at all may arrive from the Pi before the path counts as quiet. While it plays,
- * the Pi sends some 30 video packets, an RTCP report and a telemetry message every second, so a
- * second of silence is a path that stopped carrying, long before ICE says so (Chromium: ~6 s).
+ * the Pi sends some 30 video packets and an RTCP report a second, and a telemetry message every
+ * second even while its encoder restarts, so 1.5 s of silence is a path that stopped carrying,
+ * long before ICE says so (Chromium: ~6 s).
  */
-export const QUIET_MS = 1000;
+export const QUIET_MS = 1500;
 const EVERY_MS = 250;
 
 /**
