@@ -28,8 +28,11 @@ export async function checkPathNow(pc: RTCPeerConnection, everyMs = 500, forMs =
     const connection = pc.iceTransports[0]?.connection;
     const pair = connection?.nominated;
     if (!connection || !pair || connection.state === 'closed' || connection.state === 'failed') return undefined;
+    const builder = connection as unknown as Partial<RequestBuilder>;
+    // A werift without it (a later version): its own consent checks still repair the path, later.
+    if (typeof builder.buildRequest !== 'function') return undefined;
     const { localUsername, remoteUsername, remotePassword, iceControlling } = connection;
-    const request = (connection as unknown as RequestBuilder).buildRequest({
+    const request = builder.buildRequest({
       nominate: iceControlling,
       localUsername,
       remoteUsername,
