@@ -14,14 +14,20 @@ import { existsSync } from 'node:fs';
 /** iproute2's `ip`, by its full path: puppeteer wants one for the command it launches. */
 const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((path) => existsSync(path)) ?? 'ip';
 
-/** Why namespaces cannot be made here, or undefined when they can. */
+/**
+ * Why namespaces cannot be made here, or undefined when they can: tried for real with one made
+ * and deleted at once, since root in a container without CAP_SYS_ADMIN cannot either.
+ */
 export function netnsUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root to create network namespaces (ip netns add)';
+  const probe = `pigeon-${process.pid}-probe`;
   try {
-    execFileSync(IP, ['netns', 'list'], { stdio: 'ignore' });
-  } catch {
-    return '`ip netns` is unavailable (iproute2 missing, or no network namespace support)';
+    execFileSync(IP, ['netns', 'add', probe], { stdio: 'pipe' });
+  } catch (error) {
+    const why = (error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message;
+    return `cannot create a network namespace with \`ip netns add\` (iproute2 missing, or no permission here): ${why}`;
   }
+  execFileSync(IP, ['netns', 'del', probe], { stdio: 'ignore' });
   return undefined;
 }
 
