@@ -154,7 +154,8 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
       this.handover = undefined;
       // Overtaken (started over, or the old connection's own failure was already said).
       if (old !== this.transport || this.state.status === 'failed') return;
-      if (agent.open && old.state === 'connected') {
+      // A lost connection still waiting for its path to come back (lostSince) is not over either.
+      if (agent.open && (old.state === 'connected' || this.state.lostSince !== undefined)) {
         this.fail(new ConnectionError('E_RESTART', { detail: error instanceof Error ? error.message : String(error), cause: error }), false);
       } else {
         // The old connection went down during the hand-over: nothing is left to play.
@@ -293,9 +294,9 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
         this.emit('connected', null);
         break;
       case 'failed': {
-        this.restart?.abort(new Error('the connection failed'));
         // It played: its path may still come back (a changed network), until RECOVERY_MS is up.
         if (this.state.connectedOnce && this.transport?.failureMayPass) return this.lose();
+        this.restart?.abort(new Error('the connection failed'));
         this.found();
         this.emit('live', undefined);
         // The Pi answered our checks while it held its code, then stopped: it dropped the code.
