@@ -21,6 +21,8 @@ export type PlainEvent =
   | { type: 'message'; viewer: number; text: string }
   | { type: 'reconnecting'; viewer: number }
   | { type: 'reconnected'; viewer: number; ms: number }
+  | { type: 'network-changed'; addresses: string[] }
+  | { type: 'path-checked'; viewer: number; ms: number }
   | { type: 'settings'; viewer: number; width: number; height: number; fps: number; bitrate: number }
   | { type: 'detections'; boxes: number }
   | { type: 'stats'; fps: number; kbps: number; viewers: { viewer: number; rttMs: number | null }[] }

@@ -15,6 +15,7 @@ import {
 } from 'werift';
 import { helloWithoutDelay } from './dtls-start.ts';
 import { PeerError } from './errors.ts';
+import { checkPathNow } from './ice-path.ts';
 
 export type VideoCodec = 'H264' | 'VP8';
 export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
@@ -91,6 +92,8 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
   private timestampOffset: number | undefined;
   private channelOpened = false;
   private readonly stunAsked: boolean;
+  /** The path check under way, if any (checkPath). */
+  private pathCheck: Promise<number | undefined> | undefined;
   /** Read once both descriptions are set: it is asked for every packet. */
   private negotiated: VideoCodec | undefined;
 
@@ -208,6 +211,15 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
       sequenceNumber: (packet.readUInt16BE(2) - 1) & 0xffff,
       timestamp: (packet.readUInt32BE(4) - ticks) >>> 0,
     });
+  }
+
+  /**
+   * After this machine's addresses changed: shows the viewer the way to us now, by connectivity
+   * checks on the pair in use, sent from wherever our address went (ice-path.ts). One round at a
+   * time; resolves with the ms the viewer took to answer, or undefined if it did not.
+   */
+  checkPath(): Promise<number | undefined> {
+    return (this.pathCheck ??= checkPathNow(this.pc).finally(() => (this.pathCheck = undefined)));
   }
 
   send(text: string): boolean {

@@ -88,6 +88,10 @@ export function renderer(io: Io, options: RenderOptions): (shown: ShownEvent) =>
         return say(`viewer #${event.viewer} asked over the data channel for a new connection; answered, its video goes on meanwhile`);
       case 'reconnected':
         return say(`viewer #${event.viewer} reconnected in ${event.ms} ms over a new connection, no new QR; the old one is closed`);
+      case 'network-changed':
+        return say(`this machine's addresses changed (now ${event.addresses.join(', ') || 'none'}); checking each viewer's path`);
+      case 'path-checked':
+        return say(`viewer #${event.viewer} answered on the changed network after ${event.ms} ms; its video goes on, no new QR`);
       case 'settings':
         return say(`viewer #${event.viewer} changed the stream to ${event.width}×${event.height}@${event.fps}, ${event.bitrate} kbit/s`);
       case 'detections':

@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Camera, type BranchConfig } from './camera.ts';
+import { AddressWatch } from './addresses.ts';
 import { addressesOf, pageAddress } from './candidates.ts';
 import { Control } from './control.ts';
 import { DetectionsReader } from './detections.ts';
@@ -245,6 +246,14 @@ function makeViewers({ options, report, teardown }: Build, codecs: Codecs, rtp: 
   );
   viewers.on('report', report);
   teardown.add(() => viewers.stop());
+  // A viewer whose path died with an address of ours is shown the way to the new one.
+  const watch = new AddressWatch();
+  watch.on('changed', (now) => {
+    report({ type: 'network-changed', addresses: [...now] });
+    viewers.networkChanged();
+  });
+  watch.start();
+  teardown.add(() => watch.stop());
   return viewers;
 }
 

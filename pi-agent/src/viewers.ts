@@ -152,6 +152,23 @@ export class Viewers extends EventEmitter<ViewersEvents> {
     return blob;
   }
 
+  /**
+   * This machine's addresses changed (DHCP renew, Wi-Fi roam): each viewer's path is checked from
+   * where we are now, so a viewer that can still reach us carries on with no new code and no new
+   * connection. Once it answers, its encoder makes a keyframe for what was lost meanwhile.
+   */
+  networkChanged(): void {
+    for (const viewer of this.viewers.values()) {
+      if (!viewer.joined) continue;
+      const { peer } = viewer;
+      void peer.checkPath().then((ms) => {
+        if (ms === undefined || viewer.peer !== peer || this.viewers.get(viewer.id) !== viewer) return;
+        if (this.options.keyframeOnJoin) this.fanOut.keyframe(peer);
+        this.emit('report', { type: 'path-checked', viewer: viewer.id, ms });
+      });
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await this.offers.stop();

@@ -10,7 +10,7 @@ const STATUS_TEXT: Record<PeerStatus, string> = {
   // Chromium starts its checks as soon as the answer exists, before the Pi has it.
   connecting: 'Waiting for the Pi to read the answer…',
   connected: 'Connected',
-  disconnected: 'Connection interrupted, trying to recover…',
+  disconnected: 'Connection interrupted, reconnecting…',
   failed: 'Not connected',
   closed: 'Closed',
 };
@@ -27,6 +27,8 @@ export function statusText(view: ViewerSnapshot, answered: boolean, now = Date.n
   if (view.restarting) return 'Reconnecting over the data channel…';
   const waited = view.waitingSince === undefined ? '' : ` · ${clock(now - view.waitingSince)}`;
   if (status === 'disconnected' && !view.connectedOnce) return `The Pi stopped answering; waiting in case it comes back…${waited}`;
+  // The path stopped carrying (a changed network): the Pi repairs it by itself, no new code yet.
+  if (status === 'disconnected' && view.lostSince !== undefined) return `${STATUS_TEXT.disconnected} · ${clock(now - view.lostSince)}`;
   if (view.role === 'offerer' && (status === 'waiting' || (status === 'connecting' && !answered))) {
     // The Pi refuses an offer without its codec on its own screen only: say what this one holds.
     const codecs = view.offeredCodecs?.map((name) => spoken([name])).join(' and ');

@@ -12,6 +12,14 @@ export type { AgentSignaling, BlobInput, ConnectionView, PeerStatus } from './co
 const RESTART_CONNECT_MS = 15_000;
 
 /**
+ * How long a connection that played may stay lost (nothing arriving, ICE disconnected or failed)
+ * before the page gives up and asks for a fresh code. The Pi repairs a path whose address changed
+ * within a second or two of the change, and its own side gives a silent viewer up after 30 s
+ * without an answer to its consent checks (RFC 7675), so waiting longer would find nobody.
+ */
+export const RECOVERY_MS = 30_000;
+
+/**
  * Owns the connection to the Pi and its hand-over: answering the Pi's offer or offering, taking
  * the answer, the wait while a person carries a code, reconnecting through a new connection, and
  * closing. Non-trickle (a blob is made only once ICE gathering is complete: there is no channel
@@ -32,8 +40,10 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
   private generation = 0;
   /** The Pi answered our ICE checks before DTLS started: it holds its side of this attempt open. */
   private piReached = false;
-  /** Redraws the waiting time once a second while `waitingSince` is set. */
-  private waitClock: ReturnType<typeof setInterval> | undefined;
+  /** Redraws the time shown once a second while `waitingSince` or `lostSince` is set. */
+  private clock: ReturnType<typeof setInterval> | undefined;
+  /** Ends the wait for a lost path to come back (RECOVERY_MS after `lostSince`). */
+  private recovery: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -144,7 +154,8 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
       this.handover = undefined;
       // Overtaken (started over, or the old connection's own failure was already said).
       if (old !== this.transport || this.state.status === 'failed') return;
-      if (agent.open && old.state === 'connected') {
+      // A lost connection still waiting for its path to come back (lostSince) is not over either.
+      if (agent.open && (old.state === 'connected' || this.state.lostSince !== undefined)) {
         this.fail(new ConnectionError('E_RESTART', { detail: error instanceof Error ? error.message : String(error), cause: error }), false);
       } else {
         // The old connection went down during the hand-over: nothing is left to play.
@@ -207,6 +218,7 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
     this.handover?.close();
     this.handover = undefined;
     this.stopWaiting();
+    this.found();
     this.piReached = false;
     this.offerId = undefined;
     const closing = this.transport;
@@ -229,6 +241,7 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
       transport.on('state', (state) => this.onState(state)),
       transport.on('reached', () => (this.piReached ||= !this.state.connectedOnce)),
       transport.on('video', (video) => this.update({ video })),
+      transport.on('quiet', (quiet) => this.onQuiet(quiet)),
       transport.on('channel', (channel) => this.emit('channel', channel)),
       transport.on('error', (error) => this.ended(transport, error)),
     ];
@@ -266,27 +279,76 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
     if (this.handover && state !== 'connected') return;
     switch (state) {
       case 'connecting':
-      case 'disconnected':
       case 'closed':
         this.update({ status: state });
         break;
+      case 'disconnected':
+        if (this.state.connectedOnce) this.lose();
+        else this.update({ status: state });
+        break;
       case 'connected':
         this.stopWaiting();
+        this.found();
         this.update({ status: 'connected', connectedOnce: true });
         this.emit('live', this.transport);
         this.emit('connected', null);
         break;
       case 'failed': {
+        // It played: its path may still come back (a changed network), until RECOVERY_MS is up.
+        if (this.state.connectedOnce && this.transport?.failureMayPass) return this.lose();
+        this.restart?.abort(new Error('the connection failed'));
+        this.found();
         this.emit('live', undefined);
         // The Pi answered our checks while it held its code, then stopped: it dropped the code.
         const code = this.state.connectedOnce ? 'E_DISCONNECTED' : this.piReached && this.state.role === 'answerer' ? 'E_CODE_EXPIRED' : 'E_ICE_FAILED';
         this.fail(new ConnectionError(code));
-        this.restart?.abort(new Error('the connection failed'));
         break;
       }
       case 'new':
         break;
     }
+  }
+
+  /** Nothing arrives from the Pi (`true`), or it does again: only the playing connection's say counts. */
+  private onQuiet(quiet: boolean): void {
+    if (this.handover || !this.state.connectedOnce) return;
+    if (quiet && this.state.status === 'connected') this.lose();
+    else if (!quiet && this.transport?.state === 'connected') {
+      this.found();
+      this.update({ status: 'connected' });
+    }
+  }
+
+  /**
+   * The playing connection stopped carrying: shown as reconnecting, with the time since, while
+   * the path may come back by itself (the Pi checks it again from its new address; ICE and DTLS
+   * carry on where they were). Past RECOVERY_MS only a fresh code helps.
+   */
+  private lose(): void {
+    if (this.state.lostSince === undefined) {
+      this.recovery = setTimeout(() => this.gaveUp(), RECOVERY_MS);
+      this.update({ lostSince: Date.now() });
+    }
+    if (this.state.status !== 'disconnected') this.update({ status: 'disconnected' });
+  }
+
+  private found(): void {
+    clearTimeout(this.recovery);
+    this.recovery = undefined;
+    if (this.state.lostSince !== undefined) this.update({ lostSince: undefined });
+  }
+
+  private gaveUp(): void {
+    this.recovery = undefined;
+    const transport = this.transport;
+    if (!transport) return;
+    this.unwire();
+    this.transport = undefined;
+    this.restart?.abort(new Error('the connection was lost'));
+    this.restart = undefined;
+    transport.close();
+    this.update({ lostSince: undefined, restarting: false });
+    this.fail(new ConnectionError('E_DISCONNECTED', { detail: `nothing came from the Pi for ${RECOVERY_MS / 1000} s` }));
   }
 
   /** `final: false` for a bad answer pasted while our offer still stands: the next paste may be right. */
@@ -298,19 +360,22 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
   }
 
   private startWaiting(): void {
-    this.stopWaiting();
-    this.waitClock = setInterval(() => this.host.requestUpdate(), 1000);
     this.update({ waitingSince: Date.now() });
   }
 
   private stopWaiting(): void {
-    if (this.waitClock !== undefined) clearInterval(this.waitClock);
-    this.waitClock = undefined;
     if (this.state.waitingSince !== undefined) this.update({ waitingSince: undefined });
   }
 
   private update(change: Partial<ConnectionView>): void {
     this.state = { ...this.state, ...change };
+    // A time is shown while either wait lasts: redraw it every second.
+    const counting = this.state.waitingSince !== undefined || this.state.lostSince !== undefined;
+    if (counting && this.clock === undefined) this.clock = setInterval(() => this.host.requestUpdate(), 1000);
+    if (!counting && this.clock !== undefined) {
+      clearInterval(this.clock);
+      this.clock = undefined;
+    }
     this.host.requestUpdate();
   }
 }

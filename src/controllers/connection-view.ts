@@ -7,7 +7,8 @@ import type { Transport, TransportChannel, VideoFeed } from '../transport/transp
  * - `answering` / `offering`: building our answer / our offer (ICE gathering)
  * - `waiting`: our blob is ready; the Pi has not reached us yet (or, offering, has not answered)
  * - `connecting`: ICE checks are getting replies
- * - `connected`, `disconnected` (may come back), `failed`, `closed`
+ * - `connected`, `disconnected` (after playing: nothing arrives, or ICE lost the path; may come
+ *   back, see `lostSince`), `failed`, `closed`
  */
 export type PeerStatus = 'idle' | 'answering' | 'offering' | 'waiting' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
@@ -28,6 +29,12 @@ export interface ConnectionView {
    * carrying it may take minutes, and the page waits as long as the code lives.
    */
   readonly waitingSince: number | undefined;
+  /**
+   * When the playing connection stopped carrying (epoch ms): nothing arrives from the Pi, or ICE
+   * says disconnected or failed. The page waits for the path to come back (a changed network
+   * repaired by the Pi's checks) up to RECOVERY_MS before it asks for a fresh code.
+   */
+  readonly lostSince: number | undefined;
   /** True while a reconnect over the data channel waits for its new connection. */
   readonly restarting: boolean;
   /**
@@ -70,6 +77,7 @@ export const IDLE: ConnectionView = {
   connectedOnce: false,
   error: undefined,
   waitingSince: undefined,
+  lostSince: undefined,
   restarting: false,
   offeredCodecs: undefined,
 };

@@ -2,6 +2,7 @@ import { Emitter } from '../events/emitter.ts';
 import { encodeBlob, type DecodedBlob, type EncodedBlob } from '../signal/index.ts';
 import { playableVideoCodecs } from './codecs.ts';
 import { connectedWithChannel, gathered, gatheredAfter } from './gather.ts';
+import { QuietWatch } from './quiet.ts';
 import type { Transport, TransportEvents, TransportKind, TransportSample, TransportState, VideoFeed } from './transport.ts';
 
 /**
@@ -14,6 +15,9 @@ export class NativeTransport extends Emitter<TransportEvents> implements Transpo
   private dataChannel: RTCDataChannel | undefined;
   private closed = false;
   private reached = false;
+  readonly failureMayPass = true;
+  /** From the first `connected` on: says when nothing arrives from the Pi any more, and when it does again. */
+  private readonly quiet = new QuietWatch(this.pc, (quiet) => this.report('quiet', quiet));
 
   constructor() {
     super();
@@ -23,7 +27,10 @@ export class NativeTransport extends Emitter<TransportEvents> implements Transpo
       this.report('video', { kind: 'stream', stream: this.stream });
     });
     pc.addEventListener('datachannel', (event) => this.adopt(event.channel));
-    pc.addEventListener('connectionstatechange', () => this.report('state', pc.connectionState));
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState === 'connected') this.quiet.start();
+      this.report('state', pc.connectionState);
+    });
     pc.addEventListener('iceconnectionstatechange', () => {
       if (this.reached || (pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed')) return;
       this.reached = true;
@@ -98,6 +105,7 @@ export class NativeTransport extends Emitter<TransportEvents> implements Transpo
 
   close(): void {
     this.closed = true;
+    this.quiet.stop();
     this.pc.close();
   }
 

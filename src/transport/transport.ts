@@ -87,6 +87,12 @@ export interface TransportEvents {
   /** The agent's 'pigeon' channel: made by this side (offer) or announced by the agent (answer). */
   channel: TransportChannel;
   /**
+   * Once connected: nothing has arrived from the Pi for a while (`true`; the path stopped carrying,
+   * e.g. its address changed), or it arrives again (`false`). Optional: a transport that cannot
+   * tell says nothing, and its state changes alone count.
+   */
+  quiet: boolean;
+  /**
    * The connection ended for a reason only this transport knows, in words for the person (a
    * bridge that went away, the agent's bye as the bridge saw it); nothing more is reported after.
    */
@@ -100,6 +106,12 @@ export interface TransportEvents {
  */
 export interface Transport {
   readonly state: TransportState;
+  /**
+   * True when `failed` after playing may still turn into `connected` by itself once the path
+   * works again (Chromium does, after a 20 s outage: measured), so the page waits RECOVERY_MS
+   * before it gives up. Absent or false: `failed` is the end.
+   */
+  readonly failureMayPass?: boolean;
   /** The latest video feed and channel, also for whoever subscribes after they came. */
   readonly video: VideoFeed | undefined;
   readonly channel: TransportChannel | undefined;

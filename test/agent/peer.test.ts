@@ -161,3 +161,19 @@ test('offers it cannot serve are refused before a peer exists: no video, or no c
     return true;
   });
 });
+
+test('checkPath: a check on the pair in use is answered by a connected viewer (werift’s request builder is still there); nothing to check before ICE is up', async (t) => {
+  const { peer, sdp } = await ViewerPeer.offer(CONFIG);
+  t.after(() => peer.close());
+  assert.equal(await peer.checkPath(), undefined, 'no pair in use yet');
+  const viewer = far(t);
+  await viewer.pc.setRemoteDescription({ type: 'offer', sdp });
+  for (const transceiver of viewer.pc.getTransceivers()) transceiver.setDirection('recvonly');
+  for (const transport of viewer.pc.dtlsTransports) transport.role = 'server';
+  await viewer.pc.setLocalDescription(await viewer.pc.createAnswer());
+  await peer.acceptAnswer(viewer.pc.localDescription!.sdp);
+  await eventually(() => peer.state, (state) => state === 'connected', 20_000);
+  const ms = await peer.checkPath();
+  assert.ok(ms !== undefined && ms < 2000, `answered (${ms} ms)`);
+  assert.equal(peer.state, 'connected', 'the nominating check leaves the connection as it was');
+});

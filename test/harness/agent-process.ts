@@ -19,9 +19,11 @@ export class AgentProcess {
   private waiters: { match: (e: Timed) => boolean; resolve: (e: Timed) => void }[] = [];
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  /** `wrap`: a command the agent runs under, e.g. `ip netns exec NS` (test/harness/netns.ts). */
+  constructor(args: string[], env: NodeJS.ProcessEnv = process.env, wrap: readonly string[] = []) {
     // PIGEON_AGENT_NODE runs the agent on another Node (e.g. Debian's 18, as on a Pi).
-    this.child = spawn(process.env.PIGEON_AGENT_NODE ?? process.execPath, [BIN, ...args, '--json'], { stdio: 'pipe', env });
+    const [command, ...rest] = [...wrap, process.env.PIGEON_AGENT_NODE ?? process.execPath, BIN, ...args, '--json'];
+    this.child = spawn(command!, rest, { stdio: 'pipe', env });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       let event: Timed;
       try {

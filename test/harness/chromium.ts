@@ -21,16 +21,21 @@ const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-/** `args` are added to the usual flags, e.g. a fake camera for scanning tests. */
-export async function launchChromium(options: { args?: string[] } = {}): Promise<ChromiumHandle> {
+/**
+ * `args` are added to the usual flags, e.g. a fake camera for scanning tests; `wrap` is a command
+ * Chromium runs under, e.g. `ip netns exec NS` (test/harness/netns.ts: DevTools go over a pipe,
+ * which crosses into the namespace).
+ */
+export async function launchChromium(options: { args?: string[]; wrap?: readonly string[] } = {}): Promise<ChromiumHandle> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'pigeon-chromium-'));
+  const [executablePath, ...wrapped] = [...(options.wrap ?? []), process.env.CHROME_PATH ?? '/usr/bin/chromium'];
   let browser: Browser;
   try {
     browser = await launch({
-      executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+      executablePath,
       // Puppeteer's defaults would add many flags; we want exactly ours.
       ignoreDefaultArgs: true,
-      args: [...CHROMIUM_ARGS, ...(options.args ?? []), `--user-data-dir=${userDataDir}`],
+      args: [...wrapped, ...CHROMIUM_ARGS, ...(options.args ?? []), `--user-data-dir=${userDataDir}`],
       pipe: true,
     });
   } catch (error) {

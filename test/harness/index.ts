@@ -9,6 +9,7 @@ export { launchChromium, type ChromiumHandle } from './chromium.ts';
 export { FIREFOX_PATH, launchFirefox, type FirefoxHandle } from './firefox.ts';
 export { runBin, runCli, type Run } from './cli.ts';
 export { eventually } from './eventually.ts';
+export { NetnsPair, netnsUnavailable } from './netns.ts';
 export { rng } from './rng.ts';
 export { PAGE, firstFrame, look, open, paste, probe, resize, screenshots, until, type Opened, type OpenOptions, type Seen } from './page-driver.ts';
 export { MAX_GAP_MS, assertNoStall, controlGap, stallVerdict } from './stall.ts';

@@ -399,7 +399,8 @@ test('when the agent dies without a word the page finds out from ICE, says the c
       // already gone
     }
   }
-  const gone = await until(page, 'the lost connection', (s) => s.viewerStatus === 'failed', 40_000);
+  // The page gives a lost path 30 s (RECOVERY_MS) to come back, as after a changed address, before it asks for a fresh code.
+  const gone = await until(page, 'the lost connection', (s) => s.viewerStatus === 'failed', 45_000);
   assert.match(gone.viewerAlert, /^The connection to the Pi was lost\. Get a fresh code from the Pi/);
   await saidOnceThenCodeStep(page, 'E_DISCONNECTED');
   await page.close();
