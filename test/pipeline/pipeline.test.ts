@@ -7,7 +7,6 @@ import { test, type TestContext } from 'node:test';
 import { Pipeline, type PipelineRunOptions } from '../../pi-agent/src/pipeline.ts';
 import { buildPipeline, isPipelineError, type PipelineOptions } from '../../pi-agent/src/pipeline-spec.ts';
 import { alive, freePort, isH264Keyframe, isVp8Keyframe, parseRtp, receiver, rtcpPli, rtcpReceiverReport, sleep, type Receiver } from './rtp.ts';
-import { eventually } from '../harness/index.ts';
 import { TEST_OPTIONS } from './options.ts';
 
 const SSRC = 0x5eed1234;
@@ -38,12 +37,17 @@ async function rig(t: TestContext, options: Partial<PipelineOptions> = {}, run: 
 }
 
 /** Distinct RTP timestamps (frames) among the packets that arrived in [from, to). */
-function framesBetween(rx: Receiver, from: number, to: number): number {
-  const stamps = new Set<number>();
-  rx.packets.forEach((p, i) => {
-    if (rx.arrivals[i]! >= from && rx.arrivals[i]! < to) stamps.add(parseRtp(p).timestamp);
-  });
-  return stamps.size;
+/**
+ * The stream's frame rate by its own clock: the median step between consecutive frames' RTP
+ * timestamps (90 kHz) once `frames` frames came. No load on this machine changes it: a starved
+ * encoder drops frames, and the gaps it leaves are multiples of the step.
+ */
+async function frameStep(rx: Receiver, frames = 20): Promise<number> {
+  const stamps = (): number[] => [...new Set(rx.packets.map((p) => parseRtp(p).timestamp))];
+  await rx.waitFor(() => stamps().length >= frames, 20_000, 0);
+  const all = stamps();
+  const steps = all.slice(1).map((stamp, i) => (stamp - all[i]! + 2 ** 32) % 2 ** 32).sort((a, b) => a - b);
+  return steps[Math.floor(steps.length / 2)]!;
 }
 
 /** Milliseconds from sending `packet` to the first keyframe packet after it; rejects after timeoutMs. */
@@ -81,10 +85,8 @@ test('test + x264 640×480@30: RTP with our PT and SSRC at the frame rate, sende
   await sleep(2000);
   const packets = r.rtp.packets.map((p, i) => parseRtp(p, r.rtp.arrivals[i]));
   assert.ok(packets.every((p) => p.payloadType === 96 && p.ssrc === SSRC));
-  // Frames in the last second, until that is the stream's rate (20 s at most): a loaded machine's
-  // encoder may start slow, so no one fixed second is judged.
-  const frames = await eventually(() => framesBetween(r.rtp, Date.now() - 1000, Date.now()), (n) => n >= 25 && n <= 35, 20_000, 200);
-  assert.ok(frames >= 25 && frames <= 35, `${frames} frames in one second`);
+  const step = await frameStep(r.rtp);
+  assert.ok(Math.abs(step - 3000) <= 30, `frames ${step} RTP ticks apart (30 fps is 3000 at 90 kHz)`);
   const span = ((packets.at(-1)!.timestamp - packets[0]!.timestamp) >>> 0) / 90_000;
   assert.ok(Math.abs(span - (packets.at(-1)!.at - packets[0]!.at) / 1000) < 0.2, 'RTP timestamps run on a 90 kHz clock in real time');
   t.diagnostic(`gst-launch CPU: ${(await cpuTicks(pid)) - ticks} of 200 ticks (2 s), ${packets.length} packets, ${r.rtp.packets.reduce((n, p) => n + p.length, 0)} bytes`);
@@ -137,10 +139,8 @@ test('VP8: RTP with our PT and SSRC, and a PLI brings a key frame at once', asyn
   await sleep(2000);
   const packets = r.rtp.packets.map((p) => parseRtp(p));
   assert.ok(packets.every((p) => p.payloadType === 100 && p.ssrc === SSRC));
-  // Frames in the last second, until that is the stream's rate (20 s at most): a loaded machine's
-  // encoder may start slow, so no one fixed second is judged.
-  const frames = await eventually(() => framesBetween(r.rtp, Date.now() - 1000, Date.now()), (n) => n >= 25 && n <= 35, 20_000, 200);
-  assert.ok(frames >= 25 && frames <= 35, `${frames} frames in one second`);
+  const step = await frameStep(r.rtp);
+  assert.ok(Math.abs(step - 3000) <= 30, `frames ${step} RTP ticks apart (30 fps is 3000 at 90 kHz)`);
   const quietFrom = r.rtp.arrivals.findIndex((at) => at > first.at + 500);
   assert.equal(keyframesSince(r.rtp, quietFrom, isVp8Keyframe), 0, 'no key frame without a PLI');
 
@@ -186,8 +186,8 @@ test('a custom source (quoted property, other format and rate) is converted to t
   });
   await r.pipeline.start();
   await r.rtp.waitFor(() => true, 3000);
-  const frames = await eventually(() => framesBetween(r.rtp, Date.now() - 1000, Date.now()), (n) => n >= 25 && n <= 35, 20_000, 200);
-  assert.ok(frames >= 25 && frames <= 35, `${frames} frames in one second (videorate makes 15 fps into 30)`);
+  const step = await frameStep(r.rtp);
+  assert.ok(Math.abs(step - 3000) <= 30, `frames ${step} RTP ticks apart: videorate makes 15 fps into 30 (15 fps would be 6000)`);
 });
 
 test('gst-launch refusing the pipeline: start() rejects with E_GST_EXIT and gst-launch\'s own message', async (t) => {
