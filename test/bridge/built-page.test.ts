@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import {
   AgentProcess,
@@ -10,6 +10,7 @@ import {
   clickViewerButton,
   eventually,
   launchChromium,
+  screenshotDir,
   type BuiltPage,
   type BuiltSnapshot,
   type ChromiumHandle,
@@ -27,7 +28,6 @@ import { webkitMissing } from './page-driver.ts';
  */
 // The periodic keyframe 60 s away: a keyframe soon after the button is the one it asked for.
 const AGENT = ['offer', '--source', 'test', '--width', '640', '--height', '480', '--fps', '30', '--bitrate', '2000', '--stats-interval', '1', '--keyframe-interval', '60'];
-const SCREENSHOT = fileURLToPath(new URL('../../docs/screenshots/webkitgtk-bridge.png', import.meta.url));
 
 const agents: AgentProcess[] = [];
 const bridges: BridgeProcess[] = [];
@@ -90,7 +90,7 @@ test("WebKitGTK (Tauri's Linux webview, no RTCPeerConnection): the built page wi
   const { page } = await watchThroughBridge(async (url) => builtPageInWebKit(url));
   const first = await page.snapshot();
   assert.equal(first?.webrtc, false, 'this WebKitGTK has no RTCPeerConnection: the bridge is the only way');
-  await page.screenshot(SCREENSHOT);
+  await page.screenshot(join(screenshotDir(), 'webkitgtk-bridge.png'));
 });
 
 test('WebKitGTK without ?bridge= says there is no WebRTC and what to do, with its code', { skip: missing, timeout: 60_000 }, async () => {

@@ -14,6 +14,7 @@ export { rng } from './rng.ts';
 export { PAGE, firstFrame, look, open, paste, probe, resize, screenshots, until, type Opened, type OpenOptions, type Seen } from './page-driver.ts';
 export { MAX_GAP_MS, assertNoStall, controlGap, stallVerdict } from './stall.ts';
 export { StandInCamera, onCameraFrame } from './stand-in-camera.ts';
+export { screenshotDir } from './screenshot-dir.ts';
 export type { TestPeer } from './test-peer.ts';
 export {
   WEBRTCBIN_PACKAGES,

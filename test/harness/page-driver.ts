@@ -1,9 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CDPSession, JSHandle, Page } from 'puppeteer-core';
 import type { ChromiumHandle } from './chromium.ts';
 import type { AppProbe, AppProbeGlobal, Seen } from './page/app-api.ts';
 import { pageScript } from './page-script.ts';
+import { screenshotDir } from './screenshot-dir.ts';
 
 export type { Seen } from './page/app-api.ts';
 
@@ -11,10 +13,9 @@ export type { Seen } from './page/app-api.ts';
  * Drives the built page (dist/index.html) as a person would, for the page and scanning tests:
  * opened from file:// with every other request failed, read through its shadow DOM (by
  * page/app-probe.ts, loaded into the page before its own scripts), and saved as screenshots at a
- * phone's and a desktop's size under docs/screenshots/.
+ * phone's and a desktop's size (under docs/screenshots/ with PIGEON_SCREENSHOTS=1: screenshot-dir.ts).
  */
 export const PAGE = new URL('../../dist/index.html', import.meta.url).href;
-const SHOTS = new URL('../../docs/screenshots/', import.meta.url);
 const SIZES = {
   phone: { width: 390, height: 844, mobile: true },
   desktop: { width: 1280, height: 800, mobile: false },
@@ -124,8 +125,7 @@ export async function screenshots(page: Page, state: string): Promise<void> {
       captureBeyondViewport: true,
       clip: { x: 0, y: 0, width: size.width, height, scale: 1 },
     });
-    mkdirSync(SHOTS, { recursive: true });
-    writeFileSync(new URL(`${state}-${name}.png`, SHOTS), Buffer.from(shot.data, 'base64'));
+    writeFileSync(join(screenshotDir(), `${state}-${name}.png`), Buffer.from(shot.data, 'base64'));
   }
   await resize(page, SIZES.desktop);
 }
