@@ -76,6 +76,8 @@ test('offering: the offer says a=setup:active, the viewer answers as DTLS server
   await eventually(() => peer.state, (state) => state === 'connected', 20_000);
   assert.ok(seen.includes('connected'), `state events: ${seen.join(', ')}`);
   await eventually(() => viewer.channel(), (dc) => dc !== undefined, 20_000);
+  // The viewer may see the channel before the agent's side has heard it is open (its ack in flight).
+  await eventually(() => opened.length, (n) => n >= 1, 10_000);
   assert.deepEqual(opened, ['open']);
   assert.equal(peer.channelIsOpen, true);
   assert.equal(peer.send('hello viewer'), true);
