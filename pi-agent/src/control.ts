@@ -61,6 +61,10 @@ export class Control extends EventEmitter<ControlEvents> {
     this.viewers = parts.viewers;
     this.viewers.on('channel-open', (viewer, peer) => this.open(viewer, peer));
     this.viewers.on('channel-message', (viewer, peer, text) => this.message(viewer, peer, text));
+    this.viewers.on('channel-refused', (viewer, peer, error) => {
+      const { code, reason } = refusal(error);
+      this.refuse(viewer, peer, code, reason);
+    });
   }
 
   /** Telemetry to every viewer every `intervalMs`. */
