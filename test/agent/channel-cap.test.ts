@@ -128,8 +128,8 @@ test('a 10 MB message is one E_TOO_LARGE saying the limit, dropped as it comes: 
   const replies = sender.received.length;
   const result = await around('10 MB message', () => sender.sendPastLimit('A'.repeat(10_000_000)));
   assert.deepEqual(result.refusals, ['E_TOO_LARGE']);
-  const reason = agent.events.findLast((e) => e.type === 'refused' && e.code === 'E_TOO_LARGE');
-  assert.match(reason?.type === 'refused' ? reason.reason : '', /over 64 KiB/);
+  const reasons = agent.events.flatMap((e) => (e.type === 'refused' && e.code === 'E_TOO_LARGE' ? [e.reason] : []));
+  assert.match(reasons.at(-1) ?? '', /over 64 KiB/);
   assert.deepEqual(errorsSent(replies), ['E_TOO_LARGE'], 'the sender is told once, on its channel');
   assert.ok(!agent.events.some((e) => e.type === 'message' && e.text.length > 64 * 1024), 'no over-size message reached the protocol');
   // Held whole, werift's chunks, their concatenation and the string would be 30 MB and more. RSS
