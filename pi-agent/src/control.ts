@@ -40,6 +40,13 @@ export interface ControlEvents {
   report: [event: SessionEvent];
 }
 
+interface SetAsk {
+  bitrate?: number;
+  width?: number;
+  height?: number;
+  fps?: number;
+}
+
 const THERMAL = '/sys/class/thermal/thermal_zone0/temp';
 
 function clamp(value: number, min: number, max: number): number {
@@ -52,7 +59,9 @@ export class Control extends EventEmitter<ControlEvents> {
   private timer: NodeJS.Timeout | undefined;
   private lastCpu = process.cpuUsage();
   private lastAt = Date.now();
-  private applying: Promise<void> = Promise.resolve();
+  /** The latest `set` not yet applied (one at a time; a newer one replaces it), and whether one is being applied. */
+  private nextSet: { viewer: number; peer: ViewerPeer; ask: SetAsk } | undefined;
+  private applying = false;
 
   private readonly viewers: Viewers;
 
@@ -61,6 +70,10 @@ export class Control extends EventEmitter<ControlEvents> {
     this.viewers = parts.viewers;
     this.viewers.on('channel-open', (viewer, peer) => this.open(viewer, peer));
     this.viewers.on('channel-message', (viewer, peer, text) => this.message(viewer, peer, text));
+    this.viewers.on('channel-refused', (viewer, peer, error) => {
+      const { code, reason } = refusal(error);
+      this.refuse(viewer, peer, code, reason);
+    });
   }
 
   /** Telemetry to every viewer every `intervalMs`. */
@@ -104,9 +117,8 @@ export class Control extends EventEmitter<ControlEvents> {
         this.viewers.requestKeyframes();
         return;
       case 'set':
-        this.applying = this.applying.then(() => this.set(viewer, peer, message)).catch((error: unknown) => {
-          this.refuse(viewer, peer, 'E_SET_FAILED', describe(error).message);
-        });
+        this.nextSet = { viewer, peer, ask: message };
+        void this.applySets();
         return;
       case 'signal':
         this.signal(viewer, peer, message.blob);
@@ -153,7 +165,26 @@ export class Control extends EventEmitter<ControlEvents> {
     for (const { peer } of joined) this.send(peer, message);
   }
 
-  private async set(viewer: number, peer: ViewerPeer, ask: { bitrate?: number; width?: number; height?: number; fps?: number }): Promise<void> {
+  /**
+   * Each `set` rebuilds or retunes the pipeline, which takes a while: asks that come meanwhile are
+   * not queued one behind another (a viewer sending many would hold the video up for as long as
+   * they take) but replaced by the newest, which is applied next. Everyone is told what it became.
+   */
+  private async applySets(): Promise<void> {
+    if (this.applying) return;
+    this.applying = true;
+    try {
+      for (let next = this.nextSet; next; next = this.nextSet) {
+        this.nextSet = undefined;
+        const { viewer, peer, ask } = next;
+        await this.set(viewer, peer, ask).catch((error: unknown) => this.refuse(viewer, peer, 'E_SET_FAILED', describe(error).message));
+      }
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  private async set(viewer: number, peer: ViewerPeer, ask: SetAsk): Promise<void> {
     const now = this.parts.camera.settings();
     const { limits } = this.parts;
     const next: StreamSettings = {

@@ -16,7 +16,8 @@ export type AgentErrorCode =
   | 'E_FULL'
   | 'E_RESIGNAL_STATE'
   | 'E_RESIGNAL_BUSY'
-  | 'E_PAGE_SERVER';
+  | 'E_PAGE_SERVER'
+  | 'E_MSG_FLOOD';
 
 export class AgentError extends PigeonError<AgentErrorCode> {
   override readonly name = 'AgentError';

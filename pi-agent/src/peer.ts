@@ -14,8 +14,10 @@ import {
   type RTCRtpTransceiver,
 } from 'werift';
 import { helloWithoutDelay } from './dtls-start.ts';
-import { PeerError } from './errors.ts';
+import { AgentError, PeerError } from './errors.ts';
 import { checkPathNow } from './ice-path.ts';
+import { MessageBudget } from './message-budget.ts';
+import { capInbound } from './sctp-cap.ts';
 
 export type VideoCodec = 'H264' | 'VP8';
 export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
@@ -33,6 +35,8 @@ export interface PeerEvents {
   /** The viewer asked for a keyframe (PLI or FIR). */
   keyframe: [];
   message: [text: string];
+  /** A data-channel message refused before it was read: over the size cap, or one too many (E_TOO_LARGE, E_MSG_FLOOD). */
+  refused: [error: AgentError];
   /** The data channel opened; `channelIsOpen` says so to a listener that comes later. */
   channelOpen: [];
   /**
@@ -41,6 +45,12 @@ export interface PeerEvents {
    */
   gone: [];
 }
+
+/** The most bytes a data-channel message may have: werift's max-message-size, which every offer and answer advertise. */
+export const MAX_CHANNEL_MESSAGE_BYTES = 64 * 1024;
+/** Data-channel messages a viewer may send, a second on average and at once (MessageBudget). */
+const MESSAGES_PER_SECOND = 50;
+const MESSAGE_BURST = 100;
 
 const FEEDBACK = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }, { type: 'goog-remb' }];
 
@@ -91,6 +101,7 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
   private closed = false;
   private timestampOffset: number | undefined;
   private channelOpened = false;
+  private readonly budget = new MessageBudget(MESSAGES_PER_SECOND, MESSAGE_BURST);
   private readonly stunAsked: boolean;
   /** The path check under way, if any (checkPath). */
   private pathCheck: Promise<number | undefined> | undefined;
@@ -117,6 +128,7 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
     peer.adopt(peer.pc.createDataChannel('pigeon'));
     peer.withoutDefaultStun();
     peer.asDtlsClient();
+    peer.capChannel();
     await peer.pc.setLocalDescription(await peer.pc.createOffer());
     return { peer, sdp: peer.localSdp() };
   }
@@ -144,6 +156,7 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
       peer.attach(video);
       peer.withoutDefaultStun();
       peer.asDtlsClient();
+    peer.capChannel();
       await peer.pc.setLocalDescription(await peer.pc.createAnswer());
       return { peer, sdp: peer.localSdp() };
     } catch (error) {
@@ -293,6 +306,27 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
     }
   }
 
+  /** Data-channel messages are capped while werift's SCTP reassembles them (sctp-cap.ts). */
+  private capChannel(): void {
+    const transport = this.pc.sctpTransport;
+    if (!transport) return;
+    capInbound(transport, {
+      maxMessageBytes: MAX_CHANNEL_MESSAGE_BYTES,
+      refused: (refusal) => {
+        const limit = `${MAX_CHANNEL_MESSAGE_BYTES / 1024} KiB`;
+        this.emit(
+          'refused',
+          new AgentError(
+            'E_TOO_LARGE',
+            refusal.kind === 'message'
+              ? `a data-channel message over ${limit}, the most one may be; the rest of it was dropped unread`
+              : `its data channel sent past the agent's receive window (1 MiB and one ${limit} message); what did not fit was dropped`,
+          ),
+        );
+      },
+    });
+  }
+
   private attach(transceiver: RTCRtpTransceiver): void {
     this.transceiver = transceiver;
     transceiver.sender.onRtcp.subscribe((packet) => {
@@ -310,7 +344,11 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
       this.channelOpened = true;
       this.emit('channelOpen');
     });
-    channel.onMessage.subscribe((data) => this.emit('message', typeof data === 'string' ? data : data.toString('utf8')));
+    channel.onMessage.subscribe((data) => {
+      const verdict = this.budget.take();
+      if (verdict === 'take') this.emit('message', typeof data === 'string' ? data : data.toString('utf8'));
+      else if (verdict === 'refuse') this.emit('refused', new AgentError('E_MSG_FLOOD', `over ${MESSAGE_BURST} data-channel messages at once or ${MESSAGES_PER_SECOND} a second; the rest are dropped unread until it slows down`));
+    });
   }
 
   private localSdp(): string {

@@ -34,6 +34,8 @@ export interface ViewersEvents {
   /** A viewer's data channel opened (also a new connection's, once it has taken over). */
   'channel-open': [viewer: number, peer: ViewerPeer];
   'channel-message': [viewer: number, peer: ViewerPeer, text: string];
+  /** A viewer's data-channel message refused unread (over the size cap, or in a flood). */
+  'channel-refused': [viewer: number, peer: ViewerPeer, error: Error];
 }
 
 interface Viewer {
@@ -281,6 +283,7 @@ export class Viewers extends EventEmitter<ViewersEvents> {
       this.emit('report', { type: 'message', viewer: id, text });
       this.emit('channel-message', id, peer, text);
     });
+    peer.on('refused', (error) => this.emit('channel-refused', id, peer, error));
   }
 
   /** The new connection is up: it carries the viewer from now on, under the same number. */

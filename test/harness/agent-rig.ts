@@ -6,7 +6,7 @@ import { AgentProcess } from './agent-process.ts';
  * One Chromium for a test file, and agents that are all stopped when it ends, so a failing
  * test leaves no gst-launch or agent process behind.
  */
-export function agentRig(): { chromium(): ChromiumHandle; startAgent(args: string[]): AgentProcess } {
+export function agentRig(): { chromium(): ChromiumHandle; startAgent(args: string[], env?: NodeJS.ProcessEnv): AgentProcess } {
   let chromium: ChromiumHandle | undefined;
   const agents: AgentProcess[] = [];
   before(async () => {
@@ -21,8 +21,8 @@ export function agentRig(): { chromium(): ChromiumHandle; startAgent(args: strin
       if (!chromium) throw new Error('Chromium is not up yet (use it inside a test)');
       return chromium;
     },
-    startAgent(args) {
-      const agent = new AgentProcess(args);
+    startAgent(args, env) {
+      const agent = new AgentProcess(args, env);
       agents.push(agent);
       return agent;
     },

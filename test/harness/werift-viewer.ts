@@ -11,6 +11,20 @@ export interface WeriftViewer {
   channelOpen(timeoutMs?: number): Promise<void>;
   send(text: string): void;
   /**
+   * Sends one message however large, past the max-message-size the agent advertises (werift
+   * refuses to, like a browser; another peer need not): werift's SCTP cuts it into 1 200-byte
+   * DATA chunks.
+   */
+  sendPastLimit(text: string): void;
+  /**
+   * Sends every one of `texts` as its own message, as fast as werift's SCTP takes them: a hundred
+   * at a time, the next hundred once those are sent. werift's sender wakes every waiting send each
+   * time it transmits, so thousands handed over at once take it minutes, not seconds.
+   */
+  flood(texts: readonly string[]): Promise<void>;
+  /** Every message the agent sent on the data channel so far, in order. */
+  readonly received: readonly string[];
+  /**
    * Leaves the way a Pigeon viewer does: `bye`, then the data channel closed (an SCTP stream
    * reset) and, once that is done, the connection. werift 0.24's pc.close() alone puts nothing
    * on the wire (it stops DTLS before SCTP can send its ABORT, and sends no close alert).
@@ -23,9 +37,11 @@ export interface WeriftViewer {
 export async function weriftViewer(offerSdp: string): Promise<WeriftViewer> {
   const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', codecs: { video: [codecParameters('H264')], audio: [] } });
   let channel: RTCDataChannel | undefined;
+  const received: string[] = [];
   const opened = new Promise<void>((resolve) => {
     pc.onDataChannel.subscribe((dc) => {
       channel = dc;
+      dc.onMessage.subscribe((data) => received.push(typeof data === 'string' ? data : data.toString('utf8')));
       if (dc.readyState === 'open') resolve();
       dc.stateChanged.subscribe((state) => state === 'open' && resolve());
     });
@@ -49,6 +65,22 @@ export async function weriftViewer(offerSdp: string): Promise<WeriftViewer> {
       if (channel?.readyState !== 'open') throw new Error('the data channel is not open');
       channel.send(text);
     },
+    sendPastLimit(text) {
+      const transport = pc.sctpTransport;
+      if (channel?.readyState !== 'open' || !transport) throw new Error('the data channel is not open');
+      // 0: no limit (werift's assertSendableMessageSize).
+      transport.remoteMaxMessageSize = 0;
+      channel.send(text);
+    },
+    async flood(texts) {
+      const dc = channel;
+      if (dc?.readyState !== 'open') throw new Error('the data channel is not open');
+      for (let i = 0; i < texts.length; i++) {
+        dc.send(texts[i]!);
+        if (i % 100 === 99) while (dc.bufferedAmount > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    },
+    received,
     async leave(reason) {
       const dc = channel;
       if (dc?.readyState === 'open') {
