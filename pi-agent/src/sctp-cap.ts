@@ -178,9 +178,11 @@ function capMessages(stream: InboundStream, sctp: Association, cap: InboundCap, 
         addChunk(chunk);
         return;
       }
+      // Its last fragment may have come already, out of order: then delivery can step over it now.
+      const heldLast = stream.reassembly.find((held) => sameMessage(held) && (held.flags & LAST_FRAGMENT) !== 0);
       letGo((held) => !sameMessage(held));
       release(bytes);
-      dropping.set(ssn, { lastTsn: last ? chunk.tsn : undefined });
+      dropping.set(ssn, { lastTsn: last ? chunk.tsn : heldLast?.tsn });
       cap.refused({ kind: 'message', streamId: chunk.streamId, bytes: total });
       return;
     }
@@ -195,13 +197,19 @@ function capMessages(stream: InboundStream, sctp: Association, cap: InboundCap, 
       addChunk(chunk);
       return;
     }
+    // From its earliest fragment held, so that fragments still on their way are dropped too.
+    const fromTsn = stream.reassembly.filter(unordered).reduce((from, held) => (uint32Gte(from, held.tsn) ? held.tsn : from), chunk.tsn);
+    const heldLast = stream.reassembly.find((held) => unordered(held) && (held.flags & LAST_FRAGMENT) !== 0);
     letGo((held) => !unordered(held));
     release(bytes);
-    droppingUnordered = { fromTsn: chunk.tsn, lastTsn: last ? chunk.tsn : undefined };
+    droppingUnordered = { fromTsn, lastTsn: last ? chunk.tsn : heldLast?.tsn };
     cap.refused({ kind: 'message', streamId: chunk.streamId, bytes: total });
   };
+  stepOverDropped(stream, dropping);
+}
 
-  // Ordered delivery waits for each sequence number in turn: step over the dropped ones.
+/** Ordered delivery waits for each sequence number in turn: it steps over the dropped ones. */
+function stepOverDropped(stream: InboundStream, dropping: ReadonlyMap<number, { lastTsn: number | undefined }>): void {
   const popMessages = stream.popMessages.bind(stream);
   stream.popMessages = function* () {
     for (;;) {

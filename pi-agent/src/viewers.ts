@@ -3,13 +3,13 @@
 // answer never touches the viewers already watching. What happens is emitted as events: `report`
 // for what the session shows, `codecs` for the camera, `channel-*` for the data-channel protocol.
 import { EventEmitter } from 'node:events';
-import { decodeBlob, encodeBlob, type DecodedBlob, type EncodedBlob } from '../../src/signal/index.ts';
-import { keepCandidates } from './candidates.ts';
+import { decodeBlob, type EncodedBlob } from '../../src/signal/index.ts';
+import { answerWithPeer } from './answer-with-peer.ts';
 import { AgentError } from './errors.ts';
 import type { SessionEvent } from './events.ts';
 import { FanOut } from './fan-out.ts';
 import { Offers } from './offers.ts';
-import { ViewerPeer, type PeerConfig, type VideoCodec } from './peer.ts';
+import { type ViewerPeer, type PeerConfig, type VideoCodec } from './peer.ts';
 import type { RtpIn } from './rtp-in.ts';
 import { checkUsable } from './usable.ts';
 
@@ -130,7 +130,7 @@ export class Viewers extends EventEmitter<ViewersEvents> {
     const viewer = this.viewers.get(id);
     if (!viewer?.joined) throw new AgentError('E_RESIGNAL_STATE', `viewer #${id} is not connected, so it cannot hand over to a new connection`);
     if (viewer.successor) throw new AgentError('E_RESIGNAL_BUSY', 'a new connection for this viewer is already being set up');
-    const { peer, blob } = await this.answer(offer);
+    const { peer, blob } = await answerWithPeer(this.options.peer, offer, this.options.addresses);
     // Asked again, or gone, while this answer was being made.
     const changed =
       this.viewers.get(id) !== viewer
@@ -218,7 +218,7 @@ export class Viewers extends EventEmitter<ViewersEvents> {
     if (this.viewers.size >= this.options.maxViewers) {
       throw new AgentError('E_FULL', `already ${this.viewers.size} viewers, the most this agent takes (--viewers)`);
     }
-    const { peer, blob } = await this.answer(offer);
+    const { peer, blob } = await answerWithPeer(this.options.peer, offer, this.options.addresses);
     // Viewers are known by that id too, unless another viewer already has it.
     const id = offer.offerId !== undefined && !this.viewers.has(offer.offerId) ? offer.offerId : this.freshId();
     // The answer goes back by hand: the page may read it minutes from now, so it lives as long as an offer.
@@ -227,19 +227,6 @@ export class Viewers extends EventEmitter<ViewersEvents> {
     this.reportCodecs();
     this.emit('report', { type: 'answer', viewer: id, blob, expiresAt: new Date(Date.now() + ttlMs) });
     return blob;
-  }
-
-  /** A new peer answering `offer`, and its answer as a blob; the peer is closed if that cannot be made. */
-  private async answer(offer: DecodedBlob): Promise<{ peer: ViewerPeer; blob: EncodedBlob }> {
-    const { peer, sdp } = await ViewerPeer.answer(this.options.peer, offer.sdp);
-    try {
-      // The answer carries the page's own offer id back, so the page can match it to its offer.
-      const options = offer.offerId === undefined ? {} : { offerId: offer.offerId };
-      return { peer, blob: encodeBlob({ type: 'answer', sdp: keepCandidates(sdp, this.options.addresses) }, options) };
-    } catch (error) {
-      await peer.close();
-      throw error;
-    }
   }
 
   /** A viewer whose connection is on its way; dropped with `lateReason` if it is not up within `withinMs`. */

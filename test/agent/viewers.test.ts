@@ -8,7 +8,7 @@ import { test, type TestContext } from 'node:test';
 import { RTCPeerConnection } from 'werift';
 import { decodeBlob, encodeBlob, isPigeonError, type EncodedBlob } from '../../src/signal/index.ts';
 import type { SessionEvent } from '../../pi-agent/src/events.ts';
-import { codecParameters, type VideoCodec } from '../../pi-agent/src/peer.ts';
+import { codecParameters, type VideoCodec } from '../../pi-agent/src/werift-codecs.ts';
 import { RtpIn } from '../../pi-agent/src/rtp-in.ts';
 import { Viewers, type ViewersOptions } from '../../pi-agent/src/viewers.ts';
 import { eventually } from '../harness/index.ts';

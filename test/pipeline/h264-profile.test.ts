@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { codecParameters } from '../../pi-agent/src/peer.ts';
+import { codecParameters } from '../../pi-agent/src/werift-codecs.ts';
 import { encoder } from '../../pi-agent/src/pipeline-spec.ts';
 
 /*
