@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, afterEach, test } from 'node:test';
+import {
+  AgentProcess,
+  BridgeProcess,
+  builtPageInChromium,
+  builtPageUrl,
+  clickViewerButton,
+  eventually,
+  launchChromium,
+  type BuiltPage,
+  type BuiltSnapshot,
+  type ChromiumHandle,
+} from '../harness/index.ts';
+
+/*
+ * The bridge's frames through Media Source Extensions: the built page with ?bridge= plays a live
+ * agent in a <video> from fragmented MP4 (src/bridge/fmp4.ts, src/bridge/mse-player.ts), asked
+ * for with ?decoder=mse, or chosen by itself in an engine without WebCodecs (VideoDecoder taken
+ * away before the page loads). The answer goes to the agent's stdin as a person carries it; then
+ * frames are decoded in the <video> at the source's size, its picture changes, the stats and the
+ * agent's telemetry show, the Keyframe button brings a keyframe, and the video plays near the
+ * newest frame it holds.
+ */
+// The periodic keyframe 60 s away: a keyframe soon after the button is the one it asked for.
+const AGENT = ['offer', '--source', 'test', '--width', '640', '--height', '480', '--fps', '30', '--bitrate', '2000', '--stats-interval', '1', '--keyframe-interval', '60'];
+const NO_WEBCODECS = 'delete window.VideoDecoder; delete window.VideoEncoder; delete window.EncodedVideoChunk;';
+
+const agents: AgentProcess[] = [];
+const bridges: BridgeProcess[] = [];
+const pages: BuiltPage[] = [];
+let chromium: ChromiumHandle | undefined;
+
+afterEach(async () => {
+  await Promise.allSettled(pages.splice(0).map((p) => p.close()));
+  await Promise.allSettled([...agents.splice(0).map((a) => a.stop()), ...bridges.splice(0).map((b) => b.stop())]);
+});
+after(async () => {
+  await chromium?.close();
+});
+
+async function seen(page: BuiltPage, done: (s: BuiltSnapshot) => boolean, boundMs: number, what: string): Promise<BuiltSnapshot> {
+  const last = await eventually(() => page.snapshot(), (s) => s !== undefined && done(s), boundMs, 200);
+  assert.ok(last && done(last), `${page.engine}: ${what} within ${boundMs} ms; the page shows ${JSON.stringify(last)}`);
+  return last;
+}
+
+async function watchThroughMse(open: (url: string) => Promise<BuiltPage>, query: string): Promise<BuiltPage> {
+  const agent = new AgentProcess(AGENT);
+  agents.push(agent);
+  const bridge = new BridgeProcess();
+  bridges.push(bridge);
+  const [offer, url] = await Promise.all([agent.next('offer'), bridge.url]);
+  const page = await open(builtPageUrl(url, offer.text, query));
+  pages.push(page);
+
+  const answered = await seen(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the answer shown as text');
+  const answer = await bridge.next('answer', { where: (e) => e.text === answered.answer });
+  assert.equal(answer.codec, 'H264', 'with MSE the page asks for H.264 only');
+  agent.write(answered.answer);
+  await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
+
+  const playing = await seen(page, (s) => s.status === 'connected' && s.framesDecoded >= 30, 30_000, '30 frames decoded in the <video>');
+  assert.equal(playing.mse, true, 'the frames play in a <video> through MSE');
+  assert.equal(playing.canvas, false, 'no canvas for the picture');
+  assert.equal(playing.width, 640);
+  assert.equal(playing.height, 480);
+  assert.equal(playing.alert, '', 'no error shown');
+  assert.match(playing.hello, /says hello/);
+  // videotestsrc's pattern moves: a new picture in the <video> as it plays.
+  await seen(page, (s) => s.pixels !== 0 && s.pixels !== playing.pixels, 10_000, 'the video picture changing');
+  const steady = await seen(page, (s) => s.fps > 0 && s.kbps > 0 && s.telemetryFps !== null && /Pi fps/.test(s.statsText) && /640×480/.test(s.statsText), 15_000, 'fps, bitrate and the agent’s telemetry in the stats overlay');
+  await seen(page, (s) => s.framesDecoded >= steady.framesDecoded + 15, 10_000, 'frames still coming');
+
+  const keyframes = steady.keyframes;
+  const asked = agent.events.length;
+  await page.run(clickViewerButton('Keyframe'));
+  await agent.next('message', { after: asked, where: (e) => e.text.includes('"keyframe"') });
+  await seen(page, (s) => s.keyframes > keyframes, 10_000, 'a keyframe after the Keyframe button (the periodic one is 60 s away)');
+  const moving = await seen(page, (s) => s.framesDecoded > steady.framesDecoded + 30, 15_000, 'frames decoded after the keyframe');
+
+  // How far behind the newest frame it holds the <video> plays: the part of glass-to-glass MSE adds.
+  const behind: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const s = await page.snapshot();
+    if (s?.behindMs !== null && s?.behindMs !== undefined) behind.push(s.behindMs);
+    await sleep(250);
+  }
+  behind.sort((a, b) => a - b);
+  const median = behind[Math.floor(behind.length / 2)];
+  console.log(`${page.engine} ${query || '(no decoder=)'}: behind the live edge median ${median} ms, max ${behind.at(-1)} ms over ${behind.length} samples; ${moving.fps} fps, ${moving.framesDecoded} frames decoded`);
+  assert.ok(median !== undefined && median < 1000, `the video plays near the newest frame (median ${median} ms behind)`);
+  return page;
+}
+
+test('Chromium with the bridge forced and ?decoder=mse: the agent’s video plays in a <video> from fragmented MP4', { timeout: 180_000 }, async () => {
+  chromium ??= await launchChromium();
+  const handle = chromium;
+  let opened: Awaited<ReturnType<typeof builtPageInChromium>> | undefined;
+  const page = await watchThroughMse(async (url) => (opened = await builtPageInChromium(handle, url)), 'decoder=mse');
+  assert.deepEqual(opened?.blocked, [], 'no request but the page itself');
+  assert.deepEqual(opened?.errors, [], 'no CSP violation (blob: media) or other error in the console');
+  assert.equal((await page.snapshot())?.webrtc, true);
+});
+
+test('Chromium without WebCodecs (VideoDecoder taken away before the page loads): the viewer chooses MSE by itself', { timeout: 180_000 }, async () => {
+  chromium ??= await launchChromium();
+  const handle = chromium;
+  const page = await watchThroughMse((url) => builtPageInChromium(handle, url, [NO_WEBCODECS]), '');
+  assert.equal((await page.snapshot())?.mse, true);
+});
