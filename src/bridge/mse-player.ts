@@ -3,13 +3,13 @@
  * MSE but no WebCodecs VideoDecoder (or where one is asked for: `decoder="mse"`). H.264 only: each
  * access unit becomes a fragment of an MP4 (./fmp4.ts) appended to one SourceBuffer, the init
  * segment built from the keyframe's SPS and PPS (again when they change). Kept near the live
- * edge: what has played is removed, from keyframe to keyframe, and a picture that falls more than
- * MAX_BEHIND_S behind the newest frame jumps to a keyframe (one at hand, or one asked for).
+ * edge: what has played is removed, from keyframe to keyframe, and a picture that falls behind
+ * the newest frame jumps to a keyframe (one at hand, or one asked for).
  */
 import { toAvc } from './avc.ts';
 import type { DecoderStats, FrameSink } from './decoder.ts';
 import { BridgeError } from './errors.ts';
-import { initSegment, mediaSegment, TIMESCALE } from './fmp4.ts';
+import { initSegment, mediaSegment, TIMESCALE, type Sample } from './fmp4.ts';
 import type { BridgeFrame } from './frame.ts';
 import type { VideoCodecName } from './protocol.ts';
 import { avcCSize } from './sps.ts';
@@ -18,12 +18,18 @@ import { avcCSize } from './sps.ts';
 export const MSE_H264_TYPE = 'video/mp4; codecs="avc1.42e01f"';
 /** Further behind the newest frame than this (s) and the picture jumps to a keyframe. */
 const MAX_BEHIND_S = 0.5;
-/** Behind by more than this (s) and it plays a little faster to catch up. */
-const CATCH_UP_S = 0.15;
+/** Behind by more than this (s) for CATCH_UP_AFTER_MS and it jumps to a keyframe, at most every CATCH_UP_EVERY_MS. */
+const CATCH_UP_S = 0.2;
+const CATCH_UP_AFTER_MS = 1000;
+const CATCH_UP_EVERY_MS = 10_000;
+/** How far past a keyframe's time (s) a jump to it lands: within its frame. */
+const SEEK_PAST_S = 0.002;
+/** A keyframe asked for to jump to and not come by then (ms) is asked for again. */
+const ASK_AGAIN_MS = 2000;
 /** What has played stays this long (s) before it is removed. */
 const KEEP_BEHIND_S = 2;
-/** Segments waiting for the SourceBuffer beyond this and the page is not keeping up: skip to a keyframe. */
-const MAX_QUEUE = 30;
+/** Frames waiting for the SourceBuffer beyond this (2 s) and the page is not keeping up: skip to a keyframe. */
+const MAX_QUEUE = 60;
 /** A frame's duration before two frames have said it: 30 fps. */
 const DEFAULT_DURATION = TIMESCALE / 30;
 
@@ -48,7 +54,12 @@ export class MsePlayer implements FrameSink {
   private readonly source: MediaSource;
   private readonly url: string;
   private buffer: SourceBuffer | undefined;
-  private readonly queue: Uint8Array<ArrayBuffer>[] = [];
+  /**
+   * What waits for the SourceBuffer, in order: init segments, and frames that go out together as
+   * one media segment when it is free (an engine whose appends are slow, WebKitGTK's, gets fewer
+   * and larger ones rather than falling behind).
+   */
+  private readonly queue: ({ init: Uint8Array<ArrayBuffer> } | { sample: Sample })[] = [];
   /** The avcC of the init segment appended last (or queued). */
   private description: Uint8Array | undefined;
   private codec: string | undefined;
@@ -58,10 +69,15 @@ export class MsePlayer implements FrameSink {
   private lastDuration = DEFAULT_DURATION;
   /** Start times (s) of the keyframes appended, oldest first: where removal may end and a jump may land. */
   private keyframes: number[] = [];
-  /** A keyframe was asked for to jump to. */
-  private jumpAtKeyframe = false;
+  /** When a keyframe to jump to was asked for (performance.now()), until it is jumped to. */
+  private askedAt: number | undefined;
+  /** Since when the picture has been more than CATCH_UP_S behind, and when it last asked to catch up. */
+  private laggingSince: number | undefined;
+  private caughtUpAt = -Infinity;
   private readonly counts = { framesReceived: 0, framesDropped: 0, decodeErrors: 0 };
   private lastError: string | undefined;
+  /** The decoded count as last read, and what earlier counts add (an engine may count again from 0 after a seek: WebKitGTK). */
+  private decoded = { last: 0, base: 0 };
   /** Readings of the decoded count (ms, frames), for fps. */
   private readings: { at: number; frames: number }[] = [];
   private closed = false;
@@ -98,7 +114,7 @@ export class MsePlayer implements FrameSink {
       if (this.codec && avc.config.codec !== this.codec) this.buffer?.changeType?.(`video/mp4; codecs="${avc.config.codec}"`);
       this.description = avc.config.description;
       this.codec = avc.config.codec;
-      this.queue.push(initSegment({ avcC: avc.config.description, ...size }));
+      this.queue.push({ init: initSegment({ avcC: avc.config.description, ...size }) });
     }
     if (!this.description) return this.drop();
     if (!frame.keyframe && (this.needKeyframe || this.queue.length > MAX_QUEUE)) {
@@ -112,13 +128,16 @@ export class MsePlayer implements FrameSink {
     if (this.lastDecodeTime !== undefined && decodeTime > this.lastDecodeTime && !frame.discontinuity) this.lastDuration = Math.min(decodeTime - this.lastDecodeTime, TIMESCALE);
     this.lastDecodeTime = decodeTime;
     if (frame.keyframe) this.keyframes.push(decodeTime / TIMESCALE);
-    this.queue.push(mediaSegment(this.sequence++, [{ decodeTime, duration: this.lastDuration, key: frame.keyframe, data: avc.data }]));
+    this.queue.push({ sample: { decodeTime, duration: this.lastDuration, key: frame.keyframe, data: avc.data } });
     this.append();
   }
 
   stats(): DecoderStats {
     const quality = this.video.getVideoPlaybackQuality?.();
-    const framesDecoded = quality?.totalVideoFrames ?? 0;
+    const total = quality?.totalVideoFrames ?? 0;
+    if (total < this.decoded.last) this.decoded.base += this.decoded.last;
+    this.decoded.last = total;
+    const framesDecoded = this.decoded.base + total;
     const now = performance.now();
     this.readings.push({ at: now, frames: framesDecoded });
     while (this.readings.length > 2 && now - this.readings[1]!.at >= 1000) this.readings.shift();
@@ -164,10 +183,19 @@ export class MsePlayer implements FrameSink {
       this.buffer.addEventListener('error', () => this.fail('the SourceBuffer could not take a segment'));
     }
     if (this.buffer.updating) return;
-    const next = this.queue.shift();
-    if (!next) return;
+    const head = this.queue[0];
+    if (!head) return;
+    let segment: Uint8Array<ArrayBuffer>;
+    if ('init' in head) {
+      this.queue.shift();
+      segment = head.init;
+    } else {
+      const run = this.queue.findIndex((entry) => 'init' in entry);
+      const samples = this.queue.splice(0, run < 0 ? this.queue.length : run).map((entry) => ('sample' in entry ? entry.sample : undefined)).filter((sample) => sample !== undefined);
+      segment = mediaSegment(this.sequence++, samples);
+    }
     try {
-      this.buffer.appendBuffer(next);
+      this.buffer.appendBuffer(segment);
     } catch (error) {
       // QuotaExceededError: full despite the trimming; start again from a keyframe with what has played removed.
       this.lastError = String(error);
@@ -186,7 +214,12 @@ export class MsePlayer implements FrameSink {
     if (this.video.paused && this.video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) void this.video.play().catch(() => undefined);
   }
 
-  /** Plays near the newest frame: a bit faster when a little behind, from a keyframe when far behind or outside what is buffered. */
+  /**
+   * Plays near the newest frame: more than MAX_BEHIND_S behind (or outside what is buffered), or
+   * more than CATCH_UP_S behind for CATCH_UP_AFTER_MS, it jumps to a keyframe, one at hand or one
+   * asked for. Not by playing faster: a change of rate stalled WebKitGTK's MSE for good (GStreamer
+   * seeks to change rate), and a seek between keyframes decodes from the one before.
+   */
   private keepLive(): void {
     const end = this.bufferedEnd();
     if (end === undefined || this.video.seeking) return;
@@ -194,19 +227,26 @@ export class MsePlayer implements FrameSink {
     const behind = end - now;
     const buffered = this.video.buffered;
     const inside = Array.from({ length: buffered.length }, (_, i) => i).some((i) => now >= buffered.start(i) && now < buffered.end(i));
-    if (behind > MAX_BEHIND_S || !inside) {
-      const ahead = this.keyframes.filter((time) => time > now).at(-1);
-      if (ahead !== undefined && end - ahead <= MAX_BEHIND_S) {
-        // Seeking to a keyframe decodes nothing before it.
-        this.video.currentTime = ahead;
-        this.jumpAtKeyframe = false;
-      } else if (!this.jumpAtKeyframe) {
-        this.jumpAtKeyframe = true;
-        this.onKeyframeNeeded();
-      }
+    const clock = performance.now();
+    this.laggingSince = behind > CATCH_UP_S ? (this.laggingSince ?? clock) : undefined;
+    const far = behind > MAX_BEHIND_S || !inside;
+    // An engine that always plays this far behind would ask for a keyframe each time: once in a while only.
+    const lagging = this.laggingSince !== undefined && clock - this.laggingSince >= CATCH_UP_AFTER_MS && clock - this.caughtUpAt >= CATCH_UP_EVERY_MS;
+    if (!far && !lagging && this.askedAt === undefined) return;
+    const ahead = this.keyframes.filter((time) => time > now).at(-1);
+    if (ahead !== undefined && end - ahead <= (far ? MAX_BEHIND_S : CATCH_UP_S)) {
+      // Seeking to a keyframe decodes nothing before it. Just past it: the engine keeps times in its
+      // own units (µs, ns), and a range that starts a hair after the keyframe's time in ticks would
+      // leave the seek in a gap.
+      const range = Array.from({ length: buffered.length }, (_, i) => i).find((i) => buffered.end(i) > ahead);
+      this.video.currentTime = Math.max(ahead, range === undefined ? ahead : buffered.start(range)) + SEEK_PAST_S;
+      this.askedAt = undefined;
+      this.laggingSince = undefined;
+    } else if ((far || lagging) && (this.askedAt === undefined || clock - this.askedAt > ASK_AGAIN_MS)) {
+      this.askedAt = clock;
+      this.caughtUpAt = clock;
+      this.onKeyframeNeeded();
     }
-    const rate = behind > CATCH_UP_S ? 1.1 : 1;
-    if (this.video.playbackRate !== rate) this.video.playbackRate = rate;
   }
 
   /** Removes what is before the last keyframe at or before `before` (s): nothing after it depends on it. */

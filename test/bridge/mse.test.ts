@@ -5,6 +5,7 @@ import {
   AgentProcess,
   BridgeProcess,
   builtPageInChromium,
+  builtPageInWebKit,
   builtPageUrl,
   clickViewerButton,
   eventually,
@@ -13,6 +14,7 @@ import {
   type BuiltSnapshot,
   type ChromiumHandle,
 } from '../harness/index.ts';
+import { webkitMissing } from './page-driver.ts';
 
 /*
  * The bridge's frames through Media Source Extensions: the built page with ?bridge= plays a live
@@ -109,4 +111,10 @@ test('Chromium without WebCodecs (VideoDecoder taken away before the page loads)
   const handle = chromium;
   const page = await watchThroughMse((url) => builtPageInChromium(handle, url, [NO_WEBCODECS]), '');
   assert.equal((await page.snapshot())?.mse, true);
+});
+
+const missing = webkitMissing();
+test("WebKitGTK (Tauri's Linux webview) with ?decoder=mse: the agent's video plays in a <video> through its MSE", { skip: missing, timeout: 180_000 }, async () => {
+  const page = await watchThroughMse(async (url) => builtPageInWebKit(url), 'decoder=mse');
+  assert.equal((await page.snapshot())?.webrtc, false);
 });

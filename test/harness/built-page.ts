@@ -33,6 +33,8 @@ export interface BuiltSnapshot {
   /** MSE: how far behind the newest buffered frame the <video> plays (ms), and its time (s); null without one. */
   behindMs: number | null;
   currentTime: number | null;
+  /** MSE: the <video>'s state in words (paused, readyState, seeking, rate, buffered ranges), for a failure's message. */
+  mseState: string;
   width: number;
   height: number;
   framesDecoded: number;
@@ -118,6 +120,7 @@ export const PROBE = `(() => {
     mse: !!mse,
     behindMs: mse && buffered !== null ? Math.round((buffered - mse.currentTime) * 1000) : null,
     currentTime: mse ? mse.currentTime : null,
+    mseState: mse ? [mse.paused ? 'paused' : 'playing', 'readyState ' + mse.readyState, mse.seeking ? 'seeking' : '', 'rate ' + mse.playbackRate, 'buffered ' + Array.from({ length: mse.buffered.length }, (_, i) => mse.buffered.start(i).toFixed(2) + '-' + mse.buffered.end(i).toFixed(2)).join(' '), mse.error ? 'error ' + mse.error.code + ' ' + mse.error.message : ''].filter(Boolean).join(', ') : '',
     width: (stats && stats.width) || 0,
     height: (stats && stats.height) || 0,
     framesDecoded: (stats && stats.framesDecoded) || 0,
