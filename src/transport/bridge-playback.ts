@@ -38,6 +38,11 @@ export async function choosePlayback(preference: DecoderPreference, offered?: re
   if (webcodecs.length === 0 && mse.length === 0) throw new ConnectionError('E_NO_WEBCODECS');
   const playable = [...new Set([...webcodecs, ...mse])];
   const refusal = unplayableOffer([...(offered ?? [])], playable);
-  const why = webcodecs.length === 0 ? 'Through Media Source Extensions (this browser has no WebCodecs decoder, or decoder=mse asked for them) this page plays H.264 only. ' : '';
+  const why =
+    webcodecs.length > 0
+      ? ''
+      : preference === 'mse'
+        ? 'decoder=mse asks for Media Source Extensions, through which this page plays H.264 only. '
+        : 'This browser has no WebCodecs video decoder, and through Media Source Extensions this page plays H.264 only. ';
   throw new ConnectionError('E_CODEC_UNPLAYABLE', { message: `${why}${refusal?.message ?? ''}`.trim() });
 }

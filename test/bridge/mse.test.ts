@@ -104,6 +104,38 @@ test('Chromium with the bridge forced and ?decoder=mse: the agent’s video play
   assert.deepEqual(opened?.blocked, [], 'no request but the page itself');
   assert.deepEqual(opened?.errors, [], 'no CSP violation (blob: media) or other error in the console');
   assert.equal((await page.snapshot())?.webrtc, true);
+
+  // Reconnect: a new bridge viewer's frames play in the same <video>, from a new MediaSource.
+  const before = await seen(page, (s) => s.buttons.includes('Reconnect'), 10_000, 'a Reconnect button');
+  await page.run(`document.querySelector('pigeon-app').shadowRoot.querySelector('pigeon-viewer').shadowRoot.querySelector('video.frames').setAttribute('data-mark', 'first')`);
+  const pressed = Date.now();
+  await page.run(clickViewerButton('Reconnect'));
+  const moved = await seen(page, (s) => s.feeds === before.feeds + 1 && s.status === 'connected' && !s.statuses.at(-1)?.startsWith('Reconnecting'), 30_000, 'the new connection playing');
+  assert.equal(moved.mse, true);
+  assert.equal(moved.canvasMark, 'first', 'the same <video> element as before the reconnect');
+  // Stats start again from the new connection, as natively: frames decoded from its MediaSource.
+  const again = await seen(page, (s) => s.feeds === moved.feeds && s.framesDecoded >= 30 && s.width === 640, 30_000, '30 frames decoded from the new connection');
+  await seen(page, (s) => s.pixels !== 0 && s.pixels !== again.pixels, 10_000, 'the video picture changing after the reconnect');
+  console.log(`Chromium decoder=mse: Reconnect button → new connection playing ${Date.now() - pressed} ms (to 30 frames decoded)`);
+  assert.equal((await page.snapshot())?.alert, '', 'no error shown');
+});
+
+test('Chromium with ?decoder=mse and an agent offering only VP8: says MSE plays H.264 only, and what to do', { timeout: 60_000 }, async () => {
+  chromium ??= await launchChromium();
+  const agent = new AgentProcess([...AGENT, '--encoder', 'vp8', '--single-codec']);
+  agents.push(agent);
+  const bridge = new BridgeProcess();
+  bridges.push(bridge);
+  const [offer, url] = await Promise.all([agent.next('offer'), bridge.url]);
+  const page = await builtPageInChromium(chromium, builtPageUrl(url, offer.text, 'decoder=mse'));
+  pages.push(page);
+  const failed = await seen(page, (s) => s.alertCode !== '', 30_000, 'an error');
+  assert.equal(failed.alertCode, 'E_CODEC_UNPLAYABLE');
+  assert.match(failed.alert, /Media Source Extensions/);
+  assert.match(failed.alert, /H\.264 only/);
+  assert.match(failed.alert, /only VP8/);
+  assert.match(failed.alert, /--single-codec/);
+  assert.equal(bridge.events.filter((e) => e.type === 'page-connected').length, 0, 'nothing asked of the bridge');
 });
 
 test('Chromium without WebCodecs (VideoDecoder taken away before the page loads): the viewer chooses MSE by itself', { timeout: 180_000 }, async () => {

@@ -48,7 +48,7 @@ export interface BuiltSnapshot {
   statuses: string[];
   /** The viewer's buttons, by their words. */
   buttons: string[];
-  /** The video canvas's `data-mark`, set by a test to tell the same element from a new one. */
+  /** The picture's (video canvas's, or MSE video's) `data-mark`, set by a test to tell the same element from a new one. */
   canvasMark: string;
   /**
    * Pictures drawn on the video canvas since COUNT_DRAWS ran, the longest pause between two (ms),
@@ -131,7 +131,7 @@ export const PROBE = `(() => {
     feeds: window.__pigeonFeeds || 0,
     statuses: window.__pigeonStatuses || [],
     buttons: vr ? [...vr.querySelectorAll('button')].map((b) => text(b)) : [],
-    canvasMark: frames ? frames.getAttribute('data-mark') || '' : '',
+    canvasMark: picture ? picture.getAttribute('data-mark') || '' : '',
     draws: window.__pigeonDraws ? { count: window.__pigeonDraws.count, longestGapMs: Math.round(window.__pigeonDraws.longest), newDecoderGapsMs: window.__pigeonDraws.newDecoder.map(Math.round) } : null,
     keyframes: window.__pigeonKeyframes || 0,
     pixels,
