@@ -67,6 +67,8 @@ export class MsePlayer implements FrameSink {
   private needKeyframe = true;
   private lastDecodeTime: number | undefined;
   private lastDuration = DEFAULT_DURATION;
+  /** Where the newest frame queued ends (s): the live edge, whether or not the SourceBuffer kept it. */
+  private newest: number | undefined;
   /** Start times (s) of the keyframes appended, oldest first: where removal may end and a jump may land. */
   private keyframes: number[] = [];
   /** When a keyframe to jump to was asked for (performance.now()), until it is jumped to. */
@@ -127,6 +129,7 @@ export class MsePlayer implements FrameSink {
     // The duration is known only when the next frame comes; the last one's stands in (the next fragment's own time corrects any error).
     if (this.lastDecodeTime !== undefined && decodeTime > this.lastDecodeTime && !frame.discontinuity) this.lastDuration = Math.min(decodeTime - this.lastDecodeTime, TIMESCALE);
     this.lastDecodeTime = decodeTime;
+    this.newest = (decodeTime + this.lastDuration) / TIMESCALE;
     if (frame.keyframe) this.keyframes.push(decodeTime / TIMESCALE);
     this.queue.push({ sample: { decodeTime, duration: this.lastDuration, key: frame.keyframe, data: avc.data } });
     this.append();
@@ -143,7 +146,7 @@ export class MsePlayer implements FrameSink {
     while (this.readings.length > 2 && now - this.readings[1]!.at >= 1000) this.readings.shift();
     const oldest = this.readings[0]!;
     const fps = now - oldest.at >= 500 ? Math.round(((framesDecoded - oldest.frames) * 1000) / (now - oldest.at)) : 0;
-    const end = this.bufferedEnd();
+    const end = this.newest ?? this.bufferedEnd();
     return {
       ...this.counts,
       framesDecoded,
@@ -229,7 +232,10 @@ export class MsePlayer implements FrameSink {
     const inside = Array.from({ length: buffered.length }, (_, i) => i).some((i) => now >= buffered.start(i) && now < buffered.end(i));
     const clock = performance.now();
     this.laggingSince = behind > CATCH_UP_S ? (this.laggingSince ?? clock) : undefined;
-    const far = behind > MAX_BEHIND_S || !inside;
+    // MSE drops every frame up to the next keyframe after a gap in decode times of more than two
+    // frames (a source that skipped some under load): the buffer stops growing while frames come.
+    const dropping = this.newest !== undefined && this.newest - end > MAX_BEHIND_S;
+    const far = behind > MAX_BEHIND_S || !inside || dropping;
     // An engine that always plays this far behind would ask for a keyframe each time: once in a while only.
     const lagging = this.laggingSince !== undefined && clock - this.laggingSince >= CATCH_UP_AFTER_MS && clock - this.caughtUpAt >= CATCH_UP_EVERY_MS;
     if (!far && !lagging && this.askedAt === undefined) return;
