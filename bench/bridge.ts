@@ -5,8 +5,10 @@
  *    every frame, 640×480@30, x264 zerolatency): the native WebRTC path in Chromium (a <video>,
  *    read at rVFC's expected display time, as bench:latency) beside the built page in Chromium
  *    with ?bridge= (<pigeon-viewer> decoding with WebCodecs onto its canvas, read as
- *    ./canvas-latency-probe.ts says), FRAMES frames each (default 300); the ratio (goal ≤ 1.3×),
- *    and the bridge's CPU while it carried that video.
+ *    ./canvas-latency-probe.ts says), and the same page with ?decoder=mse (the frames as fragmented
+ *    MP4 through MSE in a <video>, read as ./video-latency-probe.ts says), FRAMES frames each
+ *    (default 300); the ratios (goal ≤ 1.3× for the canvas), and the bridge's CPU while it carried
+ *    the canvas's video.
  * 2. One viewer at the agent's defaults on its test source (640×480@30, ~2 Mbit/s H.264) with a
  *    page that is a Node WebSocket client: over WINDOW_S seconds (default 20), frames per second
  *    delivered, and the bridge process's CPU (user + system, % of one core).
@@ -17,6 +19,7 @@ import type { Page } from 'puppeteer-core';
 import { decodeBlob, encodeBlob } from '../src/signal/index.ts';
 import { AgentProcess, BridgeProcess, PROBE, WsPage, builtPageUrl, launchChromium, open, type BuiltSnapshot } from '../test/harness/index.ts';
 import { canvasLatencySamples, startCanvasLatencyProbe } from './canvas-latency-probe.ts';
+import { startVideoLatencyProbe, videoLatencySamples } from './video-latency-probe.ts';
 
 const WINDOW_S = Number(process.env.WINDOW_S ?? 20);
 const FRAMES = Number(process.env.FRAMES ?? 300);
@@ -90,11 +93,24 @@ async function latencyBesideNative(): Promise<void> {
     const final = await pageShows(page, () => true, 'the stats');
     await page.close();
 
+    // Through the bridge with ?decoder=mse: fragmented MP4 through MSE in a <video>.
+    const third = await agent.next('offer', { where: (e) => e.offerId !== offer.offerId && e.offerId !== next.offerId });
+    const { page: msePage } = await open(chromium, builtPageUrl(await bridge.url, third.text, 'decoder=mse'));
+    const mseAnswered = await pageShows(msePage, (s) => s.answer !== '', 'the answer');
+    agent.write(mseAnswered.answer);
+    await agent.next('viewer-joined', { where: (e) => e.viewer === third.offerId });
+    await pageShows(msePage, (s) => s.mse && s.framesDecoded > 0, 'frames in the MSE <video>');
+    await startVideoLatencyProbe(msePage);
+    const mse = await collect(() => videoLatencySamples(msePage));
+    const mseFinal = await pageShows(msePage, () => true, 'the stats');
+    await msePage.close();
+
     const ratio = percentile(bridged, 50) / percentile(native, 50);
     console.log('glass-to-glass latency, 640×480@30, x264 zerolatency, loopback, Chromium, same run:');
     console.log(`  native WebRTC (<video>):            ${describeMs(native)}`);
     console.log(`  through pigeon-bridge (canvas):     ${describeMs(bridged)}; page decoded ${final.fps} fps, ${final.kbps.toFixed(0)} kbit/s`);
     console.log(`  ratio of medians ${ratio.toFixed(2)}× (goal ≤ 1.3×: ${ratio <= 1.3 ? 'met' : 'MISSED'}); bridge CPU meanwhile ${cpu.toFixed(1)} % of one core`);
+    console.log(`  through pigeon-bridge (MSE <video>): ${describeMs(mse)}; page decoded ${mseFinal.fps} fps, ${mseFinal.behindMs ?? '?'} ms behind its buffered end; ${(percentile(mse, 50) / percentile(native, 50)).toFixed(2)}× native`);
   } finally {
     await Promise.allSettled([bridge.stop(), agent.stop()]);
     await chromium.close();

@@ -23,6 +23,15 @@ export interface DecoderStats {
   /** Decoder errors so far, and the last one's words: each costs the frames up to the next keyframe. */
   decodeErrors: number;
   lastError: string | undefined;
+  /** How far behind the newest frame received the picture shows (ms), where the player can say (MSE). */
+  behindMs?: number | undefined;
+}
+
+/** What shows the bridge's frames: a WebCodecs decoder drawing on a canvas, or MSE playing in a <video> (./mse-player.ts). */
+export interface FrameSink {
+  decode(frame: BridgeFrame): void;
+  stats(): DecoderStats;
+  close(): void;
 }
 
 /** The WebCodecs string for each codec the Pi sends (constrained baseline 3.1, VP8), to ask what this engine decodes. */
@@ -44,7 +53,7 @@ export async function decodableCodecs(): Promise<VideoCodecName[]> {
   return names;
 }
 
-export class CanvasDecoder {
+export class CanvasDecoder implements FrameSink {
   private decoder: VideoDecoder | undefined;
   private codec: VideoCodecName | undefined;
   /** The avcC the H.264 decoder was configured with. */

@@ -23,6 +23,8 @@ export class PigeonApp extends LitElement {
    * `index.html?bridge=<URL-encoded ws://127.0.0.1:…>`, unless set.
    */
   @property() bridge = '';
+  /** How the viewer shows the bridge's frames (`webcodecs`, `mse`; see `<pigeon-viewer decoder>`): from `?decoder=`, unless set. */
+  @property() decoder = '';
   /** The offer as decoded when it was taken, handed to the viewer as it is while `offer` is its text. */
   @state() private taken: Taken | undefined;
 
@@ -46,7 +48,9 @@ export class PigeonApp extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.bridge ||= new URLSearchParams(window.location.search).get('bridge') ?? '';
+    const query = new URLSearchParams(window.location.search);
+    this.bridge ||= query.get('bridge') ?? '';
+    this.decoder ||= query.get('decoder') ?? '';
     window.addEventListener('hashchange', this.readFragment);
     this.readFragment();
   }
@@ -191,6 +195,7 @@ export class PigeonApp extends LitElement {
             <h2 id="watch-title">${this.connected ? 'Live from the Pi' : '3. Watch'}</h2>
             <pigeon-viewer
               .bridge=${this.bridge}
+              .decoder=${this.decoder}
               .offer=${this.taken?.text === this.offer ? this.taken.blob : this.offer}
               .answer=${this.piAnswer?.blob ?? ''}
               @answer=${this.onMine}

@@ -16,6 +16,7 @@ import {
   type ViewerStats,
 } from '../events/index.ts';
 import type { Box, StreamLimits, StreamSettings } from '../signal/index.ts';
+import { decoderPreference } from '../transport/bridge-playback.ts';
 import { chooseTransport } from '../transport/choose.ts';
 import type { TransportChannel, VideoFeed } from '../transport/transport.ts';
 import { viewerStyles } from './pigeon-viewer.styles.ts';
@@ -27,7 +28,8 @@ import { statsOverlay } from './viewer-stats.ts';
  * Watches one Pi: give it the Pi's offer, hand the `answer` event's blob back to the Pi, and the
  * video plays. Holds its own RTCPeerConnection (no STUN/TURN, non-trickle) where the browser has
  * WebRTC; where it has none (WebKitGTK, Tauri's Linux webview), or where `bridge` names one, the
- * video comes through `pigeon-bridge` and is decoded with WebCodecs onto a `<canvas>`
+ * video comes through `pigeon-bridge` and is decoded with WebCodecs onto a `<canvas>`, or, without
+ * WebCodecs (or with `decoder="mse"`), played through Media Source Extensions in a `<video>`
  * (docs/bridge.md). Embeddable without the rest of the Pigeon page.
  *
  * ```html
@@ -49,7 +51,7 @@ import { statsOverlay } from './viewer-stats.ts';
  *   see SignalErrorCode) or a connection failure (`E_ICE_FAILED`, `E_DISCONNECTED`, `E_WEBRTC` …,
  *   see ConnectionErrorCode). Does not bubble (a bubbling `error` would reach `window.onerror`):
  *   listen on the element.
- * @csspart video - the `<video>`, or the `<canvas>` the bridge's frames are drawn on
+ * @csspart video - the `<video>`, or the `<canvas>` the bridge's frames are drawn on (a `<video>` again when they play through MSE)
  * @csspart status - the connection state line, always shown
  * @csspart stats - the stats overlay
  * @csspart detections - the canvas the agent's detection boxes are drawn on, over the video
@@ -79,6 +81,13 @@ export class PigeonViewer extends LitElement {
    */
   @property() bridge = '';
 
+  /**
+   * How the bridge's frames are shown: `webcodecs` (decoded onto a canvas), `mse` (fragmented MP4
+   * through Media Source Extensions in a `<video>`, H.264 only), or anything else (the default):
+   * WebCodecs where this engine has it, else MSE. Read when a connection is made.
+   */
+  @property() decoder = '';
+
   /** Hides the agent's detection boxes drawn over the video; the Boxes button toggles it. */
   @property({ type: Boolean, reflect: true, attribute: 'detections-hidden' }) detectionsHidden = false;
 
@@ -86,7 +95,13 @@ export class PigeonViewer extends LitElement {
   @property({ type: Boolean, reflect: true, attribute: 'stats-hidden' }) statsHidden = false;
 
   // The bridge is read at each new connection, so setting it later takes effect.
-  private readonly session = new ViewerSession(this, chooseTransport(() => this.bridge));
+  private readonly session = new ViewerSession(
+    this,
+    chooseTransport(
+      () => this.bridge,
+      () => decoderPreference(this.decoder),
+    ),
+  );
   private readonly detections = new DetectionsController(this);
 
   @query('.stage') private stage!: HTMLElement;
@@ -206,7 +221,7 @@ export class PigeonViewer extends LitElement {
 
   protected override updated(): void {
     this.detections.hidden = this.detectionsHidden;
-    const frames = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.frames') ?? undefined;
+    const frames = this.renderRoot.querySelector<HTMLCanvasElement | HTMLVideoElement>('.frames') ?? undefined;
     const video = this.session.snapshot().video;
     if (video?.kind === 'frames') video.frames.drawOn(frames);
     this.detections.attach(this.renderRoot.querySelector('video') ?? frames, this.renderRoot.querySelector<HTMLCanvasElement>('canvas.detections') ?? undefined);
@@ -253,8 +268,10 @@ export class PigeonViewer extends LitElement {
         return html`<video part="video" aria-label="Video from the Pi" .srcObject=${feed.stream} autoplay muted playsinline></video>
           <canvas class="detections" part="detections" role="img" aria-label="No detections" ?hidden=${this.detectionsHidden}></canvas>`;
       case 'frames':
-        // From a bridge: the transport decodes them (WebCodecs) onto this canvas, given in updated().
-        return html`<canvas class="frames" part="video" role="img" aria-label="Video from the Pi"></canvas>
+        // From a bridge: the transport decodes them (WebCodecs) onto this canvas, or plays them (MSE) in this video, given in updated().
+        return html`${feed.frames.surface === 'video'
+            ? html`<video class="frames" part="video" aria-label="Video from the Pi" autoplay muted playsinline></video>`
+            : html`<canvas class="frames" part="video" role="img" aria-label="Video from the Pi"></canvas>`}
           <canvas class="detections" part="detections" role="img" aria-label="No detections" ?hidden=${this.detectionsHidden}></canvas>`;
     }
   }

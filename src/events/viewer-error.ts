@@ -15,6 +15,7 @@ export type ConnectionErrorCode =
   | 'E_GATHER_TIMEOUT'
   | 'E_NO_WEBRTC'
   | 'E_NO_WEBCODECS'
+  | 'E_NO_MSE'
   | 'E_BRIDGE_REFUSED'
   | 'E_BRIDGE_NO_RENEGOTIATION'
   | 'E_BRIDGE_CLOSED'
@@ -46,7 +47,9 @@ export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
   E_NO_WEBRTC:
     'This browser (or app webview) has no WebRTC, and this page was not given a bridge, so it cannot receive the Pi’s video. Either start the bridge on this machine (npx pigeon-bridge, from the Pigeon folder) and open this page with ?bridge= and the ws://127.0.0.1:… URL it prints, URL-encoded, before the #; or open this page in a browser with WebRTC (Chromium, Chrome, Firefox, Safari, Edge).',
   E_NO_WEBCODECS:
-    'This browser has no WebCodecs video decoder for H.264 or VP8, so it cannot show the video the bridge passes on. Open this page in a browser with WebRTC instead (Chromium, Chrome, Firefox, Safari, Edge), or in a newer one.',
+    'This browser has neither a WebCodecs video decoder for H.264 or VP8 nor Media Source Extensions that play H.264 in MP4, so it cannot show the video the bridge passes on. Open this page in a browser with WebRTC instead (Chromium, Chrome, Firefox, Safari, Edge), or in a newer one.',
+  E_NO_MSE:
+    'This page was asked to play the bridge’s video through Media Source Extensions (decoder=mse), but this browser’s MSE does not play H.264 in MP4. Leave decoder= out to use WebCodecs where this browser has it.',
   E_BRIDGE_REFUSED: 'The Pigeon bridge refused this page’s request.',
   E_BRIDGE_NO_RENEGOTIATION:
     'The Pi offered to change this connection in place, which the bridge cannot answer. Press Reconnect for a new connection, or get a fresh code from the Pi.',

@@ -1,21 +1,24 @@
 import { BridgeClient, type BridgeClientEvents, type BridgeStatus } from '../bridge/client.ts';
-import { CanvasDecoder, decodableCodecs } from '../bridge/decoder.ts';
+import { CanvasDecoder, type FrameSink } from '../bridge/decoder.ts';
 import { BridgeError } from '../bridge/errors.ts';
 import type { BridgeFrame } from '../bridge/frame.ts';
-import type { VideoCodecName } from '../bridge/protocol.ts';
+import { MsePlayer } from '../bridge/mse-player.ts';
 import { Emitter } from '../events/emitter.ts';
 import { ConnectionError } from '../events/viewer-error.ts';
 import { decodeBlob, type DecodedBlob, type EncodedBlob } from '../signal/index.ts';
 import { bytesToText } from '../signal/text.ts';
 import { BridgeChannel } from './bridge-channel.ts';
-import { offeredVideoCodecs, unplayableOffer } from './codecs.ts';
+import { choosePlayback, type DecoderPreference, type Playback } from './bridge-playback.ts';
+import { offeredVideoCodecs } from './codecs.ts';
 import type { EncodedFrames, EncodedVideoFrame, Transport, TransportEvents, TransportKind, TransportSample, TransportState, VideoFeed } from './transport.ts';
 
 /**
  * The Pi's video through `pigeon-bridge` (docs/bridge.md), for a webview with no RTCPeerConnection
  * (WebKitGTK, Tauri on Linux): the bridge answers the Pi's code with its own WebRTC peer and
  * passes on the encoded frames and the 'pigeon' data channel over a loopback WebSocket; the
- * frames are decoded with WebCodecs onto the canvas the viewer gives (`drawOn`). One WebSocket
+ * frames are decoded with WebCodecs onto the canvas the viewer gives (`drawOn`), or, where the
+ * engine has no WebCodecs (or `decoder` says `mse`), played through MSE in its `<video>`
+ * (`bridge-playback.ts` chooses, for each connection, before the codecs go to the bridge). One WebSocket
  * and one bridge viewer per transport. The bridge answers the Pi's code, or offers as a browser
  * would (a reconnect's new connection, the page offering to `pi-agent answer`); the agent's own
  * offer on a live connection (`renegotiate`) it cannot answer.
@@ -27,8 +30,10 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
   /** Set once the bridge answered `hello`; every subscription to it is in `connectTo`. */
   private client: BridgeClient | undefined;
   private current: TransportState = 'new';
-  private canvas: HTMLCanvasElement | undefined;
-  private decoder: CanvasDecoder | undefined;
+  private target: HTMLCanvasElement | HTMLVideoElement | undefined;
+  private decoder: FrameSink | undefined;
+  /** How the frames are shown, chosen with the codecs in answer() or offer(). */
+  private playback: Playback | undefined;
   private bytes = 0;
   /**
    * Frames from the latest keyframe on while there is no canvas to draw on (a reconnect's new
@@ -40,9 +45,16 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
   /** The bridge closed its viewer: nothing is left there to `close`. */
   private viewerClosed = false;
 
-  constructor(private readonly url: string) {
+  constructor(
+    private readonly url: string,
+    private readonly preference: DecoderPreference = 'auto',
+  ) {
     super();
+    const playback = (): Playback | undefined => this.playback;
     this.feed = {
+      get surface() {
+        return playback()?.surface ?? 'canvas';
+      },
       subscribe: (listener) => {
         this.frameListeners.add(listener);
         return () => this.frameListeners.delete(listener);
@@ -65,9 +77,8 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
 
   /** Hands the Pi's code to the bridge with the codecs this engine decodes; resolves with the bridge's answer. */
   async answer(offer: DecodedBlob): Promise<EncodedBlob> {
-    const codecs = await decodable();
-    const unplayable = unplayableOffer(offeredVideoCodecs(offer.sdp), codecs);
-    if (unplayable) throw unplayable;
+    this.playback = await choosePlayback(this.preference, offeredVideoCodecs(offer.sdp));
+    const { codecs } = this.playback;
     const client = await this.open('answered');
     const answered = reply(client, 'answer', 'answered');
     client.accept(bytesToText(offer.frame), codecs);
@@ -79,7 +90,8 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
 
   /** The bridge offers, as a browser would, the codecs this engine decodes and the 'pigeon' channel; resolves with its SDP. */
   async offer(): Promise<string> {
-    const codecs = await decodable();
+    this.playback = await choosePlayback(this.preference);
+    const { codecs } = this.playback;
     const client = await this.open('offered');
     const offered = reply(client, 'offer', 'offered');
     client.offer(codecs);
@@ -211,11 +223,12 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
     for (const listener of this.frameListeners) listener(encoded);
   }
 
-  private drawOn(canvas: HTMLCanvasElement | undefined): void {
-    if (canvas === this.canvas || this.closed) return;
+  private drawOn(target: HTMLCanvasElement | HTMLVideoElement | undefined): void {
+    if (target === this.target || this.closed) return;
     this.decoder?.close();
-    this.canvas = canvas;
-    this.decoder = canvas ? new CanvasDecoder(canvas, () => this.requestKeyframe()) : undefined;
+    this.target = target;
+    const keyframe = (): void => this.requestKeyframe();
+    this.decoder = target instanceof HTMLVideoElement ? new MsePlayer(target, keyframe) : target ? new CanvasDecoder(target, keyframe) : undefined;
     if (!this.decoder) return;
     const held = this.held.splice(0);
     for (const frame of held) this.decoder.decode(frame);
@@ -260,13 +273,6 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
 /** Held frames a CanvasDecoder takes at once without skipping to a keyframe (its queue allows 8). */
 const MAX_HELD_FRAMES = 8;
 
-/** The codecs this engine's WebCodecs decodes; none is E_NO_WEBCODECS. */
-async function decodable(): Promise<VideoCodecName[]> {
-  const codecs = await decodableCodecs();
-  if (codecs.length === 0) throw new ConnectionError('E_NO_WEBCODECS');
-  return codecs;
-}
-
 /**
  * The bridge's reply to the request about to be sent (`answer` to `accept`, `offer` to `offer`, a
  * status to `answer`), or its refusal, or the socket closing; `what` is what the bridge was to do.
@@ -282,11 +288,11 @@ function reply<K extends 'answer' | 'offer' | 'status'>(client: BridgeClient, ty
   });
 }
 
-/** The Pi's video through the bridge at `url` (as `pigeon-bridge` prints it). */
-export function bridgeTransport(url: string): TransportKind {
+/** The Pi's video through the bridge at `url` (as `pigeon-bridge` prints it), shown as `preference` says. */
+export function bridgeTransport(url: string, preference: DecoderPreference = 'auto'): TransportKind {
   return {
     // Known only asynchronously (WebCodecs' isConfigSupported): answer() checks it.
     playableCodecs: () => undefined,
-    create: () => new BridgeTransport(url),
+    create: () => new BridgeTransport(url, preference),
   };
 }

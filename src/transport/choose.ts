@@ -1,5 +1,6 @@
 import { ConnectionError } from '../events/viewer-error.ts';
 import { bridgeTransport } from './bridge.ts';
+import type { DecoderPreference } from './bridge-playback.ts';
 import { nativeTransport } from './native.ts';
 import type { TransportKind } from './transport.ts';
 
@@ -18,12 +19,13 @@ export function hasWebRTC(): boolean {
 
 /**
  * The transport for each new connection, chosen when it is made: the bridge when `bridgeUrl()`
- * names one (told to, even where WebRTC exists), else the browser's own WebRTC, else none.
+ * names one (told to, even where WebRTC exists; its frames shown as `decoder()` says), else the
+ * browser's own WebRTC, else none.
  */
-export function chooseTransport(bridgeUrl: () => string): TransportKind {
+export function chooseTransport(bridgeUrl: () => string, decoder: () => DecoderPreference = () => 'auto'): TransportKind {
   const pick = (): TransportKind => {
     const url = bridgeUrl().trim();
-    if (url) return bridgeTransport(url);
+    if (url) return bridgeTransport(url, decoder());
     return hasWebRTC() ? nativeTransport : noTransport;
   };
   return {

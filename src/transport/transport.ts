@@ -15,8 +15,9 @@ export type TransportState = 'new' | 'connecting' | 'connected' | 'disconnected'
 /**
  * How the Pi's video reaches the page, which decides what shows it:
  * - `stream`: a MediaStream, decoded by the browser, for a `<video>` (native WebRTC);
- * - `frames`: encoded frames to decode (WebCodecs) and draw on a `<canvas>` (a bridge: the
- *   webview has no WebRTC, so no MediaStream can come out of the network).
+ * - `frames`: encoded frames for the page to show (a bridge: the webview has no WebRTC, so no
+ *   MediaStream can come out of the network), decoded with WebCodecs onto a `<canvas>` or played
+ *   through Media Source Extensions in a `<video>`, as the feed's `surface` says.
  */
 export type VideoFeed = { readonly kind: 'stream'; readonly stream: MediaStream } | { readonly kind: 'frames'; readonly frames: EncodedFrames };
 
@@ -33,15 +34,21 @@ export interface EncodedVideoFrame {
   readonly key: boolean;
 }
 
+/** What encoded frames are shown on: a `<canvas>` (WebCodecs) or a `<video>` (MSE). */
+export type FrameSurface = 'canvas' | 'video';
+
 /** Encoded frames as they arrive; whoever shows them subscribes, or lets the transport draw them. */
 export interface EncodedFrames {
+  /** The element `drawOn` takes for this connection: chosen with the codecs, before the feed is reported. */
+  readonly surface: FrameSurface;
   /** Calls `listener` with each frame from now on; returns the unsubscribe. */
   subscribe(listener: (frame: EncodedVideoFrame) => void): () => void;
   /**
-   * Decodes the frames onto `canvas` from now on (undefined: stops), the way a `<video>` shows a
-   * stream; what is decoded shows in the transport's `sample()`, as a browser's decoder in its stats.
+   * Shows the frames on `target` from now on (undefined: stops): decoded onto a canvas, or played
+   * in a video, as `surface` says; what is decoded shows in the transport's `sample()`, as a
+   * browser's decoder in its stats.
    */
-  drawOn(canvas: HTMLCanvasElement | undefined): void;
+  drawOn(target: HTMLCanvasElement | HTMLVideoElement | undefined): void;
 }
 
 /** What the 'pigeon' channel fires: messages (JSON text), and its opening and closing. */

@@ -25,9 +25,16 @@ export interface BuiltSnapshot {
   /** The stats overlay as shown. */
   statsText: string;
   hello: string;
-  /** The picture is a <canvas> (the bridge's frames) or a <video> (native WebRTC). */
+  /** The picture is a <canvas> (the bridge's frames, WebCodecs) or a <video> (native WebRTC, or the bridge's frames through MSE). */
   canvas: boolean;
   video: boolean;
+  /** The bridge's frames play in a <video> through Media Source Extensions (a `video.frames`). */
+  mse: boolean;
+  /** MSE: how far behind the newest buffered frame the <video> plays (ms), and its time (s); null without one. */
+  behindMs: number | null;
+  currentTime: number | null;
+  /** MSE: the <video>'s state in words (paused, readyState, seeking, rate, buffered ranges), for a failure's message. */
+  mseState: string;
   width: number;
   height: number;
   framesDecoded: number;
@@ -41,7 +48,7 @@ export interface BuiltSnapshot {
   statuses: string[];
   /** The viewer's buttons, by their words. */
   buttons: string[];
-  /** The video canvas's `data-mark`, set by a test to tell the same element from a new one. */
+  /** The picture's (video canvas's, or MSE video's) `data-mark`, set by a test to tell the same element from a new one. */
   canvasMark: string;
   /**
    * Pictures drawn on the video canvas since COUNT_DRAWS ran, the longest pause between two (ms),
@@ -50,7 +57,7 @@ export interface BuiltSnapshot {
   draws: { count: number; longestGapMs: number; newDecoderGapsMs: number[] } | null;
   /** Keyframes seen on the viewer's frame feed since the probe first saw it. */
   keyframes: number;
-  /** A hash of the canvas's pixels: it changes as frames are drawn. */
+  /** A hash of the picture's pixels (the canvas's, or the MSE video's drawn onto one): it changes as frames are shown. */
   pixels: number;
 }
 
@@ -62,12 +69,22 @@ export const PROBE = `(() => {
   const viewer = root.querySelector('pigeon-viewer');
   const vr = viewer && viewer.shadowRoot;
   const text = (el) => (el && el.textContent ? el.textContent.replace(/\\s+/g, ' ').trim() : '');
-  const frames = vr ? vr.querySelector('canvas.frames') : null;
+  const picture = vr ? vr.querySelector('.frames') : null;
+  const frames = picture && picture.localName === 'canvas' ? picture : null;
+  const mse = picture && picture.localName === 'video' ? picture : null;
   let pixels = 0;
-  if (frames && frames.width > 0) {
-    const data = frames.getContext('2d').getImageData(0, 0, frames.width, frames.height).data;
+  let source = frames;
+  if (mse && mse.videoWidth > 0) {
+    source = window.__pigeonGrab || (window.__pigeonGrab = document.createElement('canvas'));
+    source.width = mse.videoWidth;
+    source.height = mse.videoHeight;
+    source.getContext('2d').drawImage(mse, 0, 0);
+  }
+  if (source && source.width > 0) {
+    const data = source.getContext('2d').getImageData(0, 0, source.width, source.height).data;
     for (let i = 0; i < data.length; i += 397) pixels = (pixels * 31 + data[i]) >>> 0;
   }
+  const buffered = mse && mse.buffered.length > 0 ? mse.buffered.end(mse.buffered.length - 1) : null;
   const feed = viewer ? viewer.video : undefined;
   if (feed && feed.kind === 'frames' && window.__pigeonFeed !== feed) {
     window.__pigeonFeed = feed;
@@ -100,6 +117,10 @@ export const PROBE = `(() => {
     hello: text(vr && vr.querySelector('.hello')),
     canvas: !!frames,
     video: !!(vr && vr.querySelector('video')),
+    mse: !!mse,
+    behindMs: mse && buffered !== null ? Math.round((buffered - mse.currentTime) * 1000) : null,
+    currentTime: mse ? mse.currentTime : null,
+    mseState: mse ? [mse.paused ? 'paused' : 'playing', 'readyState ' + mse.readyState, mse.seeking ? 'seeking' : '', 'rate ' + mse.playbackRate, 'buffered ' + Array.from({ length: mse.buffered.length }, (_, i) => mse.buffered.start(i).toFixed(2) + '-' + mse.buffered.end(i).toFixed(2)).join(' '), mse.error ? 'error ' + mse.error.code + ' ' + mse.error.message : ''].filter(Boolean).join(', ') : '',
     width: (stats && stats.width) || 0,
     height: (stats && stats.height) || 0,
     framesDecoded: (stats && stats.framesDecoded) || 0,
@@ -110,7 +131,7 @@ export const PROBE = `(() => {
     feeds: window.__pigeonFeeds || 0,
     statuses: window.__pigeonStatuses || [],
     buttons: vr ? [...vr.querySelectorAll('button')].map((b) => text(b)) : [],
-    canvasMark: frames ? frames.getAttribute('data-mark') || '' : '',
+    canvasMark: picture ? picture.getAttribute('data-mark') || '' : '',
     draws: window.__pigeonDraws ? { count: window.__pigeonDraws.count, longestGapMs: Math.round(window.__pigeonDraws.longest), newDecoderGapsMs: window.__pigeonDraws.newDecoder.map(Math.round) } : null,
     keyframes: window.__pigeonKeyframes || 0,
     pixels,
@@ -142,9 +163,9 @@ export const COUNT_DRAWS = `(() => {
   };
 })()`;
 
-/** The built page with the bridge and the offer in its URL, as a Tauri shell opens it. */
-export function builtPageUrl(bridgeUrl: string, offerText: string): string {
-  return `${PAGE}?bridge=${encodeURIComponent(bridgeUrl)}#${offerText}`;
+/** The built page with the bridge and the offer in its URL, as a Tauri shell opens it; `query` adds to the query, e.g. `decoder=mse`. */
+export function builtPageUrl(bridgeUrl: string, offerText: string, query = ''): string {
+  return `${PAGE}?bridge=${encodeURIComponent(bridgeUrl)}${query ? `&${query}` : ''}#${offerText}`;
 }
 
 /** The built page in one engine. */
@@ -164,8 +185,9 @@ export interface BuiltPage {
 export const clickViewerButton = (words: string): string =>
   `(() => { const v = document.querySelector('pigeon-app').shadowRoot.querySelector('pigeon-viewer'); const b = [...v.shadowRoot.querySelectorAll('button')].find((b) => b.textContent.trim() === ${JSON.stringify(words)}); if (b) b.click(); })()`;
 
-export async function builtPageInChromium(chromium: ChromiumHandle, url: string): Promise<BuiltPage & { blocked: string[] }> {
-  const { page, blocked, errors } = await open(chromium, url);
+/** `initScripts` run before the page's own, e.g. to take WebCodecs away. */
+export async function builtPageInChromium(chromium: ChromiumHandle, url: string, initScripts: string[] = []): Promise<BuiltPage & { blocked: string[] }> {
+  const { page, blocked, errors } = await open(chromium, url, { initScripts });
   return {
     engine: 'Chromium',
     blocked,

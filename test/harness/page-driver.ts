@@ -32,6 +32,8 @@ export interface Opened {
 export interface OpenOptions {
   /** Keep each RTCPeerConnection the page makes, for `probe(page)` to read (behaviour untouched). */
   keepPeerConnections?: boolean;
+  /** Scripts run in the page before its own, e.g. to take an API away as an engine without it would be. */
+  initScripts?: string[];
 }
 
 export async function open(chromium: ChromiumHandle, url = PAGE, options: OpenOptions = {}): Promise<Opened> {
@@ -54,6 +56,7 @@ export async function open(chromium: ChromiumHandle, url = PAGE, options: OpenOp
   await page.evaluateOnNewDocument('globalThis.__name = (f) => f');
   await page.evaluateOnNewDocument(await pageScript('app-probe'));
   if (options.keepPeerConnections) await page.evaluateOnNewDocument(() => (globalThis as unknown as AppProbeGlobal).pigeonAppProbe.keepPeerConnections());
+  for (const script of options.initScripts ?? []) await page.evaluateOnNewDocument(script);
   await resize(page, SIZES.desktop);
   await page.goto(url);
   // A tab behind others decodes but does not play or paint its <video>: this one is looked at.
