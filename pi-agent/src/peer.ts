@@ -115,7 +115,7 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
       peer.attach(video);
       peer.withoutDefaultStun();
       peer.asDtlsClient();
-    peer.capChannel();
+      peer.capChannel();
       await peer.pc.setLocalDescription(await peer.pc.createAnswer());
       return { peer, sdp: peer.localSdp() };
     } catch (error) {
