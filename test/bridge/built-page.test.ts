@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, afterEach, test } from 'node:test';
 import {
   AgentProcess,
   BridgeProcess,
@@ -8,11 +8,10 @@ import {
   builtPageInWebKit,
   builtPageUrl,
   clickViewerButton,
-  eventually,
   launchChromium,
+  pageShows,
   screenshotDir,
   type BuiltPage,
-  type BuiltSnapshot,
   type ChromiumHandle,
 } from '../harness/index.ts';
 import { webkitMissing } from './page-driver.ts';
@@ -34,17 +33,15 @@ const bridges: BridgeProcess[] = [];
 const pages: BuiltPage[] = [];
 let chromium: ChromiumHandle | undefined;
 
+// Each test's agent, bridge and page stop when it ends: on 2 shared cores, those left running
+// slowed a later test's first connection until it failed.
+afterEach(async () => {
+  await Promise.allSettled(pages.splice(0).map((p) => p.close()));
+  await Promise.allSettled([...agents.splice(0).map((a) => a.stop()), ...bridges.splice(0).map((b) => b.stop())]);
+});
 after(async () => {
-  await Promise.allSettled(pages.map((p) => p.close()));
-  await Promise.allSettled([...agents.map((a) => a.stop()), ...bridges.map((b) => b.stop())]);
   await chromium?.close();
 });
-
-async function seen(page: BuiltPage, done: (s: BuiltSnapshot) => boolean, boundMs: number, what: string): Promise<BuiltSnapshot> {
-  const last = await eventually(() => page.snapshot(), (s) => s !== undefined && done(s), boundMs, 200);
-  assert.ok(last && done(last), `${page.engine}: ${what} within ${boundMs} ms; the page shows ${JSON.stringify(last)}`);
-  return last;
-}
 
 /** Offer in the URL → answer shown → agent → video on the canvas, stats, telemetry, a keyframe on request. */
 async function watchThroughBridge(open: (url: string) => Promise<BuiltPage>): Promise<{ page: BuiltPage; agent: AgentProcess }> {
@@ -56,7 +53,7 @@ async function watchThroughBridge(open: (url: string) => Promise<BuiltPage>): Pr
   const page = await open(builtPageUrl(url, offer.text));
   pages.push(page);
 
-  const answered = await seen(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the answer shown as text');
+  const answered = await pageShows(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the answer shown as text');
   assert.equal(answered.answerQr, true, 'the answer is shown as a QR code too');
   assert.equal(answered.status, 'waiting');
   assert.match(answered.statusText, /Waiting for the Pi to read the answer… · \d:\d\d/);
@@ -64,7 +61,7 @@ async function watchThroughBridge(open: (url: string) => Promise<BuiltPage>): Pr
   agent.write(answered.answer);
   await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
 
-  const playing = await seen(page, (s) => s.status === 'connected' && s.framesDecoded >= 30, 30_000, '30 frames decoded onto the canvas');
+  const playing = await pageShows(page, (s) => s.status === 'connected' && s.framesDecoded >= 30, 30_000, '30 frames decoded onto the canvas');
   assert.equal(playing.canvas, true, 'the video is drawn on a canvas');
   assert.equal(playing.video, false, 'no <video>: the bridge gives frames, not a MediaStream');
   assert.equal(playing.width, 640);
@@ -72,16 +69,16 @@ async function watchThroughBridge(open: (url: string) => Promise<BuiltPage>): Pr
   assert.equal(playing.alert, '', 'no error shown');
   assert.match(playing.hello, /says hello/);
   // videotestsrc's pattern moves: a new picture on the canvas as frames are drawn.
-  await seen(page, (s) => s.pixels !== 0 && s.pixels !== playing.pixels, 10_000, 'the canvas picture changing');
-  const steady = await seen(page, (s) => s.fps > 0 && s.kbps > 0 && s.telemetryFps !== null && /Pi fps/.test(s.statsText) && /640×480/.test(s.statsText), 15_000, 'fps, bitrate and the agent’s telemetry in the stats overlay');
+  await pageShows(page, (s) => s.pixels !== 0 && s.pixels !== playing.pixels, 10_000, 'the canvas picture changing');
+  const steady = await pageShows(page, (s) => s.fps > 0 && s.kbps > 0 && s.telemetryFps !== null && /Pi fps/.test(s.statsText) && /640×480/.test(s.statsText), 15_000, 'fps, bitrate and the agent’s telemetry in the stats overlay');
   // The stats are sampled once a second: the count moves on with the next sample.
-  await seen(page, (s) => s.framesDecoded >= steady.framesDecoded + 15, 10_000, 'frames still coming');
+  await pageShows(page, (s) => s.framesDecoded >= steady.framesDecoded + 15, 10_000, 'frames still coming');
 
   const keyframes = steady.keyframes;
   const asked = agent.events.length;
   await page.run(clickViewerButton('Keyframe'));
   await agent.next('message', { after: asked, where: (e) => e.text.includes('"keyframe"') });
-  await seen(page, (s) => s.keyframes > keyframes, 10_000, 'a keyframe after the Keyframe button (the periodic one is 60 s away)');
+  await pageShows(page, (s) => s.keyframes > keyframes, 10_000, 'a keyframe after the Keyframe button (the periodic one is 60 s away)');
   return { page, agent };
 }
 
@@ -99,7 +96,7 @@ test('WebKitGTK without ?bridge= says there is no WebRTC and what to do, with it
   const offer = await agent.next('offer');
   const page = builtPageInWebKit(builtPageUrl('', offer.text).replace('?bridge=', '?'));
   pages.push(page);
-  const failed = await seen(page, (s) => s.alertCode !== '', 30_000, 'an error');
+  const failed = await pageShows(page, (s) => s.alertCode !== '', 30_000, 'an error');
   assert.equal(failed.alertCode, 'E_NO_WEBRTC');
   assert.match(failed.alert, /no WebRTC/);
   assert.match(failed.alert, /npx pigeon-bridge/);
@@ -118,6 +115,6 @@ test('Chromium with the bridge forced (?bridge=): the same flow on a canvas, obe
 
   // The agent stops: its bye shows at once, in the native path's words.
   await agent.stop();
-  const gone = await seen(page, (s) => s.alertCode !== '', 15_000, "the agent's bye");
+  const gone = await pageShows(page, (s) => s.alertCode !== '', 15_000, "the agent's bye");
   assert.equal(gone.alertCode, 'E_AGENT_STOPPED');
 });

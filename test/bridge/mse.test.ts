@@ -8,10 +8,9 @@ import {
   builtPageInWebKit,
   builtPageUrl,
   clickViewerButton,
-  eventually,
   launchChromium,
+  pageShows,
   type BuiltPage,
-  type BuiltSnapshot,
   type ChromiumHandle,
 } from '../harness/index.ts';
 import { webkitMissing } from './page-driver.ts';
@@ -42,12 +41,6 @@ after(async () => {
   await chromium?.close();
 });
 
-async function seen(page: BuiltPage, done: (s: BuiltSnapshot) => boolean, boundMs: number, what: string): Promise<BuiltSnapshot> {
-  const last = await eventually(() => page.snapshot(), (s) => s !== undefined && done(s), boundMs, 200);
-  assert.ok(last && done(last), `${page.engine}: ${what} within ${boundMs} ms; the page shows ${JSON.stringify(last)}`);
-  return last;
-}
-
 async function watchThroughMse(open: (url: string) => Promise<BuiltPage>, query: string): Promise<BuiltPage> {
   const agent = new AgentProcess(AGENT);
   agents.push(agent);
@@ -57,13 +50,13 @@ async function watchThroughMse(open: (url: string) => Promise<BuiltPage>, query:
   const page = await open(builtPageUrl(url, offer.text, query));
   pages.push(page);
 
-  const answered = await seen(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the answer shown as text');
+  const answered = await pageShows(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the answer shown as text');
   const answer = await bridge.next('answer', { where: (e) => e.text === answered.answer });
   assert.equal(answer.codec, 'H264', 'with MSE the page asks for H.264 only');
   agent.write(answered.answer);
   await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
 
-  const playing = await seen(page, (s) => s.status === 'connected' && s.framesDecoded >= 30, 30_000, '30 frames decoded in the <video>');
+  const playing = await pageShows(page, (s) => s.status === 'connected' && s.framesDecoded >= 30, 30_000, '30 frames decoded in the <video>');
   assert.equal(playing.mse, true, 'the frames play in a <video> through MSE');
   assert.equal(playing.canvas, false, 'no canvas for the picture');
   assert.equal(playing.width, 640);
@@ -71,16 +64,16 @@ async function watchThroughMse(open: (url: string) => Promise<BuiltPage>, query:
   assert.equal(playing.alert, '', 'no error shown');
   assert.match(playing.hello, /says hello/);
   // videotestsrc's pattern moves: a new picture in the <video> as it plays.
-  await seen(page, (s) => s.pixels !== 0 && s.pixels !== playing.pixels, 10_000, 'the video picture changing');
-  const steady = await seen(page, (s) => s.fps > 0 && s.kbps > 0 && s.telemetryFps !== null && /Pi fps/.test(s.statsText) && /640×480/.test(s.statsText), 15_000, 'fps, bitrate and the agent’s telemetry in the stats overlay');
-  await seen(page, (s) => s.framesDecoded >= steady.framesDecoded + 15, 10_000, 'frames still coming');
+  await pageShows(page, (s) => s.pixels !== 0 && s.pixels !== playing.pixels, 10_000, 'the video picture changing');
+  const steady = await pageShows(page, (s) => s.fps > 0 && s.kbps > 0 && s.telemetryFps !== null && /Pi fps/.test(s.statsText) && /640×480/.test(s.statsText), 15_000, 'fps, bitrate and the agent’s telemetry in the stats overlay');
+  await pageShows(page, (s) => s.framesDecoded >= steady.framesDecoded + 15, 10_000, 'frames still coming');
 
   const keyframes = steady.keyframes;
   const asked = agent.events.length;
   await page.run(clickViewerButton('Keyframe'));
   await agent.next('message', { after: asked, where: (e) => e.text.includes('"keyframe"') });
-  await seen(page, (s) => s.keyframes > keyframes, 10_000, 'a keyframe after the Keyframe button (the periodic one is 60 s away)');
-  const moving = await seen(page, (s) => s.framesDecoded > steady.framesDecoded + 30, 15_000, 'frames decoded after the keyframe');
+  await pageShows(page, (s) => s.keyframes > keyframes, 10_000, 'a keyframe after the Keyframe button (the periodic one is 60 s away)');
+  const moving = await pageShows(page, (s) => s.framesDecoded > steady.framesDecoded + 30, 15_000, 'frames decoded after the keyframe');
 
   // How far behind the newest frame it holds the <video> plays: the part of glass-to-glass MSE adds.
   const behind: number[] = [];
@@ -108,16 +101,16 @@ test('Chromium with the bridge forced and ?decoder=mse: the agent’s video play
   assert.equal((await page.snapshot())?.webrtc, true);
 
   // Reconnect: a new bridge viewer's frames play in the same <video>, from a new MediaSource.
-  const before = await seen(page, (s) => s.buttons.includes('Reconnect'), 10_000, 'a Reconnect button');
+  const before = await pageShows(page, (s) => s.buttons.includes('Reconnect'), 10_000, 'a Reconnect button');
   await page.run(`document.querySelector('pigeon-app').shadowRoot.querySelector('pigeon-viewer').shadowRoot.querySelector('video.frames').setAttribute('data-mark', 'first')`);
   const pressed = Date.now();
   await page.run(clickViewerButton('Reconnect'));
-  const moved = await seen(page, (s) => s.feeds === before.feeds + 1 && s.status === 'connected' && !s.statuses.at(-1)?.startsWith('Reconnecting'), 30_000, 'the new connection playing');
+  const moved = await pageShows(page, (s) => s.feeds === before.feeds + 1 && s.status === 'connected' && !s.statuses.at(-1)?.startsWith('Reconnecting'), 30_000, 'the new connection playing');
   assert.equal(moved.mse, true);
   assert.equal(moved.canvasMark, 'first', 'the same <video> element as before the reconnect');
   // Stats start again from the new connection, as natively: frames decoded from its MediaSource.
-  const again = await seen(page, (s) => s.feeds === moved.feeds && s.framesDecoded >= 30 && s.width === 640, 30_000, '30 frames decoded from the new connection');
-  await seen(page, (s) => s.pixels !== 0 && s.pixels !== again.pixels, 10_000, 'the video picture changing after the reconnect');
+  const again = await pageShows(page, (s) => s.feeds === moved.feeds && s.framesDecoded >= 30 && s.width === 640, 30_000, '30 frames decoded from the new connection');
+  await pageShows(page, (s) => s.pixels !== 0 && s.pixels !== again.pixels, 10_000, 'the video picture changing after the reconnect');
   console.log(`Chromium decoder=mse: Reconnect button → new connection playing ${Date.now() - pressed} ms (to 30 frames decoded)`);
   assert.equal((await page.snapshot())?.alert, '', 'no error shown');
 });
@@ -131,7 +124,7 @@ test('Chromium with ?decoder=mse and an agent offering only VP8: says MSE plays 
   const [offer, url] = await Promise.all([agent.next('offer'), bridge.url]);
   const page = await builtPageInChromium(chromium, builtPageUrl(url, offer.text, 'decoder=mse'));
   pages.push(page);
-  const failed = await seen(page, (s) => s.alertCode !== '', 30_000, 'an error');
+  const failed = await pageShows(page, (s) => s.alertCode !== '', 30_000, 'an error');
   assert.equal(failed.alertCode, 'E_CODEC_UNPLAYABLE');
   assert.match(failed.alert, /Media Source Extensions/);
   assert.match(failed.alert, /H\.264 only/);

@@ -8,10 +8,9 @@ import {
   builtPageUrl,
   clickViewerButton,
   COUNT_DRAWS,
-  eventually,
   launchChromium,
+  pageShows,
   type BuiltPage,
-  type BuiltSnapshot,
   type ChromiumHandle,
 } from '../harness/index.ts';
 import { webkitMissing } from './page-driver.ts';
@@ -40,12 +39,6 @@ after(async () => {
   await chromium?.close();
 });
 
-async function seen(page: BuiltPage, done: (s: BuiltSnapshot) => boolean, boundMs: number, what: string): Promise<BuiltSnapshot> {
-  const last = await eventually(() => page.snapshot(), (s) => s !== undefined && done(s), boundMs, 200);
-  assert.ok(last && done(last), `${page.engine}: ${what} within ${boundMs} ms; the page shows ${JSON.stringify(last)}`);
-  return last;
-}
-
 async function reconnectThroughBridge(t: TestContext, open: (url: string) => Promise<BuiltPage>): Promise<void> {
   const agent = new AgentProcess(AGENT);
   agents.push(agent);
@@ -55,7 +48,7 @@ async function reconnectThroughBridge(t: TestContext, open: (url: string) => Pro
   const page = await open(builtPageUrl(url, offer.text));
   pages.push(page);
 
-  const answered = await seen(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the answer shown as text');
+  const answered = await pageShows(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the answer shown as text');
   const first = await bridge.next('answer', { where: (e) => e.text === answered.answer });
   agent.write(answered.answer);
   const viewer = offer.offerId;
@@ -64,11 +57,11 @@ async function reconnectThroughBridge(t: TestContext, open: (url: string) => Pro
       `${String(error)}; the agent's viewer events: ${JSON.stringify(agent.events.filter((e) => e.type.startsWith('viewer') || e.type === 'refused'))}; the bridge's: ${JSON.stringify(bridge.events.filter((e) => e.type !== 'stats'))}; agent stderr: ${agent.stderr.slice(-1500)}`,
     );
   });
-  const before = await seen(page, (s) => s.status === 'connected' && s.framesDecoded >= 30 && s.buttons.includes('Reconnect'), 30_000, '30 frames decoded and a Reconnect button');
+  const before = await pageShows(page, (s) => s.status === 'connected' && s.framesDecoded >= 30 && s.buttons.includes('Reconnect'), 30_000, '30 frames decoded and a Reconnect button');
   assert.equal(before.feeds, 1);
   await page.run(COUNT_DRAWS);
   await page.run(`document.querySelector('pigeon-app').shadowRoot.querySelector('pigeon-viewer').shadowRoot.querySelector('canvas.frames').setAttribute('data-mark', 'first')`);
-  const drawing = await seen(page, (s) => s.canvasMark === 'first' && (s.draws?.count ?? 0) >= 10, 30_000, 'pictures drawn on the marked canvas');
+  const drawing = await pageShows(page, (s) => s.canvasMark === 'first' && (s.draws?.count ?? 0) >= 10, 30_000, 'pictures drawn on the marked canvas');
 
   const mark = agent.events.length;
   const bridgeMark = bridge.events.length;
@@ -82,16 +75,16 @@ async function reconnectThroughBridge(t: TestContext, open: (url: string) => Pro
   assert.notEqual(offered.viewer, first.viewer, 'a new werift peer made the offer');
 
   // The page moved to the new connection: a second frame feed, drawn on the same canvas, playing.
-  const moved = await seen(page, (s) => s.feeds === 2 && s.status === 'connected' && !s.statuses.at(-1)?.startsWith('Reconnecting'), 30_000, 'the new connection playing');
+  const moved = await pageShows(page, (s) => s.feeds === 2 && s.status === 'connected' && !s.statuses.at(-1)?.startsWith('Reconnecting'), 30_000, 'the new connection playing');
   const tookMs = Date.now() - pressed;
   assert.ok(moved.statuses.some((words) => words === 'Reconnecting over the data channel…'), `the status said it was reconnecting: ${moved.statuses.join(' → ')}`);
   assert.equal(moved.canvas, true);
   assert.equal(moved.video, false);
   assert.equal(moved.canvasMark, 'first', 'the same canvas element as before the reconnect');
   const drawnAtMove = moved.draws?.count ?? 0;
-  const afterwards = await seen(page, (s) => s.feeds === 2 && s.framesDecoded >= 30 && (s.draws?.count ?? 0) >= drawnAtMove + 30, 30_000, '30 frames decoded from the new connection and drawn');
-  await seen(page, (s) => s.pixels !== 0 && s.pixels !== afterwards.pixels, 10_000, 'the canvas picture changing');
-  const steady = await seen(page, (s) => s.fps > 0 && s.kbps > 0 && s.width === 640 && s.telemetryViewers === 1, 15_000, 'fps, bitrate and telemetry (one viewer) from the new connection');
+  const afterwards = await pageShows(page, (s) => s.feeds === 2 && s.framesDecoded >= 30 && (s.draws?.count ?? 0) >= drawnAtMove + 30, 30_000, '30 frames decoded from the new connection and drawn');
+  await pageShows(page, (s) => s.pixels !== 0 && s.pixels !== afterwards.pixels, 10_000, 'the canvas picture changing');
+  const steady = await pageShows(page, (s) => s.fps > 0 && s.kbps > 0 && s.width === 640 && s.telemetryViewers === 1, 15_000, 'fps, bitrate and telemetry (one viewer) from the new connection');
   assert.equal(steady.alert, '', 'no error shown');
 
   // The old connection is gone on every side: the bridge closed its peer; the agent still has one viewer.
@@ -133,9 +126,9 @@ async function offerFirstThroughBridge(t: TestContext, open: (url: string) => Pr
   bridges.push(bridge);
   const page = await open(builtPageUrl(await bridge.url, ''));
   pages.push(page);
-  await seen(page, () => true, 30_000, 'the page');
+  await pageShows(page, () => true, 30_000, 'the page');
   await page.run(clickAppButton('Create an offer (for pi-agent answer)'));
-  const offered = await seen(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the page’s offer shown as text');
+  const offered = await pageShows(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the page’s offer shown as text');
   assert.match(offered.statusText, /Waiting for the Pi’s answer…/);
   await bridge.next('offer');
   agent.write(offered.answer);
@@ -145,10 +138,10 @@ async function offerFirstThroughBridge(t: TestContext, open: (url: string) => Pr
   await page.run(pasteCode(answer.text));
   await bridge.next('answered');
   await agent.next('viewer-joined', { where: (e) => e.viewer === answer.viewer });
-  const playing = await seen(page, (s) => s.status === 'connected' && s.framesDecoded >= 30, 30_000, '30 frames decoded onto the canvas');
+  const playing = await pageShows(page, (s) => s.status === 'connected' && s.framesDecoded >= 30, 30_000, '30 frames decoded onto the canvas');
   assert.equal(playing.canvas, true);
   assert.equal(playing.alert, '', 'no error shown');
-  await seen(page, (s) => s.telemetryFps !== null && /says hello/.test(s.hello), 15_000, 'the agent’s hello and telemetry over the channel the bridge opened');
+  await pageShows(page, (s) => s.telemetryFps !== null && /says hello/.test(s.hello), 15_000, 'the agent’s hello and telemetry over the channel the bridge opened');
   t.diagnostic(`${page.engine}: answer held ${holdMs} ms, pasted → 30 frames decoded by ${Date.now() - answeredAt - holdMs} ms; ${playing.fps} fps`);
 }
 

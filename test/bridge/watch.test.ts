@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { AgentProcess, BridgeProcess, type ChromiumHandle, eventually, launchChromium } from '../harness/index.ts';
 import { chromiumPage, webkitMissing, webkitPage, type PageDriver, type Snapshot } from './page-driver.ts';
@@ -23,9 +23,13 @@ const pages: PageDriver[] = [];
 before(async () => {
   page = await buildTestPage();
 });
+// Each test's agent, bridge and page stop when it ends: on 2 shared cores, those left running
+// slowed a later test's first connection until it failed.
+afterEach(async () => {
+  await Promise.allSettled(pages.splice(0).map((p) => p.close()));
+  await Promise.allSettled([...agents.splice(0).map((a) => a.stop()), ...bridges.splice(0).map((b) => b.stop())]);
+});
 after(async () => {
-  await Promise.allSettled(pages.map((p) => p.close()));
-  await Promise.allSettled([...agents.map((a) => a.stop()), ...bridges.map((b) => b.stop())]);
   await chromium?.close();
 });
 

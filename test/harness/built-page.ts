@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ChromiumHandle } from './chromium.ts';
+import { eventually } from './eventually.ts';
 import { open, PAGE } from './page-driver.ts';
 
 /*
@@ -242,4 +244,11 @@ export function builtPageInWebKit(url: string): BuiltPage {
       clearTimeout(timer);
     },
   };
+}
+
+/** The page's snapshot once `done` holds, within `boundMs`; else fails saying `what` and what the page shows. */
+export async function pageShows(page: BuiltPage, done: (s: BuiltSnapshot) => boolean, boundMs: number, what: string): Promise<BuiltSnapshot> {
+  const last = await eventually(() => page.snapshot(), (s) => s !== undefined && done(s), boundMs, 200);
+  assert.ok(last && done(last), `${page.engine}: ${what} within ${boundMs} ms; the page shows ${JSON.stringify(last)}`);
+  return last;
 }

@@ -29,4 +29,4 @@ export { createWeriftPeer, takeOfferedDtlsRole, type WeriftPeer, type WeriftPeer
 export { weriftViewer, type WeriftViewer } from './werift-viewer.ts';
 export { BRIDGE_BIN, BridgeProcess } from './bridge-process.ts';
 export { WsPage } from './ws-page.ts';
-export { COUNT_DRAWS, PROBE, builtPageInChromium, builtPageInWebKit, builtPageUrl, clickViewerButton, type BuiltPage, type BuiltSnapshot } from './built-page.ts';
+export { COUNT_DRAWS, PROBE, builtPageInChromium, builtPageInWebKit, builtPageUrl, clickViewerButton, pageShows, type BuiltPage, type BuiltSnapshot } from './built-page.ts';
