@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, test } from 'node:test';
 import {
-  AgentProcess,
-  BridgeProcess,
+  type AgentProcess,
+  BridgedPages,
   builtPageInChromium,
   builtPageInWebKit,
   builtPageUrl,
@@ -28,36 +28,21 @@ import { webkitMissing } from './page-driver.ts';
 // The periodic keyframe 60 s away: a keyframe soon after the button is the one it asked for.
 const AGENT = ['offer', '--source', 'test', '--width', '640', '--height', '480', '--fps', '30', '--bitrate', '2000', '--stats-interval', '1', '--keyframe-interval', '60'];
 
-const agents: AgentProcess[] = [];
-const bridges: BridgeProcess[] = [];
-const pages: BuiltPage[] = [];
+// Each test's agent, bridge and page stop when it ends.
+const rig = new BridgedPages();
 let chromium: ChromiumHandle | undefined;
 
-// Each test's agent, bridge and page stop when it ends: on 2 shared cores, those left running
-// slowed a later test's first connection until it failed.
-afterEach(async () => {
-  await Promise.allSettled(pages.splice(0).map((p) => p.close()));
-  await Promise.allSettled([...agents.splice(0).map((a) => a.stop()), ...bridges.splice(0).map((b) => b.stop())]);
-});
+afterEach(() => rig.stop());
 after(async () => {
   await chromium?.close();
 });
 
 /** Offer in the URL → answer shown → agent → video on the canvas, stats, telemetry, a keyframe on request. */
 async function watchThroughBridge(open: (url: string) => Promise<BuiltPage>): Promise<{ page: BuiltPage; agent: AgentProcess }> {
-  const agent = new AgentProcess(AGENT);
-  agents.push(agent);
-  const bridge = new BridgeProcess();
-  bridges.push(bridge);
-  const [offer, url] = await Promise.all([agent.next('offer'), bridge.url]);
-  const page = await open(builtPageUrl(url, offer.text));
-  pages.push(page);
-
-  const answered = await pageShows(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the answer shown as text');
+  const { agent, offer, page, answered } = await rig.answered(AGENT, open);
   assert.equal(answered.answerQr, true, 'the answer is shown as a QR code too');
   assert.equal(answered.status, 'waiting');
   assert.match(answered.statusText, /Waiting for the Pi to read the answer… · \d:\d\d/);
-  await bridge.next('answer', { where: (e) => e.text === answered.answer });
   agent.write(answered.answer);
   await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
 
@@ -91,11 +76,8 @@ test("WebKitGTK (Tauri's Linux webview, no RTCPeerConnection): the built page wi
 });
 
 test('WebKitGTK without ?bridge= says there is no WebRTC and what to do, with its code', { skip: missing, timeout: 60_000 }, async () => {
-  const agent = new AgentProcess(AGENT);
-  agents.push(agent);
-  const offer = await agent.next('offer');
-  const page = builtPageInWebKit(builtPageUrl('', offer.text).replace('?bridge=', '?'));
-  pages.push(page);
+  const offer = await rig.agent(AGENT).next('offer');
+  const page = await rig.page(builtPageInWebKit, builtPageUrl('', offer.text).replace('?bridge=', '?'));
   const failed = await pageShows(page, (s) => s.alertCode !== '', 30_000, 'an error');
   assert.equal(failed.alertCode, 'E_NO_WEBRTC');
   assert.match(failed.alert, /no WebRTC/);

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, test } from 'node:test';
 import {
-  AgentProcess,
-  BridgeProcess,
+  BridgedPages,
   builtPageInChromium,
   builtPageInWebKit,
   builtPageUrl,
@@ -28,30 +27,17 @@ import { webkitMissing } from './page-driver.ts';
 const AGENT = ['offer', '--source', 'test', '--width', '640', '--height', '480', '--fps', '30', '--bitrate', '2000', '--stats-interval', '1', '--keyframe-interval', '60'];
 const NO_WEBCODECS = 'delete window.VideoDecoder; delete window.VideoEncoder; delete window.EncodedVideoChunk;';
 
-const agents: AgentProcess[] = [];
-const bridges: BridgeProcess[] = [];
-const pages: BuiltPage[] = [];
+// Each test's agent, bridge and page stop when it ends.
+const rig = new BridgedPages();
 let chromium: ChromiumHandle | undefined;
 
-afterEach(async () => {
-  await Promise.allSettled(pages.splice(0).map((p) => p.close()));
-  await Promise.allSettled([...agents.splice(0).map((a) => a.stop()), ...bridges.splice(0).map((b) => b.stop())]);
-});
+afterEach(() => rig.stop());
 after(async () => {
   await chromium?.close();
 });
 
 async function watchThroughMse(open: (url: string) => Promise<BuiltPage>, query: string): Promise<BuiltPage> {
-  const agent = new AgentProcess(AGENT);
-  agents.push(agent);
-  const bridge = new BridgeProcess();
-  bridges.push(bridge);
-  const [offer, url] = await Promise.all([agent.next('offer'), bridge.url]);
-  const page = await open(builtPageUrl(url, offer.text, query));
-  pages.push(page);
-
-  const answered = await pageShows(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the answer shown as text');
-  const answer = await bridge.next('answer', { where: (e) => e.text === answered.answer });
+  const { agent, offer, page, answered, answer } = await rig.answered(AGENT, open, query);
   assert.equal(answer.codec, 'H264', 'with MSE the page asks for H.264 only');
   agent.write(answered.answer);
   await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
@@ -117,13 +103,11 @@ test('Chromium with the bridge forced and ?decoder=mse: the agent’s video play
 
 test('Chromium with ?decoder=mse and an agent offering only VP8: says MSE plays H.264 only, and what to do', { timeout: 60_000 }, async () => {
   chromium ??= await launchChromium();
-  const agent = new AgentProcess([...AGENT, '--encoder', 'vp8', '--single-codec']);
-  agents.push(agent);
-  const bridge = new BridgeProcess();
-  bridges.push(bridge);
+  const handle = chromium;
+  const agent = rig.agent([...AGENT, '--encoder', 'vp8', '--single-codec']);
+  const bridge = rig.bridge();
   const [offer, url] = await Promise.all([agent.next('offer'), bridge.url]);
-  const page = await builtPageInChromium(chromium, builtPageUrl(url, offer.text, 'decoder=mse'));
-  pages.push(page);
+  const page = await rig.page((u) => builtPageInChromium(handle, u), builtPageUrl(url, offer.text, 'decoder=mse'));
   const failed = await pageShows(page, (s) => s.alertCode !== '', 30_000, 'an error');
   assert.equal(failed.alertCode, 'E_CODEC_UNPLAYABLE');
   assert.match(failed.alert, /Media Source Extensions/);

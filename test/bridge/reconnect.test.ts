@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, test, type TestContext } from 'node:test';
 import {
-  AgentProcess,
-  BridgeProcess,
+  BridgedPages,
   builtPageInChromium,
   builtPageInWebKit,
   builtPageUrl,
@@ -24,32 +23,17 @@ import { webkitMissing } from './page-driver.ts';
  */
 const AGENT = ['offer', '--source', 'test', '--width', '640', '--height', '480', '--fps', '30', '--bitrate', '2000', '--stats-interval', '1'];
 
-const agents: AgentProcess[] = [];
-const bridges: BridgeProcess[] = [];
-const pages: BuiltPage[] = [];
+// Each test's agent, bridge and page stop when it ends.
+const rig = new BridgedPages();
 let chromium: ChromiumHandle | undefined;
 
-// Each test's agent, bridge and page stop when it ends: on 2 shared cores, one left running slowed
-// the next test's first connection until ICE gave up.
-afterEach(async () => {
-  await Promise.allSettled(pages.splice(0).map((p) => p.close()));
-  await Promise.allSettled([...agents.splice(0).map((a) => a.stop()), ...bridges.splice(0).map((b) => b.stop())]);
-});
+afterEach(() => rig.stop());
 after(async () => {
   await chromium?.close();
 });
 
 async function reconnectThroughBridge(t: TestContext, open: (url: string) => Promise<BuiltPage>): Promise<void> {
-  const agent = new AgentProcess(AGENT);
-  agents.push(agent);
-  const bridge = new BridgeProcess();
-  bridges.push(bridge);
-  const [offer, url] = await Promise.all([agent.next('offer'), bridge.url]);
-  const page = await open(builtPageUrl(url, offer.text));
-  pages.push(page);
-
-  const answered = await pageShows(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the answer shown as text');
-  const first = await bridge.next('answer', { where: (e) => e.text === answered.answer });
+  const { agent, bridge, offer, page, answered, answer: first } = await rig.answered(AGENT, open);
   agent.write(answered.answer);
   const viewer = offer.offerId;
   await agent.next('viewer-joined', { where: (e) => e.viewer === viewer }).catch((error: unknown) => {
@@ -120,12 +104,9 @@ const pasteCode = (text: string): string =>
  * page's code, the agent's answer held `holdMs` (a person walking) and pasted back, the video plays.
  */
 async function offerFirstThroughBridge(t: TestContext, open: (url: string) => Promise<BuiltPage>, holdMs: number): Promise<void> {
-  const agent = new AgentProcess(['answer', ...AGENT.slice(1)]);
-  agents.push(agent);
-  const bridge = new BridgeProcess();
-  bridges.push(bridge);
-  const page = await open(builtPageUrl(await bridge.url, ''));
-  pages.push(page);
+  const agent = rig.agent(['answer', ...AGENT.slice(1)]);
+  const bridge = rig.bridge();
+  const page = await rig.page(open, builtPageUrl(await bridge.url, ''));
   await pageShows(page, () => true, 30_000, 'the page');
   await page.run(clickAppButton('Create an offer (for pi-agent answer)'));
   const offered = await pageShows(page, (s) => s.answer.startsWith('pigeon:'), 30_000, 'the page’s offer shown as text');
