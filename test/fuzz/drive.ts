@@ -96,7 +96,13 @@ export async function fuzzAgentStdin(count: number, seed: number): Promise<Agent
     const events = agent.events.slice(seen).filter((e) => e.type === 'refused' || e.type === 'cut-short');
     assert.equal(events.length, expected + 1, 'one event for each line that was not blank');
     const last = events.at(-1);
-    assert.equal(last?.type === 'refused' && last.code, 'E_NOT_PIGEON', 'the sentinel is answered last');
+    // A last bad line that reads as a code cut short waits for the next line (paste.ts joins a code
+    // pasted over several lines): the sentinel is then read with it, and refused as the two together.
+    if (events.at(-2)?.type === 'cut-short') {
+      assert.ok(last?.type === 'refused' && KNOWN.test(last.code), `the sentinel, joined to the line cut short before it, is answered last: ${JSON.stringify(last)}`);
+    } else {
+      assert.equal(last?.type === 'refused' && last.code, 'E_NOT_PIGEON', 'the sentinel is answered last');
+    }
     const codes: Record<string, number> = {};
     for (const event of events.slice(0, -1)) {
       const code = event.type === 'refused' ? event.code : event.type;
