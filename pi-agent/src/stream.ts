@@ -13,7 +13,7 @@ import { Camera, type BranchConfig } from './camera.ts';
 import { AddressWatch } from './addresses.ts';
 import { addressesOf, pageAddress } from './candidates.ts';
 import { Control } from './control.ts';
-import { DetectionsReader } from './detections.ts';
+import { openDetections } from './detection-source.ts';
 import { OfferDisplay } from './display.ts';
 import { checkElements } from './elements.ts';
 import { refusal } from './errors.ts';
@@ -257,10 +257,11 @@ function makeViewers({ options, report, teardown }: Build, codecs: Codecs, rtp: 
   return viewers;
 }
 
-function followDetections(path: string, control: Control, { report, teardown }: Build): void {
-  const detections = new DetectionsReader(path);
-  detections.on('boxes', (boxes, rtpTimestamp) => control.detections(boxes, rtpTimestamp));
-  detections.on('skipped', (line, reason) => report({ type: 'refused', code: 'E_DETECTIONS', reason: `detections line skipped (${reason}): ${line}` }));
+function followDetections(spec: string, control: Control, { report, teardown }: Build): void {
+  const detections = openDetections(spec);
+  // A set that names its frame's RTP timestamp is sent with it; any other belongs to the frame being sent now.
+  detections.on('set', ({ boxes, frame }) => control.detections(boxes, frame.rtpTimestamp));
+  detections.on('skipped', (what, reason) => report({ type: 'refused', code: 'E_DETECTIONS', reason: `detections skipped (${reason}): ${what}` }));
   detections.start();
   teardown.add(() => detections.close());
 }

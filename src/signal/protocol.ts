@@ -37,6 +37,12 @@ export interface Box {
   y: number;
   w: number;
   h: number;
+  /** The network's class number, when the detector gives one (Hailo's `class_id`; never -1). */
+  classId?: number;
+  /** The tracker's id for this object, the same across frames (Hailo's `HailoUniqueID`). */
+  trackId?: number;
+  /** What a second network says about the box (Hailo's nested `HailoClassification` labels). */
+  sublabel?: string;
 }
 
 export type AgentMessage =
@@ -83,7 +89,9 @@ const record =
   (value) =>
     typeof value === 'object' && value !== null && Object.entries(shape).every(([key, check]) => check((value as Fields)[key]));
 const unit: Check = (value) => num(value) && (value as number) >= 0 && (value as number) <= 1;
-const box = record({ label: (v) => str(v) && (v as string).length <= 64, confidence: unit, x: unit, y: unit, w: unit, h: unit });
+const label: Check = (v) => str(v) && (v as string).length <= 64;
+const count: Check = (v) => int(v) && (v as number) >= 0;
+const box = record({ label, confidence: unit, x: unit, y: unit, w: unit, h: unit, classId: optional(count), trackId: optional(count), sublabel: optional(label) });
 const settings = record({ width: int, height: int, fps: num, bitrate: num });
 const limits = record({ minBitrate: num, maxBitrate: num, maxWidth: int, maxHeight: int, maxFps: num });
 const blob: Check = (value) => str(value) && (value as string).length <= 4096;
