@@ -32,6 +32,8 @@ interface Area {
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 const clamp = (value: number): number => Math.min(1, Math.max(0, value));
+/** A millionth of the frame is finer than any pixel; fewer digits keep the messages small. */
+const fine = (value: number): number => Math.round(value * 1e6) / 1e6;
 
 function bad(reason: string): never {
   throw new DetectionError('E_DETECTIONS', reason);
@@ -103,7 +105,9 @@ function boxOf(detection: Json, area: Area): Box {
   // On the frame: a box hanging over an edge is cut at it.
   const x = clamp(area.x);
   const y = clamp(area.y);
-  const box: Box = { label: label.slice(0, MAX_LABEL), confidence: clamp(confidence), x, y, w: clamp(area.x + area.w) - x, h: clamp(area.y + area.h) - y };
+  const w = fine(clamp(area.x + area.w) - x);
+  const h = fine(clamp(area.y + area.h) - y);
+  const box: Box = { label: label.slice(0, MAX_LABEL), confidence: fine(clamp(confidence)), x: fine(x), y: fine(y), w, h };
   if (typeof classId === 'number' && classId >= 0) box.classId = classId;
   const sublabels: string[] = [];
   for (const object of subObjects(detection, `HailoDetection "${box.label}"`)) {
