@@ -80,6 +80,10 @@ class PigeonDetections:
 
     def send(self, detections, pts=None, offset=None, rtp_timestamp=None):
         """Sends one frame's detections; returns True if the agent's socket took them."""
+        # Before any work on the frame: while the agent is away a call costs next to nothing.
+        if not self._connected() or not self._flush():
+            self.dropped += 1
+            return False
         message = {"boxes": [(_dict_box(d) if isinstance(d, dict) else _hailo_box(d)) for d in detections][:256]}
         # A buffer without a time says so with GST_CLOCK_TIME_NONE / GST_BUFFER_OFFSET_NONE (2**64 - 1).
         if isinstance(pts, int) and 0 <= pts < 2**53:
@@ -89,7 +93,7 @@ class PigeonDetections:
         if isinstance(rtp_timestamp, int) and 0 <= rtp_timestamp < 2**32:
             message["rtpTimestamp"] = rtp_timestamp
         line = (json.dumps(message, separators=(",", ":")) + "\n").encode()
-        if len(line) > MAX_BYTES or not self._connected() or not self._flush():
+        if len(line) > MAX_BYTES:
             self.dropped += 1
             return False
         self._pending = line
