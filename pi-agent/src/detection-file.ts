@@ -8,12 +8,13 @@ import { EventEmitter } from 'node:events';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { MAX_DETECTION_BYTES } from './detection-message.ts';
+import type { DetectionErrorCode } from './errors.ts';
 import { JsonArrayScanner, NotAnArrayError, TOO_LARGE } from './json-array-scanner.ts';
 import { LineReader, TOO_LONG } from './lines.ts';
 
 export interface MessageInputEvents {
   message: [text: string];
-  skipped: [what: string, reason: string];
+  skipped: [what: string, reason: string, code: DetectionErrorCode];
   /** Connected to its publisher, or listening: messages can come now. */
   ready: [];
 }
@@ -110,7 +111,7 @@ export class DetectionFile extends EventEmitter<MessageInputEvents> implements M
       const { objects, next } = this.array.push(chunk, this.at!);
       this.at = next;
       for (const object of objects) {
-        if (object === TOO_LARGE) this.emit('skipped', 'a frame in the array', TOO_LARGE_REASON);
+        if (object === TOO_LARGE) this.emit('skipped', 'a frame in the array', TOO_LARGE_REASON, 'E_TOO_LARGE');
         else this.emit('message', object);
       }
     } catch (error) {
@@ -121,7 +122,7 @@ export class DetectionFile extends EventEmitter<MessageInputEvents> implements M
 
   private drainLines(): void {
     for (let line = this.lines.next(); line !== undefined && !this.closed; line = this.lines.next()) {
-      if (line === TOO_LONG) this.emit('skipped', 'a line', TOO_LARGE_REASON);
+      if (line === TOO_LONG) this.emit('skipped', 'a line', TOO_LARGE_REASON, 'E_TOO_LARGE');
       else if (line.trim() !== '') this.emit('message', line);
     }
   }

@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import { decodeDetections } from './detection-message.ts';
 import { DetectionFile, type MessageInput } from './detection-file.ts';
 import type { DetectionSet } from './detection-set.ts';
-import { DetectionError } from './errors.ts';
+import { DetectionError, type DetectionErrorCode } from './errors.ts';
 import { MessageBudget } from './message-budget.ts';
 import { UnixInput } from './unix-input.ts';
 import { ZmqSubscriber } from './zmtp-sub.ts';
@@ -24,7 +24,8 @@ export const BUDGET = { perSecond: 120, burst: 120 };
 
 export interface DetectionSourceEvents {
   set: [set: DetectionSet];
-  skipped: [what: string, reason: string];
+  /** `code`: E_DETECTIONS (a bad message), E_TOO_LARGE, E_DETECTIONS_FLOOD, E_DETECTIONS_SPEC (cannot listen). */
+  skipped: [what: string, reason: string, code: DetectionErrorCode];
 }
 
 export class DetectionSource extends EventEmitter<DetectionSourceEvents> {
@@ -38,7 +39,7 @@ export class DetectionSource extends EventEmitter<DetectionSourceEvents> {
   ) {
     super();
     input.on('message', (text) => this.message(text));
-    input.on('skipped', (what, reason) => this.emit('skipped', what, reason));
+    input.on('skipped', (what, reason, code) => this.emit('skipped', what, reason, code));
   }
 
   /** Starts reading, once whoever takes the sets listens. */
@@ -54,14 +55,14 @@ export class DetectionSource extends EventEmitter<DetectionSourceEvents> {
     const verdict = this.budget.take();
     if (verdict !== 'take') {
       this.dropped++;
-      if (verdict === 'refuse') this.emit('skipped', 'messages', `a flood: over ${BUDGET.perSecond} a second; the rest are dropped unread until it slows (E_DETECTIONS_FLOOD)`);
+      if (verdict === 'refuse') this.emit('skipped', 'messages', `a flood: over ${BUDGET.perSecond} a second; the rest are dropped unread until it slows`, 'E_DETECTIONS_FLOOD');
       return;
     }
     let set: DetectionSet;
     try {
       set = decodeDetections(text);
     } catch (error) {
-      this.emit('skipped', text.slice(0, 200), error instanceof Error ? error.message : String(error));
+      this.emit('skipped', text.slice(0, 200), error instanceof Error ? error.message : String(error), 'E_DETECTIONS');
       return;
     }
     this.emit('set', set);

@@ -261,7 +261,7 @@ function followDetections(spec: string, control: Control, { report, teardown }: 
   const detections = openDetections(spec);
   // A set that names its frame's RTP timestamp is sent with it; any other belongs to the frame being sent now.
   detections.on('set', ({ boxes, frame }) => control.detections(boxes, frame.rtpTimestamp));
-  detections.on('skipped', (what, reason) => report({ type: 'refused', code: 'E_DETECTIONS', reason: `detections skipped (${reason}): ${what}` }));
+  detections.on('skipped', (what, reason, code) => report({ type: 'refused', code, reason: `detections skipped (${reason}): ${what}` }));
   detections.start();
   teardown.add(() => detections.close());
 }

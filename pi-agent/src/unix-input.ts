@@ -34,7 +34,7 @@ export class UnixInput extends EventEmitter<MessageInputEvents> implements Messa
     if (existing) unlinkSync(this.path);
     const server = createServer((socket) => this.writer(socket));
     server.maxConnections = MAX_WRITERS;
-    server.on('error', (error) => this.emit('skipped', `unix:${this.path}`, `cannot listen: ${error.message}`));
+    server.on('error', (error) => this.emit('skipped', `unix:${this.path}`, `cannot listen: ${error.message}`, 'E_DETECTIONS_SPEC'));
     server.listen(this.path, () => this.emit('ready'));
     this.server = server;
   }
@@ -51,7 +51,7 @@ export class UnixInput extends EventEmitter<MessageInputEvents> implements Messa
     socket.on('data', (chunk) => {
       lines.push(chunk);
       for (let line = lines.next(); line !== undefined; line = lines.next()) {
-        if (line === TOO_LONG) this.emit('skipped', 'a line', `over ${MAX_DETECTION_BYTES / 1024} KiB; skipped unread`);
+        if (line === TOO_LONG) this.emit('skipped', 'a line', `over ${MAX_DETECTION_BYTES / 1024} KiB; skipped unread`, 'E_TOO_LARGE');
         else if (line.trim() !== '') this.emit('message', line);
       }
     });

@@ -83,7 +83,7 @@ export class ZmqSubscriber extends EventEmitter<MessageInputEvents> implements M
     const socket = this.endpoint.kind === 'tcp' ? connect(this.endpoint.port, this.endpoint.host) : connect(this.endpoint.path);
     this.socket = socket;
     this.parts = [];
-    const reader = new FrameReader((flags, body) => this.frame(flags, body), (what) => this.emit('skipped', what, `over ${MAX_DETECTION_BYTES / 1024} KiB; skipped unread`));
+    const reader = new FrameReader((flags, body) => this.frame(flags, body), (what) => this.emit('skipped', what, `over ${MAX_DETECTION_BYTES / 1024} KiB; skipped unread`, 'E_TOO_LARGE'));
     let greeted = false;
     socket.setNoDelay(true);
     socket.on('connect', () => socket.write(greeting()));
@@ -108,7 +108,7 @@ export class ZmqSubscriber extends EventEmitter<MessageInputEvents> implements M
   }
 
   private fail(socket: Socket, reason: string): void {
-    this.emit('skipped', `zmq ${this.address}`, reason);
+    this.emit('skipped', `zmq ${this.address}`, reason, 'E_DETECTIONS');
     socket.destroy();
   }
 

@@ -1,0 +1,96 @@
+// openDetections() in-process against real sockets and a real pyzmq publisher: every input capped
+// (64 KiB a message, E_TOO_LARGE; a flood dropped and counted past the budget, one report), and
+// specs that cannot work refused with E_DETECTIONS_SPEC.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'node:net';
+import { test } from 'node:test';
+import { BUDGET, openDetections, type DetectionSet, type DetectionSource } from '../../pi-agent/src/detection-source.ts';
+import { DetectionError } from '../../pi-agent/src/errors.ts';
+import { eventually } from '../harness/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'pigeon-detection-source-'));
+
+function collect(source: DetectionSource): { sets: DetectionSet[]; skipped: { what: string; reason: string; code: string }[] } {
+  const sets: DetectionSet[] = [];
+  const skipped: { what: string; reason: string; code: string }[] = [];
+  source.on('set', (set) => sets.push(set));
+  source.on('skipped', (what, reason, code) => skipped.push({ what, reason, code }));
+  return { sets, skipped };
+}
+
+const line = (label: string): string => `${JSON.stringify({ boxes: [{ label, confidence: 0.5, x: 0, y: 0, w: 1, h: 1 }] })}\n`;
+
+test('unix: a line over 64 KiB is skipped as E_TOO_LARGE and the next one is read; a flood past the budget is dropped, counted, reported once', async () => {
+  const path = join(dir, 'cap.sock');
+  const source = openDetections(`unix:${path}`);
+  const { sets, skipped } = collect(source);
+  const ready = new Promise((resolve) => source.input.once('ready', resolve));
+  source.start();
+  await ready;
+  const writer = createConnection(path);
+  try {
+    await new Promise((resolve) => writer.once('connect', resolve));
+    writer.write(`{"boxes":[],"pad":"${'x'.repeat(70 * 1024)}"}\n${line('after')}`);
+    await eventually(() => sets.length, (n) => n >= 1, 5000);
+    assert.deepEqual(skipped.map((s) => s.code), ['E_TOO_LARGE']);
+    assert.equal(sets[0]?.boxes[0]?.label, 'after');
+
+    const flood = 2000;
+    writer.write(Array.from({ length: flood }, (_, i) => line(`n${i}`)).join(''));
+    await eventually(() => sets.length + source.dropped, (n) => n >= flood + 1, 10_000);
+    assert.ok(sets.length - 1 <= BUDGET.burst + 20, `${sets.length - 1} sets passed of ${flood}`);
+    assert.equal(sets.length - 1 + source.dropped, flood, 'every message either passed or was counted');
+    assert.deepEqual(skipped.slice(1).map((s) => s.code), ['E_DETECTIONS_FLOOD'], 'one report for the flood');
+  } finally {
+    writer.destroy();
+    source.close();
+  }
+});
+
+test('zmq: a pyzmq message over 64 KiB is skipped unread as E_TOO_LARGE, the next one arrives', async () => {
+  const endpoint = `ipc://${join(dir, 'big.ipc')}`;
+  const script = [
+    'import sys, time, zmq',
+    's = zmq.Context().socket(zmq.PUB); s.bind(sys.argv[1])',
+    'while True:',
+    '    s.send_string(\'{"boxes":[],"pad":"\' + "x" * 100000 + \'"}\', zmq.NOBLOCK)',
+    '    s.send_string(\'{"HailoROI":{"SubObjects":[]},"buffer_offset":5}\', zmq.NOBLOCK)',
+    '    time.sleep(0.1)',
+  ].join('\n');
+  const publisher = spawn('/usr/bin/python3', ['-c', script, endpoint], { stdio: 'inherit' });
+  const source = openDetections(`zmq:${endpoint}`);
+  const { sets, skipped } = collect(source);
+  source.start();
+  try {
+    await eventually(() => sets.length, (n) => n >= 2, 15_000);
+    assert.deepEqual(sets[0], { boxes: [], frame: { offset: 5 } });
+    assert.ok(skipped.length >= 1 && skipped.every((s) => s.code === 'E_TOO_LARGE'), JSON.stringify(skipped));
+  } finally {
+    source.close();
+    publisher.kill();
+  }
+});
+
+test('specs that cannot work: a bad zmq endpoint, unix: with no path, a unix path that is a plain file', () => {
+  const code = (run: () => unknown): string | undefined => {
+    try {
+      run();
+    } catch (error) {
+      assert.ok(error instanceof DetectionError, String(error));
+      return error.code;
+    }
+    return undefined;
+  };
+  assert.equal(code(() => openDetections('zmq:udp://1.2.3.4:5')), 'E_DETECTIONS_SPEC');
+  assert.equal(code(() => openDetections('zmq:tcp://localhost:99999')), 'E_DETECTIONS_SPEC');
+  assert.equal(code(() => openDetections('unix:')), 'E_DETECTIONS_SPEC');
+  const file = join(dir, 'not-a-socket');
+  writeFileSync(file, 'hello');
+  assert.equal(code(() => openDetections(`unix:${file}`).start()), 'E_DETECTIONS_SPEC');
+  // The publisher's own form of its address: `*` is this machine.
+  assert.equal(code(() => openDetections('zmq:tcp://*:5555').close()), undefined);
+});
