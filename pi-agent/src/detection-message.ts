@@ -5,7 +5,7 @@
 //   Hailo's:       {"HailoROI":{…}, "timestamp (ms)", "buffer_offset"}   (see hailo-json.ts)
 //
 // Anything else, or either shape with a bad field, throws a DetectionError saying what was wrong.
-import { ProtocolError, parseAgentMessage } from '../../src/signal/index.ts';
+import { isBoxList } from '../../src/signal/index.ts';
 import type { DetectionSet, FrameRef } from './detection-set.ts';
 import { DetectionError } from './errors.ts';
 import { decodeHailoRoi, isHailoRoi } from './hailo-json.ts';
@@ -27,17 +27,14 @@ export function decodeDetections(text: string): DetectionSet {
 }
 
 function decodePigeon(value: Record<string, unknown>): DetectionSet {
-  const { pts, offset } = value;
-  let message;
-  try {
-    // The protocol's own checks, so what is accepted here is what a viewer accepts.
-    message = parseAgentMessage(JSON.stringify({ boxes: value.boxes, rtpTimestamp: value.rtpTimestamp, v: 1, type: 'detections' }));
-  } catch (error) {
-    throw new DetectionError('E_DETECTIONS', error instanceof ProtocolError ? error.message.replace('message "detections" has', 'it has') : String(error), { cause: error });
-  }
-  if (message.type !== 'detections') throw new DetectionError('E_DETECTIONS', 'not detections');
+  const { boxes, rtpTimestamp, pts, offset } = value;
+  // The protocol's own checks, so what is accepted here is what a viewer accepts.
+  if (!isBoxList(boxes)) throw new DetectionError('E_DETECTIONS', 'it has a bad "boxes" (at most 256, each label, confidence, x, y, w, h in 0..1)');
   const frame: FrameRef = {};
-  if (message.rtpTimestamp !== undefined) frame.rtpTimestamp = message.rtpTimestamp;
+  if (rtpTimestamp !== undefined) {
+    if (!Number.isInteger(rtpTimestamp) || (rtpTimestamp as number) < 0 || (rtpTimestamp as number) >= 2 ** 32) throw new DetectionError('E_DETECTIONS', 'it has a bad "rtpTimestamp" (a 32-bit whole number)');
+    frame.rtpTimestamp = rtpTimestamp as number;
+  }
   if (pts !== undefined) {
     if (!Number.isSafeInteger(pts) || (pts as number) < 0) throw new DetectionError('E_DETECTIONS', 'it has a bad "pts" (ns, a whole number)');
     frame.pts = pts as number;
@@ -46,5 +43,5 @@ function decodePigeon(value: Record<string, unknown>): DetectionSet {
     if (!Number.isSafeInteger(offset) || (offset as number) < 0) throw new DetectionError('E_DETECTIONS', 'it has a bad "offset" (frames, a whole number)');
     frame.offset = offset as number;
   }
-  return { boxes: message.boxes, frame };
+  return { boxes, frame };
 }

@@ -9,6 +9,7 @@
 // counted, with one `skipped` for the flood. A bad message is a `skipped` with its reason; nothing
 // here throws once started.
 import { EventEmitter } from 'node:events';
+import { MAX_MESSAGE_CHARS, type Box } from '../../src/signal/index.ts';
 import { decodeDetections } from './detection-message.ts';
 import { DetectionFile, type MessageInput } from './detection-file.ts';
 import type { DetectionSet } from './detection-set.ts';
@@ -21,6 +22,8 @@ export type { DetectionSet, FrameRef } from './detection-set.ts';
 
 /** Sets a second, on average and at once: a detector at frame rate on a couple of streams. */
 export const BUDGET = { perSecond: 120, burst: 120 };
+/** The boxes' share of one data-channel message; the rest of it is the envelope (type, time, rtpTimestamp). */
+const BOXES_CHARS = MAX_MESSAGE_CHARS - 256;
 
 export interface DetectionSourceEvents {
   set: [set: DetectionSet];
@@ -31,6 +34,7 @@ export interface DetectionSourceEvents {
 export class DetectionSource extends EventEmitter<DetectionSourceEvents> {
   /** Messages dropped unread in floods, since start. */
   dropped = 0;
+  private trimmedOnce = false;
   private readonly budget = new MessageBudget(BUDGET.perSecond, BUDGET.burst);
 
   constructor(
@@ -65,7 +69,22 @@ export class DetectionSource extends EventEmitter<DetectionSourceEvents> {
       this.emit('skipped', text.slice(0, 200), error instanceof Error ? error.message : String(error), 'E_DETECTIONS');
       return;
     }
-    this.emit('set', set);
+    this.emit('set', { ...set, boxes: this.fit(set.boxes) });
+  }
+
+  /** The boxes, as many as fit one data-channel message (in the detector's order); said once per source. */
+  private fit(boxes: Box[]): Box[] {
+    let chars = 2;
+    for (let i = 0; i < boxes.length; i++) {
+      chars += JSON.stringify(boxes[i]).length + 1;
+      if (chars <= BOXES_CHARS) continue;
+      if (!this.trimmedOnce) {
+        this.trimmedOnce = true;
+        this.emit('skipped', `${boxes.length - i} of ${boxes.length} boxes`, `more than one data-channel message holds (${MAX_MESSAGE_CHARS} characters); sets this large are cut to fit`, 'E_TOO_LARGE');
+      }
+      return boxes.slice(0, i);
+    }
+    return boxes;
   }
 }
 

@@ -92,6 +92,12 @@ const unit: Check = (value) => num(value) && (value as number) >= 0 && (value as
 const label: Check = (v) => str(v) && (v as string).length <= 64;
 const count: Check = (v) => int(v) && (v as number) >= 0;
 const box = record({ label, confidence: unit, x: unit, y: unit, w: unit, h: unit, classId: optional(count), trackId: optional(count), sublabel: optional(label) });
+const boxes: Check = (v) => Array.isArray(v) && v.length <= 256 && v.every(box);
+
+/** Whether a value is a `detections` message's `boxes` as the protocol checks them, for producers of sets larger than one message. */
+export function isBoxList(value: unknown): value is Box[] {
+  return boxes(value);
+}
 const settings = record({ width: int, height: int, fps: num, bitrate: num });
 const limits = record({ minBitrate: num, maxBitrate: num, maxWidth: int, maxHeight: int, maxFps: num });
 const blob: Check = (value) => str(value) && (value as string).length <= 4096;
@@ -100,7 +106,7 @@ const reason: Check = (value) => str(value) && (value as string).length <= 200;
 const AGENT: Record<AgentMessage['type'], Record<string, Check>> = {
   hello: { agent: str, viewer: int, settings, limits },
   telemetry: { fps: num, kbps: num, viewers: int, cpu: num, tempC: optional(num) },
-  detections: { boxes: (v) => Array.isArray(v) && v.length <= 256 && v.every(box), rtpTimestamp: optional(int), time: optional(num) },
+  detections: { boxes, rtpTimestamp: optional(int), time: optional(num) },
   settings: { settings, by: optional(int) },
   signal: { blob },
   error: { code: str, message: str },

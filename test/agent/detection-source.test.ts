@@ -10,6 +10,7 @@ import { createConnection } from 'node:net';
 import { test } from 'node:test';
 import { BUDGET, openDetections, type DetectionSet, type DetectionSource } from '../../pi-agent/src/detection-source.ts';
 import { DetectionError } from '../../pi-agent/src/errors.ts';
+import { MAX_MESSAGE_CHARS, encodeMessage } from '../../src/signal/index.ts';
 import { eventually } from '../harness/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pigeon-detection-source-'));
@@ -28,7 +29,7 @@ test('unix: a line over 64 KiB is skipped as E_TOO_LARGE and the next one is rea
   const path = join(dir, 'cap.sock');
   const source = openDetections(`unix:${path}`);
   const { sets, skipped } = collect(source);
-  const ready = new Promise((resolve) => source.input.once('ready', resolve));
+  const ready = new Promise((resolve) => source.input.once('ready', () => resolve(undefined)));
   source.start();
   await ready;
   const writer = createConnection(path);
@@ -45,6 +46,28 @@ test('unix: a line over 64 KiB is skipped as E_TOO_LARGE and the next one is rea
     assert.ok(sets.length - 1 <= BUDGET.burst + 20, `${sets.length - 1} sets passed of ${flood}`);
     assert.equal(sets.length - 1 + source.dropped, flood, 'every message either passed or was counted');
     assert.deepEqual(skipped.slice(1).map((s) => s.code), ['E_DETECTIONS_FLOOD'], 'one report for the flood');
+  } finally {
+    writer.destroy();
+    source.close();
+  }
+});
+
+test('a set too large for one data-channel message is cut to fit, said once', async () => {
+  const path = join(dir, 'many.sock');
+  const source = openDetections(`unix:${path}`);
+  const { sets, skipped } = collect(source);
+  const ready = new Promise((resolve) => source.input.once('ready', () => resolve(undefined)));
+  source.start();
+  await ready;
+  const writer = createConnection(path);
+  try {
+    const box = { label: 'a-rather-long-label-for-a-class-'.padEnd(64, 'x'), confidence: 0.123456, x: 0.123456, y: 0.123456, w: 0.123456, h: 0.123456, classId: 79, trackId: 123456, sublabel: 's'.repeat(64) };
+    const text = `${JSON.stringify({ boxes: Array.from({ length: 200 }, () => box), rtpTimestamp: 4294967295 })}\n`;
+    writer.write(text + text);
+    await eventually(() => sets.length, (n) => n >= 2, 5000);
+    const message = encodeMessage({ v: 1, type: 'detections', boxes: sets[0]!.boxes, time: Date.now(), rtpTimestamp: 4294967295 });
+    assert.ok(message.length <= MAX_MESSAGE_CHARS && sets[0]!.boxes.length > 50 && sets[0]!.boxes.length < 200, `${sets[0]!.boxes.length} boxes, ${message.length} characters`);
+    assert.deepEqual(skipped.map((s) => s.code), ['E_TOO_LARGE']);
   } finally {
     writer.destroy();
     source.close();
