@@ -24,6 +24,11 @@ import json
 import socket
 import time
 
+try:  # present inside a hailo-apps app; the helper itself needs only the standard library
+    import hailo as _hailo
+except ImportError:
+    _hailo = None
+
 __all__ = ["PigeonDetections"]
 
 RETRY_S = 1.0
@@ -43,14 +48,19 @@ def _hailo_box(detection):
     class_id = detection.get_class_id()
     if isinstance(class_id, int) and class_id >= 0:
         box["classId"] = class_id
-    # HAILO_UNIQUE_ID and HAILO_CLASSIFICATION are looked up by their type names, so this file
-    # does not import hailo: the app already has.
-    for sub in detection.get_objects():
-        kind = type(sub).__name__
-        if kind == "HailoUniqueID" and sub.get_id() >= 0:
-            box["trackId"] = int(sub.get_id())
-        elif kind == "HailoClassification" and sub.get_label():
-            box["sublabel"] = (box.get("sublabel", "") + ", " + sub.get_label()).lstrip(", ")[:64]
+    if _hailo is not None:
+        ids = detection.get_objects_typed(_hailo.HAILO_UNIQUE_ID)
+        classes = detection.get_objects_typed(_hailo.HAILO_CLASSIFICATION)
+    else:  # objects shaped like hailo's, told apart by their class names
+        subs = detection.get_objects()
+        ids = [o for o in subs if type(o).__name__ == "HailoUniqueID"]
+        classes = [o for o in subs if type(o).__name__ == "HailoClassification"]
+    for unique in ids:
+        if unique.get_id() >= 0:
+            box["trackId"] = int(unique.get_id())
+    labels = [c.get_label() for c in classes if c.get_label()]
+    if labels:
+        box["sublabel"] = ", ".join(labels)[:64]
     return box
 
 
