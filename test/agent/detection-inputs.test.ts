@@ -200,3 +200,42 @@ test('the Python helper on a unix socket: never blocks while the agent is absent
     await stopped(helper.child);
   }
 });
+
+interface AppReport {
+  frames: number;
+  sent: number;
+  dropped: number;
+  worstUs: number;
+}
+
+test('a GStreamer app (python3-gi) sending through the helper: boxes reach the viewer; the agent stopped for 10 s does not slow its pipeline; back, it picks up again', async (t) => {
+  const socket = join(dir, 'app.sock');
+  const FPS = 30;
+  let agent = rig.startAgent(['offer', ...SOURCE, '--detections', `unix:${socket}`]);
+  const app = python([join(FIXTURES, 'gi-app.py'), socket, String(FPS)]);
+  const reports = (): AppReport[] => app.lines.map((line) => JSON.parse(line) as AppReport);
+  const rate = (window: AppReport[]): number => window.reduce((sum, r) => sum + r.frames, 0) / window.length;
+  try {
+    let viewer = await joinViewer(agent);
+    const got = await expectBoxes(viewer, (boxes) => boxes[0]?.label === 'ball');
+    assert.equal(got.boxes[0]?.trackId, 1);
+    // Its first second may be short (the pipeline starting): judge whole seconds after it.
+    const settled = await eventually(reports, (r) => r.length >= 4 && r.at(-1)!.sent > 0, 20_000);
+    const before = rate(settled.slice(1));
+
+    await agent.stop();
+    const from = reports().length;
+    const away = (await eventually(reports, (r) => r.length >= from + 10, 20_000)).slice(from, from + 10);
+    const during = rate(away);
+    t.diagnostic(`pipeline: ${before.toFixed(1)} frames/s before, ${during.toFixed(1)} with the agent stopped 10 s; ${away.at(-1)!.dropped - away[0]!.dropped} frames' sets dropped, slowest send() ${Math.max(...away.map((r) => r.worstUs)).toFixed(0)} us`);
+    assert.ok(Math.abs(during - before) <= before * 0.1, `frame rate ${before} -> ${during}`);
+    assert.ok(away.at(-1)!.dropped > away[0]!.dropped, 'sets dropped while the agent was away');
+
+    agent = rig.startAgent(['offer', ...SOURCE, '--detections', `unix:${socket}`]);
+    viewer = await joinViewer(agent);
+    await expectBoxes(viewer, (boxes) => boxes[0]?.label === 'ball');
+  } finally {
+    await stopped(app.child);
+    await agent.stop();
+  }
+});
