@@ -39,6 +39,7 @@ export class DetectionFile extends EventEmitter<MessageInputEvents> implements M
   private mode: 'lines' | 'array' | undefined;
   private lines = new LineReader(MAX_DETECTION_BYTES);
   private array = new JsonArrayScanner(MAX_DETECTION_BYTES);
+  private lastFailure = '';
 
   constructor(private readonly path: string) {
     super();
@@ -56,7 +57,20 @@ export class DetectionFile extends EventEmitter<MessageInputEvents> implements M
 
   private schedule(ms: number): void {
     if (this.closed) return;
-    this.timer = setTimeout(() => void this.poll().finally(() => this.fifo || this.schedule(POLL_MS)), ms);
+    this.timer = setTimeout(() => {
+      void this.poll()
+        .catch((error: unknown) => this.failed(error))
+        .finally(() => this.fifo || this.schedule(POLL_MS));
+    }, ms);
+  }
+
+  /** A file that went away between two looks is waited for again; any other failure is said once. */
+  private failed(error: unknown): void {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    const message = error instanceof Error ? error.message : String(error);
+    if (message === this.lastFailure) return;
+    this.lastFailure = message;
+    this.emit('skipped', this.path, `cannot read it: ${message}`, 'E_DETECTIONS');
   }
 
   private async poll(): Promise<void> {

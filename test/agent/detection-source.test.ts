@@ -98,6 +98,27 @@ test('zmq: a pyzmq message over 64 KiB is skipped unread as E_TOO_LARGE, the nex
   }
 });
 
+test('a file not there yet is waited for: hailoexportfile starting after the agent is read from its first frame', async () => {
+  const path = join(dir, 'later.json');
+  const source = openDetections(path);
+  const { sets, skipped } = collect(source);
+  source.start();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    writeFileSync(path, '[]');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const entry = (offset: number): string => JSON.stringify({ HailoROI: { SubObjects: [] }, 'timestamp (ms)': 1, buffer_offset: offset }, null, 4);
+    writeFileSync(path, `[${entry(0)}]`);
+    await eventually(() => sets.length, (n) => n >= 1, 5000);
+    writeFileSync(path, `[${entry(0)},${entry(1)}]`);
+    await eventually(() => sets.length, (n) => n >= 2, 5000);
+    assert.deepEqual(sets.map((s) => s.frame.offset), [0, 1]);
+    assert.deepEqual(skipped, []);
+  } finally {
+    source.close();
+  }
+});
+
 test('specs that cannot work: a bad zmq endpoint, unix: with no path, a unix path that is a plain file', () => {
   const code = (run: () => unknown): string | undefined => {
     try {
