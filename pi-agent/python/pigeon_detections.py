@@ -12,6 +12,8 @@ in the app's callback::
         pigeon.send(roi.get_objects_typed(hailo.HAILO_DETECTION), pts=buffer.pts, offset=buffer.offset)
         return Gst.PadProbeReturn.OK
 
+Each frame's line carries the wall time of the call (`wallMs`) — called from the callback just
+before the app's shmsink, that names the frame for the agent — and the buffer's PTS and offset.
 `send()` never blocks the caller's pipeline: the socket is non-blocking, a frame the agent is not
 taking (slow, stopped, restarting) is dropped and counted in `dropped`, and the connection is made
 again by itself, at most once a second. Detections may be hailo objects (get_label(),
@@ -100,6 +102,9 @@ class PigeonDetections:
             message["pts"] = pts
         if isinstance(offset, int) and 0 <= offset < 2**53:
             message["offset"] = offset
+        # When the callback saw the frame: what the agent maps to the frame it was computed on
+        # (docs/protocol.md, "Which frame a set belongs to").
+        message["wallMs"] = time.time() * 1000
         if isinstance(rtp_timestamp, int) and 0 <= rtp_timestamp < 2**32:
             message["rtpTimestamp"] = rtp_timestamp
         line = (json.dumps(message, separators=(",", ":")) + "\n").encode()

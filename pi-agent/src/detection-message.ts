@@ -1,7 +1,7 @@
 // One message from a detections input, whichever of the two shapes it has, told apart by its keys:
 //
 //   Pigeon's own:  {"boxes":[{"label","confidence","x","y","w","h", classId?, trackId?, sublabel?}],
-//                   "rtpTimestamp"?, "pts"? (ns), "offset"? (frames)}
+//                   "rtpTimestamp"?, "pts"? (ns), "offset"? (frames), "wallMs"? (ms since 1970)}
 //   Hailo's:       {"HailoROI":{…}, "timestamp (ms)", "buffer_offset"}   (see hailo-json.ts)
 //
 // Anything else, or either shape with a bad field, throws a DetectionError saying what was wrong.
@@ -27,7 +27,7 @@ export function decodeDetections(text: string): DetectionSet {
 }
 
 function decodePigeon(value: Record<string, unknown>): DetectionSet {
-  const { boxes, rtpTimestamp, pts, offset } = value;
+  const { boxes, rtpTimestamp, pts, offset, wallMs } = value;
   // The protocol's own checks, so what is accepted here is what a viewer accepts.
   if (!isBoxList(boxes)) throw new DetectionError('E_DETECTIONS', 'it has a bad "boxes" (at most 256, each label, confidence, x, y, w, h in 0..1)');
   const frame: FrameRef = {};
@@ -42,6 +42,10 @@ function decodePigeon(value: Record<string, unknown>): DetectionSet {
   if (offset !== undefined) {
     if (!Number.isSafeInteger(offset) || (offset as number) < 0) throw new DetectionError('E_DETECTIONS', 'it has a bad "offset" (frames, a whole number)');
     frame.offset = offset as number;
+  }
+  if (wallMs !== undefined) {
+    if (typeof wallMs !== 'number' || !Number.isFinite(wallMs) || wallMs < 0) throw new DetectionError('E_DETECTIONS', 'it has a bad "wallMs" (ms since 1970)');
+    frame.wallMs = wallMs;
   }
   return { boxes, frame };
 }

@@ -18,6 +18,8 @@ import { OfferDisplay } from './display.ts';
 import { checkElements } from './elements.ts';
 import { refusal } from './errors.ts';
 import type { Report } from './events.ts';
+import { FrameClock } from './frame-clock.ts';
+import { DEFAULT_HEF, identifyHailo } from './hailo-device.ts';
 import { BlobInput, type BlobTaker } from './inputs.ts';
 import type { Io } from './io.ts';
 import { LatencySource } from './latency-source.ts';
@@ -143,7 +145,10 @@ async function build(b: Build): Promise<void> {
   const { source, why } = await chooseSource(options, io.env);
   const codecs = await chooseCodecs(options, io.env, report);
   const encoders = await openEncoders(codecs, teardown);
-  const camera = makeCamera(b, source, encoders, mode === 'offer' ? scanFrames(options, source) : undefined);
+  const hailo = source === 'hailo' ? await hailoRun(options, io.env, teardown) : undefined;
+  const camera = makeCamera(b, source, encoders, mode === 'offer' ? scanFrames(options, source) : undefined, hailo);
+  const frames = new FrameClock({ offsets: source === 'hailo' });
+  camera.on('stdout', (line) => frames.line(line));
   await checkElements(camera.elements, { env: io.env });
   // auto has just found the camera; an asked-for one is checked here, after its elements.
   if (usesLibcamera(source) && options.source !== 'auto') await requireCamera(io.env);
@@ -174,7 +179,9 @@ async function build(b: Build): Promise<void> {
     teardown.add(() => latency.stop());
   }
   await camera.start();
-  if (options.detections) followDetections(options.detections, control, b);
+  if (options.detections) followDetections(options.detections, control, frames, b);
+  // --source hailo's own hailoexportzmq, unless its boxes only go into the picture.
+  if (hailo && options.overlay !== 'picture') followDetections(`zmq:${hailo.exportAddress}`, control, frames, b);
   if (options.statsInterval > 0) reportStats(options.statsInterval, encoders.primary, viewers, b);
   await readBlobs(b, viewers);
 }
@@ -196,15 +203,40 @@ async function openEncoders({ primary, secondary }: Codecs, teardown: Teardown):
   return { rtp: new Map([[primary, first], [secondary, second]]), primary: first, branch };
 }
 
-function makeCamera({ options, io, signal, report, teardown, failure }: Build, source: SourceKind, encoders: Encoders, scan: ReturnType<typeof scanFrames>): Camera {
+/** The Hailo source's network (named, or hailo-models' for the device found) and its export socket for this run. */
+interface HailoRun {
+  hef: string;
+  exportAddress: string;
+}
+
+async function hailoRun(options: StreamOptions, env: NodeJS.ProcessEnv, teardown: Teardown): Promise<HailoRun> {
+  const hef = options.hef ?? DEFAULT_HEF[await identifyHailo({ env })];
+  // ipc, not tcp://*:5555: nothing but this agent can subscribe, and two agents never collide.
+  const socket = join(tmpdir(), `pigeon-${process.pid}-${randomBytes(4).toString('hex')}.zmq`);
+  teardown.add(() => rmSync(socket, { force: true }));
+  return { hef, exportAddress: `ipc://${socket}` };
+}
+
+function makeCamera(
+  { options, io, signal, report, teardown, failure }: Build,
+  source: SourceKind,
+  encoders: Encoders,
+  scan: ReturnType<typeof scanFrames>,
+  hailo: HailoRun | undefined,
+): Camera {
   const { primary } = encoders;
   const camera = new Camera(
     {
       source,
       device: options.device,
       ...(options.pipeline ? { custom: options.pipeline } : {}),
-      ...(options.hef ? { hef: options.hef } : {}),
+      ...(hailo ? { hef: hailo.hef, exportAddress: hailo.exportAddress } : {}),
       ...(options.postProcess ? { postProcess: options.postProcess } : {}),
+      networkSize: options.hailoInput,
+      ...(options.hailoConfig ? { hailoConfig: options.hailoConfig } : {}),
+      ...(options.hailoFunction ? { hailoFunction: options.hailoFunction } : {}),
+      overlay: options.overlay,
+      ...(options.shm ? { shm: { socketPath: options.shm, format: options.shmFormat } } : {}),
       encoder: options.encoder,
       width: options.width,
       height: options.height,
@@ -257,10 +289,10 @@ function makeViewers({ options, report, teardown }: Build, codecs: Codecs, rtp: 
   return viewers;
 }
 
-function followDetections(spec: string, control: Control, { report, teardown }: Build): void {
+function followDetections(spec: string, control: Control, frames: FrameClock, { report, teardown }: Build): void {
   const detections = openDetections(spec);
-  // A set that names its frame's RTP timestamp is sent with it; any other belongs to the frame being sent now.
-  detections.on('set', ({ boxes, frame }) => control.detections(boxes, frame.rtpTimestamp));
+  // Each set on its frame's RTP timestamp, once the frame clock knows it (frame-clock.ts).
+  detections.on('set', ({ boxes, frame }) => frames.whenKnown(frame, (rtp) => control.detections(boxes, rtp)));
   detections.on('skipped', (what, reason, code) => report({ type: 'refused', code, reason: `detections skipped (${reason}): ${what}` }));
   detections.start();
   teardown.add(() => detections.close());

@@ -49,7 +49,7 @@ test('an empty frame is a set of no boxes; a box over the edge is cut at it; mas
 test("Pigeon's own lines are read as before, and may carry the frame's pts (ns) and offset", () => {
   const box = { label: 'ball', confidence: 0.8, x: 0.1, y: 0.4, w: 0.2, h: 0.2, trackId: 4, sublabel: 'red' };
   assert.deepEqual(decodeDetections(JSON.stringify({ boxes: [box], rtpTimestamp: 90000 })), { boxes: [box], frame: { rtpTimestamp: 90000 } });
-  assert.deepEqual(decodeDetections(JSON.stringify({ boxes: [], pts: 1_500_000_000, offset: 45 })).frame, { pts: 1_500_000_000, offset: 45 });
+  assert.deepEqual(decodeDetections(JSON.stringify({ boxes: [], pts: 1_500_000_000, offset: 45, wallMs: 1796600000123.5 })).frame, { pts: 1_500_000_000, offset: 45, wallMs: 1796600000123.5 });
 });
 
 test('broken or unknown messages are refused with the reason, whichever shape they claim', () => {
@@ -64,6 +64,7 @@ test('broken or unknown messages are refused with the reason, whichever shape th
   assert.match(reason('{"boxes":[{"label":"cat","confidence":2,"x":0,"y":0,"w":1,"h":1}]}'), /bad "boxes"/);
   assert.match(reason('{"boxes":[{"label":"cat","confidence":1,"x":0,"y":0,"w":1,"h":1,"trackId":-3}]}'), /bad "boxes"/);
   assert.match(reason('{"boxes":[],"pts":1.5}'), /bad "pts"/);
+  assert.match(reason('{"boxes":[],"wallMs":"now"}'), /bad "wallMs"/);
 });
 
 /** What hailoexportfile does per frame: onto the closing `]`, a `,` unless the first, the entry pretty-printed, `]`. */
