@@ -53,14 +53,11 @@ export class DetectionsController implements ReactiveController {
       this.seen = true;
       this.host.requestUpdate();
     }
-    let newLabel = false;
+    // Shown at the host's next render (its stats come once a second): a render per new label
+    // would be one per set from a detector that labels every box anew.
     for (const box of message.boxes) {
-      if (this.seenLabels.length < MAX_LABELS && !this.seenLabels.includes(box.label)) {
-        this.seenLabels.push(box.label);
-        newLabel = true;
-      }
+      if (this.seenLabels.length < MAX_LABELS && !this.seenLabels.includes(box.label)) this.seenLabels.push(box.label);
     }
-    if (newLabel) this.host.requestUpdate();
     this.latest = { message, at: performance.now() };
     if (message.rtpTimestamp !== undefined) {
       this.recent.push(message);
