@@ -3,6 +3,7 @@
 // build step. A packed bridge (npm pack) has no src/ but dist/pigeon-bridge.js, bundled at prepack
 // (scripts/bundle-cli.mjs): plain JavaScript, nothing compiled at start.
 import { existsSync } from 'node:fs';
+import { URL } from 'node:url';
 
 const fromSource = existsSync(new URL('../src/cli.ts', import.meta.url));
 const { main } = fromSource ? await (await import('tsx/esm/api')).tsImport('../src/cli.ts', import.meta.url) : await import('../dist/pigeon-bridge.js');
