@@ -72,6 +72,7 @@ const PROBE = `(() => {
 const giveOffer = (text: string): string =>
   `(() => { document.querySelector('#offer').value = ${JSON.stringify(text)}; document.querySelector('#watch').click(); })()`;
 
+const testStarted = Date.now();
 let work: string;
 let app: string;
 let packs: Packed[] = [];
@@ -108,6 +109,7 @@ before(async () => {
 });
 
 after(async () => {
+  console.log(`packed app test: ${Date.now() - testStarted} ms in all`);
   await site?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
