@@ -24,6 +24,7 @@ export type {
   AnswerDetail,
   BlobDetail,
   ConnectionErrorCode,
+  DetectionsDetail,
   OfferDetail,
   ScanDetail,
   SettingsDetail,

@@ -61,3 +61,10 @@ export function refusal(error: unknown, fallback = 'E_WEBRTC'): { code: string; 
   const { code, message } = describe(error, fallback);
   return { code, reason: message };
 }
+
+export type DetectionErrorCode = 'E_DETECTIONS' | 'E_DETECTIONS_SPEC' | 'E_TOO_LARGE' | 'E_DETECTIONS_FLOOD';
+
+/** A `--detections` spec that cannot work, or one message from it that was skipped (and why). */
+export class DetectionError extends PigeonError<DetectionErrorCode> {
+  override readonly name = 'DetectionError';
+}

@@ -100,8 +100,15 @@ Encoding:
   --max-width N --max-height N --max-fps N   likewise (default: --width, --height, --fps)
 
 Detections:
-  --detections PATH     JSON lines of boxes (a FIFO or a file that grows) sent to every
-                        viewer and drawn over the video; see docs/protocol.md
+  --detections SPEC     boxes sent to every viewer and drawn over the video, from:
+                        PATH            a FIFO or a file that grows: JSON lines, or the
+                                        JSON array hailoexportfile writes
+                        zmq:ENDPOINT    a ZeroMQ publisher, e.g. hailoexportzmq's
+                                        zmq:tcp://127.0.0.1:5555 or zmq:ipc:///run/x
+                        unix:PATH       a unix socket the agent listens on, a line per
+                                        message (pi-agent/python/pigeon_detections.py)
+                        Each message Pigeon's own or Hailo's HailoROI JSON; see
+                        docs/detections.md
 
 Viewers and signaling:
   --viewers N           most viewers at once, fed by one encoder per codec (default 4)

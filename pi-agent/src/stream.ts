@@ -13,7 +13,7 @@ import { Camera, type BranchConfig } from './camera.ts';
 import { AddressWatch } from './addresses.ts';
 import { addressesOf, pageAddress } from './candidates.ts';
 import { Control } from './control.ts';
-import { DetectionsReader } from './detections.ts';
+import { openDetections } from './detection-source.ts';
 import { OfferDisplay } from './display.ts';
 import { checkElements } from './elements.ts';
 import { refusal } from './errors.ts';
@@ -180,6 +180,8 @@ async function build(b: Build): Promise<void> {
   }
   await camera.start();
   if (options.detections) followDetections(options.detections, control, frames, b);
+  // --source hailo's own hailoexportzmq, unless its boxes only go into the picture.
+  if (hailo && options.overlay !== 'picture') followDetections(`zmq:${hailo.exportAddress}`, control, frames, b);
   if (options.statsInterval > 0) reportStats(options.statsInterval, encoders.primary, viewers, b);
   await readBlobs(b, viewers);
 }
@@ -287,11 +289,11 @@ function makeViewers({ options, report, teardown }: Build, codecs: Codecs, rtp: 
   return viewers;
 }
 
-function followDetections(path: string, control: Control, frames: FrameClock, { report, teardown }: Build): void {
-  const detections = new DetectionsReader(path);
+function followDetections(spec: string, control: Control, frames: FrameClock, { report, teardown }: Build): void {
+  const detections = openDetections(spec);
   // Each set on its frame's RTP timestamp, once the frame clock knows it (frame-clock.ts).
-  detections.on('boxes', (boxes, rtpTimestamp) => frames.whenKnown(rtpTimestamp === undefined ? {} : { rtpTimestamp }, (rtp) => control.detections(boxes, rtp)));
-  detections.on('skipped', (line, reason) => report({ type: 'refused', code: 'E_DETECTIONS', reason: `detections line skipped (${reason}): ${line}` }));
+  detections.on('set', ({ boxes, frame }) => frames.whenKnown(frame, (rtp) => control.detections(boxes, rtp)));
+  detections.on('skipped', (what, reason, code) => report({ type: 'refused', code, reason: `detections skipped (${reason}): ${what}` }));
   detections.start();
   teardown.add(() => detections.close());
 }

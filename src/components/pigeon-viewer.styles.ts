@@ -125,6 +125,19 @@ export const viewerStyles = css`
     gap: 0.4rem;
     max-width: calc(100% - 10rem);
   }
+  .detections-filter {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.3rem;
+    color: #fff;
+    background: rgb(0 0 0 / 0.55);
+    border-radius: 0.3rem;
+    padding: 0 0.3rem;
+    font-size: 0.8rem;
+  }
+  .detections-filter input {
+    width: 5rem;
+  }
   /* A phone's width holds the status and two or three buttons a row. */
   @container (max-width: 32rem) {
     .controls {

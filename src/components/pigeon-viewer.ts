@@ -6,6 +6,7 @@ import { ViewerSession, type ViewerSnapshot } from '../controllers/viewer-sessio
 import {
   answerEvent,
   connectedEvent,
+  detectionsEvent,
   errorEvent,
   offerEvent,
   settingsEvent,
@@ -19,6 +20,7 @@ import type { Box, StreamLimits, StreamSettings } from '../signal/index.ts';
 import { decoderPreference } from '../transport/bridge-playback.ts';
 import { chooseTransport, transportPreference } from '../transport/choose.ts';
 import type { TransportChannel, VideoFeed } from '../transport/transport.ts';
+import { detectionsFilter, type DetectionsFilter } from './detections-filter.ts';
 import { viewerStyles } from './pigeon-viewer.styles.ts';
 import { clampQuality, qualityPanel, settingsText } from './quality-panel.ts';
 import { placeholderText, statusText } from './viewer-status.ts';
@@ -56,6 +58,9 @@ import { statsOverlay } from './viewer-stats.ts';
  * @csspart video - the `<video>`, or the `<canvas>` the bridge's frames are drawn on (a `<video>` again when they play through MSE)
  * @csspart status - the connection state line, always shown
  * @csspart stats - the stats overlay
+ * @fires detections - `CustomEvent<DetectionsDetail>`: each set of boxes the agent sends, as it came (labels,
+ *   confidences, class and tracking ids, sub-labels), before this viewer's own label and confidence filter
+ * @csspart detections-filter - the label picker and confidence slider beside the Boxes button
  * @csspart detections - the canvas the agent's detection boxes are drawn on, over the video
  * @csspart quality - the Quality panel (bitrate, resolution, frame rate within the agent's limits)
  */
@@ -101,6 +106,16 @@ export class PigeonViewer extends LitElement {
   /** Hides the agent's detection boxes drawn over the video; the Boxes button toggles it. */
   @property({ type: Boolean, reflect: true, attribute: 'detections-hidden' }) detectionsHidden = false;
 
+  /**
+   * Only boxes with these labels are drawn (the attribute: comma-separated); empty, the default:
+   * all. The label picker next to the Boxes button sets it.
+   */
+  @property({ attribute: 'detection-labels', converter: { fromAttribute: (value) => (value ?? '').split(',').map((l) => l.trim()).filter((l) => l !== '') } })
+  detectionLabels: readonly string[] = [];
+
+  /** Boxes less sure than this (0..1) are not drawn; the slider next to the Boxes button sets it. */
+  @property({ type: Number, attribute: 'min-confidence' }) minConfidence = 0;
+
   /** Hides the stats overlay; the overlay's own button toggles it. */
   @property({ type: Boolean, reflect: true, attribute: 'stats-hidden' }) statsHidden = false;
 
@@ -130,7 +145,11 @@ export class PigeonViewer extends LitElement {
     session.on('stats', (stats) => this.dispatchEvent(statsEvent(stats)));
     session.on('error', (error) => this.dispatchEvent(errorEvent(error)));
     session.on('telemetry', (telemetry) => this.dispatchEvent(telemetryEvent(telemetry)));
-    session.on('detections', (message) => this.detections.add(message));
+    session.on('detections', (message) => {
+      this.detections.add(message);
+      const { boxes, rtpTimestamp, time } = message;
+      this.dispatchEvent(detectionsEvent({ boxes, ...(rtpTimestamp === undefined ? {} : { rtpTimestamp }), ...(time === undefined ? {} : { time }) }));
+    });
     session.on('settings', (detail) => {
       const what = settingsText(detail.settings);
       this.notice = detail.mine || detail.by === undefined ? `Quality changed: ${what}` : `Quality changed by viewer #${detail.by}: ${what}`;
@@ -232,6 +251,8 @@ export class PigeonViewer extends LitElement {
 
   protected override updated(): void {
     this.detections.hidden = this.detectionsHidden;
+    this.detections.labels = this.detectionLabels;
+    this.detections.minConfidence = this.minConfidence;
     const frames = this.renderRoot.querySelector<HTMLCanvasElement | HTMLVideoElement>('.frames') ?? undefined;
     const video = this.session.snapshot().video;
     if (video?.kind === 'frames') video.frames.drawOn(frames);
@@ -290,7 +311,8 @@ export class PigeonViewer extends LitElement {
   private renderControls(view: ViewerSnapshot) {
     const { status, hello } = view;
     return html`${this.detections.seen
-      ? html`<button type="button" aria-pressed=${this.detectionsHidden ? 'false' : 'true'} @click=${this.toggleDetections}>Boxes</button>`
+      ? html`<button type="button" aria-pressed=${this.detectionsHidden ? 'false' : 'true'} @click=${this.toggleDetections}>Boxes</button>
+          ${this.detectionsHidden ? nothing : detectionsFilter(this.detections.seenLabels, { labels: this.detectionLabels, minConfidence: this.minConfidence }, this.filterDetections)}`
       : nothing}
     ${hello && (status === 'connected' || status === 'disconnected') && view.channelOpen
       ? html`<button type="button" ?disabled=${view.restarting} @click=${this.reconnect}>${view.restarting ? 'Reconnecting…' : 'Reconnect'}</button>`
@@ -311,6 +333,11 @@ export class PigeonViewer extends LitElement {
   private toggleQuality(): void {
     this.qualityOpen = !this.qualityOpen;
   }
+
+  private readonly filterDetections = ({ labels, minConfidence }: DetectionsFilter): void => {
+    this.detectionLabels = labels;
+    this.minConfidence = minConfidence;
+  };
 
   private toggleDetections(): void {
     this.detectionsHidden = !this.detectionsHidden;

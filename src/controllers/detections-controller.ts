@@ -2,12 +2,15 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { Box } from '../signal/index.ts';
 import type { DetectionsMessage } from './agent-channel.ts';
 
+const NONE: readonly Box[] = [];
 /** RTP video clock: 90 kHz. Boxes older than this (a second) are not drawn over a newer frame. */
 const STALE_TICKS = 90_000;
 const STALE_MS = 1000;
 /** Enough for a few seconds of a detector running at frame rate. */
 const KEEP = 256;
 const TWO_32 = 2 ** 32;
+/** Labels offered to filter by, at most: a detector's classes, not whatever a broken one sends. */
+const MAX_LABELS = 100;
 
 /**
  * Draws the agent's detections on a canvas over the video, each set over the frame it was made
@@ -20,6 +23,12 @@ export class DetectionsController implements ReactiveController {
   drawn: readonly Box[] = [];
   /** Set by the host; nothing is drawn while hidden. */
   hidden = false;
+  /** Set by the host: only boxes with these labels are drawn; empty, all of them. */
+  labels: readonly string[] = [];
+  /** Set by the host: boxes less sure than this (0..1) are not drawn. */
+  minConfidence = 0;
+  /** Every label seen in this session, in the order first seen: what the page offers to filter by. */
+  readonly seenLabels: string[] = [];
   /** Whether any detections arrived in this session (the toggle is shown from then on). */
   seen = false;
 
@@ -44,6 +53,11 @@ export class DetectionsController implements ReactiveController {
       this.seen = true;
       this.host.requestUpdate();
     }
+    // Shown at the host's next render (its stats come once a second): a render per new label
+    // would be one per set from a detector that labels every box anew.
+    for (const box of message.boxes) {
+      if (this.seenLabels.length < MAX_LABELS && !this.seenLabels.includes(box.label)) this.seenLabels.push(box.label);
+    }
     this.latest = { message, at: performance.now() };
     if (message.rtpTimestamp !== undefined) {
       this.recent.push(message);
@@ -56,6 +70,7 @@ export class DetectionsController implements ReactiveController {
     this.recent = [];
     this.latest = undefined;
     this.seen = false;
+    this.seenLabels.length = 0;
     this.show([]);
   }
 
@@ -98,13 +113,22 @@ export class DetectionsController implements ReactiveController {
     const video = this.picture;
     if (!(video instanceof HTMLVideoElement)) return;
     this.frameRequest = video.requestVideoFrameCallback(this.onFrame);
-    this.show(this.hidden ? [] : (this.pick(metadata.rtpTimestamp, now)?.boxes ?? []));
+    this.show(this.filter(this.pick(metadata.rtpTimestamp, now)?.boxes));
   };
 
   private readonly onAnimationFrame = (now: number): void => {
     this.animationRequest = requestAnimationFrame(this.onAnimationFrame);
-    this.show(this.hidden ? [] : (this.pick(undefined, now)?.boxes ?? []));
+    this.show(this.filter(this.pick(undefined, now)?.boxes));
   };
+
+  /** What of a set is drawn: nothing while hidden, else the boxes the label and confidence filters let through. */
+  filter(boxes: readonly Box[] | undefined): readonly Box[] {
+    if (this.hidden || !boxes) return NONE;
+    if (this.labels.length === 0 && this.minConfidence <= 0) return boxes;
+    const kept = boxes.filter((box) => box.confidence >= this.minConfidence && (this.labels.length === 0 || this.labels.includes(box.label)));
+    // The same array while the same boxes pass, so a steady picture is not redrawn.
+    return kept.length === boxes.length ? boxes : kept.length === 0 ? NONE : kept;
+  }
 
   private stopFollowing(): void {
     if (this.picture instanceof HTMLVideoElement && this.frameRequest !== undefined) this.picture.cancelVideoFrameCallback(this.frameRequest);
@@ -149,7 +173,7 @@ export class DetectionsController implements ReactiveController {
       const colour = colourOf(box.label);
       context.strokeStyle = colour;
       context.strokeRect(x, y, box.w * shownWidth, box.h * shownHeight);
-      const label = `${box.label} ${Math.round(box.confidence * 100)}%`;
+      const label = caption(box);
       const labelWidth = context.measureText(label).width + 8;
       const labelTop = y >= font + 4 ? y - font - 4 : y;
       context.fillStyle = colour;
@@ -162,7 +186,14 @@ export class DetectionsController implements ReactiveController {
 
 function describe(boxes: readonly Box[]): string {
   if (boxes.length === 0) return 'No detections';
-  return `${boxes.length} detection${boxes.length === 1 ? '' : 's'}: ${boxes.map((b) => `${b.label} ${Math.round(b.confidence * 100)}%`).join(', ')}`;
+  return `${boxes.length} detection${boxes.length === 1 ? '' : 's'}: ${boxes.map(caption).join(', ')}`;
+}
+
+/** `person #7 87% (adult)`: label, tracking id, confidence, sub-label. */
+function caption(box: Box): string {
+  const track = box.trackId === undefined ? '' : ` #${box.trackId}`;
+  const sub = box.sublabel === undefined ? '' : ` (${box.sublabel})`;
+  return `${box.label}${track} ${Math.round(box.confidence * 100)}%${sub}`;
 }
 
 /** A steady, bright colour for each label, so the same class keeps its colour. */

@@ -1,4 +1,4 @@
-import type { DecodedBlob, StreamSettings } from '../signal/index.ts';
+import type { Box, DecodedBlob, StreamSettings } from '../signal/index.ts';
 import type { ViewerErrorDetail } from './viewer-error.ts';
 
 export { CONNECTION_MESSAGES, ConnectionError, viewerErrorOf } from './viewer-error.ts';
@@ -65,6 +65,16 @@ export interface SettingsDetail {
   mine: boolean;
 }
 
+/** One set of the agent's detections, as it arrived (before the viewer's own label and confidence filter). */
+export interface DetectionsDetail {
+  /** Boxes relative to the frame (0..1), with label, confidence and, where the detector gives them, classId, trackId, sublabel. */
+  boxes: Box[];
+  /** The frame's RTP timestamp on this viewer's clock, when the agent knows it. */
+  rtpTimestamp?: number;
+  /** The agent's wall clock when it sent the set, ms since 1970. */
+  time?: number;
+}
+
 function make<T>(type: string, detail: T, bubbles = true): CustomEvent<T> {
   return new CustomEvent<T>(type, { detail, bubbles, composed: bubbles });
 }
@@ -83,6 +93,7 @@ export const offerEvent = (detail: OfferDetail): CustomEvent<OfferDetail> => mak
 export const connectedEvent = (): CustomEvent<null> => make('connected', null);
 export const statsEvent = (detail: ViewerStats): CustomEvent<ViewerStats> => make('stats', detail);
 export const telemetryEvent = (detail: TelemetryDetail): CustomEvent<TelemetryDetail> => make('telemetry', detail);
+export const detectionsEvent = (detail: DetectionsDetail): CustomEvent<DetectionsDetail> => make('detections', detail);
 export const settingsEvent = (detail: SettingsDetail): CustomEvent<SettingsDetail> => make('settings', detail);
 /**
  * Does not bubble: an `error` event that reached `window` would be taken for a script error by
@@ -98,6 +109,7 @@ declare global {
     stats: CustomEvent<ViewerStats>;
     telemetry: CustomEvent<TelemetryDetail>;
     settings: CustomEvent<SettingsDetail>;
+    detections: CustomEvent<DetectionsDetail>;
     scan: CustomEvent<ScanDetail>;
   }
 }

@@ -14,5 +14,5 @@ export { FRAME_VERSION } from './frame.ts';
 export type { BlobMode, BlobType, Candidate, Codec, MediaSection, Session } from './model.ts';
 export { MAX_TEXT_CHARS, TEXT_PREFIX } from './text.ts';
 export { LINK_MARK, frameToLink, linkDigits } from './link.ts';
-export { MAX_MESSAGE_CHARS, PROTOCOL_VERSION, ProtocolError, encodeMessage, parseAgentMessage, parseViewerMessage } from './protocol.ts';
+export { MAX_MESSAGE_CHARS, PROTOCOL_VERSION, ProtocolError, encodeMessage, isBoxList, parseAgentMessage, parseViewerMessage } from './protocol.ts';
 export type { AgentMessage, Box, ProtocolErrorCode, StreamLimits, StreamSettings, UnknownMessage, ViewerMessage } from './protocol.ts';

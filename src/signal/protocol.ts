@@ -37,6 +37,12 @@ export interface Box {
   y: number;
   w: number;
   h: number;
+  /** The network's class number, when the detector gives one (Hailo's `class_id`; never -1). */
+  classId?: number;
+  /** The tracker's id for this object, the same across frames (Hailo's `HailoUniqueID`). */
+  trackId?: number;
+  /** What a second network says about the box (Hailo's nested `HailoClassification` labels). */
+  sublabel?: string;
 }
 
 export type AgentMessage =
@@ -83,7 +89,15 @@ const record =
   (value) =>
     typeof value === 'object' && value !== null && Object.entries(shape).every(([key, check]) => check((value as Fields)[key]));
 const unit: Check = (value) => num(value) && (value as number) >= 0 && (value as number) <= 1;
-const box = record({ label: (v) => str(v) && (v as string).length <= 64, confidence: unit, x: unit, y: unit, w: unit, h: unit });
+const label: Check = (v) => str(v) && (v as string).length <= 64;
+const count: Check = (v) => int(v) && (v as number) >= 0;
+const box = record({ label, confidence: unit, x: unit, y: unit, w: unit, h: unit, classId: optional(count), trackId: optional(count), sublabel: optional(label) });
+const boxes: Check = (v) => Array.isArray(v) && v.length <= 256 && v.every(box);
+
+/** Whether a value is a `detections` message's `boxes` as the protocol checks them, for producers of sets larger than one message. */
+export function isBoxList(value: unknown): value is Box[] {
+  return boxes(value);
+}
 const settings = record({ width: int, height: int, fps: num, bitrate: num });
 const limits = record({ minBitrate: num, maxBitrate: num, maxWidth: int, maxHeight: int, maxFps: num });
 const blob: Check = (value) => str(value) && (value as string).length <= 4096;
@@ -92,7 +106,7 @@ const reason: Check = (value) => str(value) && (value as string).length <= 200;
 const AGENT: Record<AgentMessage['type'], Record<string, Check>> = {
   hello: { agent: str, viewer: int, settings, limits },
   telemetry: { fps: num, kbps: num, viewers: int, cpu: num, tempC: optional(num) },
-  detections: { boxes: (v) => Array.isArray(v) && v.length <= 256 && v.every(box), rtpTimestamp: optional(int), time: optional(num) },
+  detections: { boxes, rtpTimestamp: optional(int), time: optional(num) },
   settings: { settings, by: optional(int) },
   signal: { blob },
   error: { code: str, message: str },

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import '../../dist/lib/pigeon.js';
-import type { PigeonViewer, SettingsDetail, TelemetryDetail } from '../../src/index.ts';
+import type { DetectionsDetail, PigeonViewer, SettingsDetail, TelemetryDetail } from '../../src/index.ts';
 import { decodeBlob, encodeBlob, isAgentCodec, parseViewerMessage, type ViewerMessage } from '../../src/signal/index.ts';
 
 /*
@@ -256,6 +256,45 @@ describe('<pigeon-viewer> data channel', () => {
       await waitFor('boxes hidden', () => viewer.drawnDetections.length === 0);
       expect(viewer.detectionsHidden).to.equal(true);
       expect(boxes()!.getAttribute('aria-pressed')).to.equal('false');
+    } finally {
+      clearInterval(feed);
+    }
+  });
+
+  it('captions boxes with tracking id and sub-label, fires each set as a detections event, and filters by min-confidence and detection-labels', async () => {
+    const { viewer, agent } = await mounted();
+    const fired: DetectionsDetail[] = [];
+    document.addEventListener('detections', (event) => fired.push(event.detail));
+    const set = {
+      v: 1,
+      type: 'detections',
+      time: 1796600000000,
+      boxes: [
+        { label: 'person', confidence: 0.9, x: 0.1, y: 0.1, w: 0.3, h: 0.6, classId: 1, trackId: 7, sublabel: 'adult' },
+        { label: 'dog', confidence: 0.4, x: 0.5, y: 0.5, w: 0.2, h: 0.2, classId: 17 },
+      ],
+    };
+    const feed = setInterval(() => agent.send(set), 50);
+    const label = (): string | null | undefined => viewer.shadowRoot!.querySelector('canvas.detections')?.getAttribute('aria-label');
+    try {
+      await waitFor('both drawn', () => viewer.drawnDetections.length === 2);
+      expect(label()).to.equal('2 detections: person #7 90% (adult), dog 40%');
+      expect(fired[0]).to.deep.equal({ boxes: set.boxes, time: set.time });
+      viewer.minConfidence = 0.5;
+      await waitFor('the dog filtered out', () => viewer.drawnDetections.length === 1);
+      expect(label()).to.equal('1 detection: person #7 90% (adult)');
+      viewer.minConfidence = 0;
+      viewer.setAttribute('detection-labels', 'dog, cat');
+      expect(viewer.detectionLabels).to.deep.equal(['dog', 'cat']);
+      await waitFor('only the dog', () => viewer.drawnDetections.length === 1 && viewer.drawnDetections[0]!.label === 'dog');
+      await viewer.updateComplete;
+      const picker = viewer.shadowRoot!.querySelector<HTMLSelectElement>('select[aria-label="Boxes of label"]')!;
+      expect([...picker.options].map((o) => o.value)).to.deep.equal(['', 'person', 'dog']);
+      picker.value = '';
+      picker.dispatchEvent(new Event('change'));
+      await waitFor('all labels again', () => viewer.drawnDetections.length === 2);
+      expect(viewer.detectionLabels).to.deep.equal([]);
+      expect(fired.length).to.be.greaterThan(1, 'one event per set, filtered or not');
     } finally {
       clearInterval(feed);
     }

@@ -54,3 +54,33 @@ test('without timestamps (on the frame or the sets) the latest set is drawn whil
   d.clear();
   assert.equal(d.pick(undefined, now), undefined);
 });
+
+test('the filter: hidden draws nothing; a least confidence and a label list keep only the boxes that pass, the same array while all pass', () => {
+  const d = new DetectionsController(host);
+  const boxes = [
+    { label: 'person', confidence: 0.9, x: 0, y: 0, w: 1, h: 1, trackId: 7 },
+    { label: 'dog', confidence: 0.4, x: 0, y: 0, w: 1, h: 1 },
+  ];
+  assert.equal(d.filter(boxes), boxes);
+  d.minConfidence = 0.5;
+  assert.deepEqual(d.filter(boxes).map((b) => b.label), ['person']);
+  d.minConfidence = 0;
+  d.labels = ['dog', 'cat'];
+  assert.deepEqual(d.filter(boxes).map((b) => b.label), ['dog']);
+  d.minConfidence = 0.5;
+  assert.deepEqual(d.filter(boxes), []);
+  d.labels = [];
+  d.minConfidence = 0;
+  d.hidden = true;
+  assert.deepEqual(d.filter(boxes), []);
+  assert.deepEqual(d.filter(undefined), []);
+});
+
+test('labels seen in a session are offered in the order first seen, and forgotten with it', () => {
+  const d = new DetectionsController(host);
+  d.add({ v: 1, type: 'detections', boxes: [{ label: 'dog', confidence: 1, x: 0, y: 0, w: 1, h: 1 }] });
+  d.add({ v: 1, type: 'detections', boxes: [{ label: 'person', confidence: 1, x: 0, y: 0, w: 1, h: 1 }, { label: 'dog', confidence: 1, x: 0, y: 0, w: 1, h: 1 }] });
+  assert.deepEqual(d.seenLabels, ['dog', 'person']);
+  d.clear();
+  assert.deepEqual(d.seenLabels, []);
+});
