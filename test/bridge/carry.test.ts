@@ -116,7 +116,9 @@ test('pi-agent not installed where ssh runs it: E_AGENT_NOT_FOUND', { skip }, as
 
 test('--carry without a command, or a command without --carry, is a usage error', async () => {
   for (const args of [['--carry'], ['--', 'ssh', 'pi@robot']]) {
-    const bridge = carry(args);
+    const bridge = new BridgeProcess(args);
+    bridges.push(bridge);
+    bridge.url.catch(() => undefined);
     assert.equal(await bridge.exited, 2);
     assert.match(bridge.stderr, /--carry/);
   }
