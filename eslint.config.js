@@ -3,7 +3,7 @@ import lit from 'eslint-plugin-lit';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'docs/', 'pi-agent/page/', '.cache/', '.scratch/'] },
+  { ignores: ['node_modules/', '**/dist/', 'docs/', 'pi-agent/page/', '.cache/', '.scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   { files: ['src/**/*.ts'], ...lit.configs['flat/recommended'] },

@@ -32,3 +32,4 @@ export type {
   ViewerStats,
 } from './events/index.ts';
 export type { Box, StreamLimits, StreamSettings } from './signal/index.ts';
+export type { TransportPreference } from './transport/choose.ts';

@@ -18,6 +18,8 @@ export interface CameraEvents {
   started: [pid: number];
   /** The camera pipeline gave up (gst-launch can no longer be run). */
   failed: [error: PipelineError];
+  /** Each line the camera pipeline prints on stdout (the frame tap's, frame-clock.ts). */
+  stdout: [line: string];
   /** Either pipeline's life (started, exited, restarting), for the session to show. */
   report: [event: SessionEvent];
 }
@@ -179,6 +181,9 @@ export class Camera extends EventEmitter<CameraEvents> {
       if (this.pipeline === pipeline) this.emit('failed', error);
     });
     pipeline.on('scan', (chunk) => this.emit('scan', chunk));
+    pipeline.on('output', (stream, line) => {
+      if (stream === 'stdout') this.emit('stdout', line);
+    });
     await pipeline.start();
   }
 }

@@ -12,7 +12,9 @@ export type EncoderOptions = Pick<PipelineOptions, 'encoder' | 'fps' | 'bitrate'
 
 export function encoder(options: EncoderOptions): Encoder {
   const gop = Math.max(1, Math.round(options.fps * options.keyframeInterval));
-  const pay = { pt: options.payloadType ?? 96, ssrc: options.ssrc, mtu: 1200 };
+  // timestamp-offset=0: each frame's RTP timestamp is its PTS (running time) at 90 kHz, so the
+  // agent can name the frame a detection belongs to (frame-clock.ts); measured in frame-clock.test.ts.
+  const pay = { pt: options.payloadType ?? 96, ssrc: options.ssrc, mtu: 1200, 'timestamp-offset': 0 };
   const h264pay = el('rtph264pay', { ...pay, 'config-interval': -1, 'aggregate-mode': 'zero-latency' });
   switch (options.encoder) {
     case 'x264':

@@ -28,7 +28,7 @@ export class PeerError extends PigeonError<'E_CODEC_MISMATCH' | 'E_NO_VIDEO'> {
   override readonly name = 'PeerError';
 }
 
-export type PipelineErrorCode = 'E_GST_OPTIONS' | 'E_GST_MISSING' | 'E_GST_NOT_INSTALLED' | 'E_GST_EXIT' | 'E_GST_START' | 'E_NO_CAMERA';
+export type PipelineErrorCode = 'E_GST_OPTIONS' | 'E_GST_MISSING' | 'E_GST_NOT_INSTALLED' | 'E_GST_EXIT' | 'E_GST_START' | 'E_NO_CAMERA' | 'E_NO_HAILO';
 
 /** Everything that goes wrong around the GStreamer child; `stderr` holds its last ~4 KB when it ran. */
 export class PipelineError extends PigeonError<PipelineErrorCode> {

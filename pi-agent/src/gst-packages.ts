@@ -37,6 +37,9 @@ const PACKAGES: Record<string, string> = {
   hailofilter: HAILO_PACKAGE,
   hailooverlay: HAILO_PACKAGE,
   hailomuxer: HAILO_PACKAGE,
+  hailocropper: HAILO_PACKAGE,
+  hailoaggregator: HAILO_PACKAGE,
+  hailoexportzmq: HAILO_PACKAGE,
 };
 
 /** The package Pigeon knows provides `element`, or '' (a user's custom element). */

@@ -4,7 +4,10 @@
 // Names of our own elements, prefixed so they cannot collide with names in a custom fragment.
 export const RTPBIN = 'pigeon_rtp';
 export const TEE = 'pigeon_tee';
-export const MUXER = 'pigeon_hailomux';
+export const CROPPER = 'pigeon_hailocrop';
+export const AGGREGATOR = 'pigeon_hailoagg';
+/** The identity whose last-message (gst-launch -v) tells the agent each frame's PTS. */
+export const FRAME_TAP = 'pigeon_frames';
 export const SCAN_TEE = 'pigeon_scan';
 export const SHARE_TEE = 'pigeon_share';
 

@@ -3,11 +3,21 @@ import { AgentError } from './errors.ts';
 
 /** Options of `pi-agent offer` and `pi-agent answer`, with their defaults. */
 export interface StreamOptions {
-  source: 'auto' | 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'custom' | 'latency';
+  source: 'auto' | 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'shm' | 'custom' | 'latency';
   device: string;
   pipeline: string | undefined;
+  /** hailo: the network; undefined = hailo-models' YOLOv8s for the device found (hailo-device.ts). */
   hef: string | undefined;
   postProcess: string | undefined;
+  /** hailo: the network's input size (--hailo-input WxH). */
+  hailoInput: { width: number; height: number };
+  /** hailo: hailofilter's config-path (--labels or --hailo-config). */
+  hailoConfig: string | undefined;
+  hailoFunction: string | undefined;
+  overlay: 'page' | 'picture' | 'both';
+  /** shm: the user's app's shmsink socket (--shm PATH) and its frames' format. */
+  shm: string | undefined;
+  shmFormat: string;
   encoder: 'x264' | 'v4l2h264' | 'vp8';
   /** Offer only the encoder's codec, not H.264 and VP8 both. */
   singleCodec: boolean;
@@ -53,12 +63,24 @@ Each offer is for one viewer and expires; after a viewer joins, a new offer is s
 
 Source:
   --source S            auto (default: libcamera if a camera is found, else test),
-                        test, libcamera, v4l2, hailo, custom, or latency (frames carrying
+                        test, libcamera, v4l2, hailo, shm, custom, or latency (frames carrying
                         a QR code of the clock, to measure glass-to-glass latency)
   --device PATH         v4l2 device (default /dev/video0)
   --pipeline '...'      custom: your own GStreamer source fragment ending in raw video
-  --hef PATH            hailo: the network (.hef) to run
+  --hef PATH            hailo: the network (.hef) to run (default: hailo-models' YOLOv8s
+                        for the device hailortcli finds: yolov8s_h8.hef on a Hailo-8,
+                        yolov8s_h8l.hef on a Hailo-8L)
+  --hailo-input WxH     hailo: the network's input size (default 640x640, YOLOv8's);
+                        frames are letterboxed to it, boxes mapped back to the frame
+  --labels FILE         hailo: hailo-apps' labels JSON (hailofilter config-path)
+  --hailo-config FILE   hailo: another post-process config-path (not with --labels)
+  --hailo-function NAME hailo: post-process function-name (default filter_letterbox)
   --post-process PATH   hailo: hailofilter post-process .so (default: Hailo's YOLO one)
+  --overlay WHERE       hailo: boxes drawn by the page (default: page; sharp, and free
+                        for the Pi), burnt into the picture (picture), or both
+  --shm PATH            shm: your own app's frames from its shmsink socket (docs/hailo.md);
+                        --width/--height/--fps must be the app's
+  --shm-format FMT      shm: the app's frame format (default RGB, as hailo-apps')
 
 Encoding:
   --encoder E           the preferred codec's encoder: x264 (default; software, Pi 5),
@@ -86,7 +108,7 @@ Viewers and signaling:
   --offer-ttl S         seconds an offer (answering: the agent's answer) stays valid
                         while a person carries it over (default 600)
   --scan / --no-scan    read the page's answer QR with the camera while an offer waits
-                        (default: on for libcamera, v4l2 and hailo; off for test/custom)
+                        (default: on for libcamera, v4l2, hailo and shm; off for test/custom)
   --answer-file PATH    read answers from this file as well as stdin (checked every 0.5 s)
   --offer-file PATH     answer: read the browser's offer from this file instead of stdin
   --qr-png FILE         also write the current offer's QR code as a PNG
@@ -127,6 +149,16 @@ function oneOf<T extends string>(value: string | undefined, fallback: T, allowed
   throw new AgentError('E_USAGE', `${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
 }
 
+/** WxH, e.g. 640x640. */
+function size(value: string | undefined, fallback: { width: number; height: number }, flag: string): { width: number; height: number } {
+  if (value === undefined) return fallback;
+  const match = /^(\d{1,4})[x×](\d{1,4})$/.exec(value.trim());
+  const width = Number(match?.[1]);
+  const height = Number(match?.[2]);
+  if (!match || width < 16 || height < 16) throw new AgentError('E_USAGE', `${flag} must be WIDTHxHEIGHT such as 640x640, not "${value}"`);
+  return { width, height };
+}
+
 /** `--serve-page` may stand alone or take a port: alone, it means the default port. */
 function withOptionalPort(args: string[]): string[] {
   return args.flatMap((arg, i) => (arg === '--serve-page' && !/^\d+$/.test(args[i + 1] ?? '') ? ['--serve-page=8080'] : [arg]));
@@ -151,6 +183,13 @@ const STREAM_FLAGS = {
   pipeline: { type: 'string' },
   hef: { type: 'string' },
   'post-process': { type: 'string' },
+  'hailo-input': { type: 'string' },
+  labels: { type: 'string' },
+  'hailo-config': { type: 'string' },
+  'hailo-function': { type: 'string' },
+  overlay: { type: 'string' },
+  shm: { type: 'string' },
+  'shm-format': { type: 'string' },
   encoder: { type: 'string' },
   width: { type: 'string' },
   height: { type: 'string' },
@@ -192,9 +231,14 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
     strict: true,
     allowPositionals: false,
   });
-  const source = oneOf(values.source, values.pipeline ? 'custom' : 'auto', ['auto', 'test', 'libcamera', 'v4l2', 'hailo', 'custom', 'latency'], '--source');
+  const source = oneOf(values.source, values.pipeline ? 'custom' : values.shm ? 'shm' : 'auto', ['auto', 'test', 'libcamera', 'v4l2', 'hailo', 'shm', 'custom', 'latency'], '--source');
   if (source === 'custom' && !values.pipeline) throw new AgentError('E_USAGE', '--source custom needs --pipeline "<your source fragment>"');
-  if (source === 'hailo' && !values.hef) throw new AgentError('E_USAGE', '--source hailo needs --hef PATH (the network to run, e.g. yolov8s_h8l.hef)');
+  if (source === 'shm' && !values.shm) throw new AgentError('E_USAGE', "--source shm needs --shm PATH (the socket-path of your app's shmsink)");
+  if (values.labels !== undefined && values['hailo-config'] !== undefined) {
+    throw new AgentError('E_USAGE', '--labels and --hailo-config both set hailofilter\'s config-path: give one');
+  }
+  const shmFormat = values['shm-format'] ?? 'RGB';
+  if (!/^[A-Za-z0-9_]+$/.test(shmFormat)) throw new AgentError('E_USAGE', `--shm-format must be a GStreamer video format such as RGB or I420, not "${shmFormat}"`);
   const width = number(values.width, 640, '--width', 16, 4096);
   const height = number(values.height, 480, '--height', 16, 4096);
   const fps = number(values.fps, 30, '--fps', 1, 120);
@@ -206,6 +250,12 @@ export function parseStreamOptions(args: string[]): StreamOptions & { help: bool
     pipeline: values.pipeline,
     hef: values.hef,
     postProcess: values['post-process'],
+    hailoInput: size(values['hailo-input'], { width: 640, height: 640 }, '--hailo-input'),
+    hailoConfig: values.labels ?? values['hailo-config'],
+    hailoFunction: values['hailo-function'],
+    overlay: oneOf(values.overlay, 'page', ['page', 'picture', 'both'], '--overlay'),
+    shm: values.shm,
+    shmFormat,
     encoder: oneOf(values.encoder, 'x264', ['x264', 'v4l2h264', 'vp8'], '--encoder'),
     singleCodec: values['single-codec'],
     width,

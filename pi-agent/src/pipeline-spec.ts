@@ -17,14 +17,16 @@ import { badOption } from './errors.ts';
 import { encoder } from './encoder-spec.ts';
 import { debianPackage } from './gst-packages.ts';
 import { source, splitFragment } from './source-spec.ts';
-import { RTPBIN, SCAN_TEE, SHARE_TEE, el, elementNames, link, queue } from './gst-tokens.ts';
+import { FRAME_TAP, RTPBIN, SCAN_TEE, SHARE_TEE, el, elementNames, link, queue } from './gst-tokens.ts';
 
 export { PipelineError, isPipelineError, type PipelineErrorCode } from './errors.ts';
 export { encoder, type Encoder, type EncoderOptions } from './encoder-spec.ts';
 export { debianPackage } from './gst-packages.ts';
-export { DEFAULT_HAILO_POST_PROCESS, splitFragment } from './source-spec.ts';
+export { DEFAULT_HAILO_FUNCTION, DEFAULT_HAILO_POST_PROCESS, WHOLE_BUFFER_CROP, splitFragment } from './source-spec.ts';
 
-export type SourceKind = 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'custom' | 'stdin';
+export type SourceKind = 'test' | 'libcamera' | 'v4l2' | 'hailo' | 'shm' | 'custom' | 'stdin';
+/** Where Hailo's boxes are drawn: by the page (sent as data), burnt into the picture, or both. */
+export type OverlayKind = 'page' | 'picture' | 'both';
 export type EncoderKind = 'x264' | 'v4l2h264' | 'vp8';
 
 export interface PipelineOptions {
@@ -39,6 +41,16 @@ export interface PipelineOptions {
   postProcess?: string;
   /** hailo: the network's input size (default 640×640, the YOLO networks Hailo ships). */
   networkSize?: { width: number; height: number };
+  /** hailo: hailofilter's config-path (hailo-apps' labels JSON or a post-process config). */
+  hailoConfig?: string;
+  /** hailo: hailofilter's function-name (default filter_letterbox, as hailo-apps' detection). */
+  hailoFunction?: string;
+  /** hailo: where the boxes are drawn (default 'page'). */
+  overlay?: OverlayKind;
+  /** hailo: hailoexportzmq's address, e.g. ipc:///tmp/pigeon-123.zmq (the agent picks one per run). */
+  exportAddress?: string;
+  /** shm: the user's app's shmsink socket and the format of its frames (default RGB, as hailo-apps'). */
+  shm?: { socketPath: string; format?: string };
   encoder: EncoderKind;
   width: number;
   height: number;
@@ -93,6 +105,8 @@ export interface PipelineSpec {
   scan?: ScanFrames;
   /** Set when the source reads raw GRAY8 frames of width × height from stdin (source 'stdin'). */
   input?: { width: number; height: number };
+  /** Set when gst-launch prints each frame's PTS (-v and the frame tap): frame-clock.ts reads it. */
+  frameTap?: boolean;
 }
 
 // Room for a few frames: shmsink drops what a slow or absent reader has not taken.
@@ -129,6 +143,8 @@ function validate(options: PipelineOptions): void {
     const size = options.networkSize ?? { width: 640, height: 640 };
     checkInteger(size.width, 'networkSize.width', 1, 8192);
     checkInteger(size.height, 'networkSize.height', 1, 8192);
+    if (options.overlay !== undefined && !['page', 'picture', 'both'].includes(options.overlay)) badOption(`overlay must be page, picture or both, not ${String(options.overlay)}`);
+    if (options.overlay !== 'picture' && !options.exportAddress?.trim()) badOption('the hailo source needs an export address (exportAddress) to send its boxes to the agent');
   }
   if (options.source === 'v4l2' && options.device !== undefined && options.device.trim() === '') badOption('device must not be empty');
 }
@@ -178,7 +194,10 @@ export function buildPipeline(options: PipelineOptions): PipelineSpec {
         }),
       )
     : [];
-  const args = [...RTPBIN_ELEMENT, ...raw, ...scan, ...share, ...rtpTail(options)];
+  const pipeline = [...RTPBIN_ELEMENT, ...raw, ...scan, ...share, ...rtpTail(options)];
+  // -v makes gst-launch print the frame tap's last-message: one line per frame with its PTS.
+  const frameTap = pipeline.includes(`name=${FRAME_TAP}`);
+  const args = frameTap ? ['-v', ...pipeline] : pipeline;
 
   const names = [...new Set(elementNames(args))];
   const elements = names.map((name) => ({ name, debianPackage: debianPackage(name) }));
@@ -193,6 +212,7 @@ export function buildPipeline(options: PipelineOptions): PipelineSpec {
     description: description + scanNote,
     ...(options.scan ? { scan: options.scan } : {}),
     ...(options.source === 'stdin' ? { input: { width, height } } : {}),
+    ...(frameTap ? { frameTap } : {}),
   };
 }
 

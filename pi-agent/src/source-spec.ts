@@ -1,11 +1,17 @@
 // The first part of the camera pipeline: whatever makes raw video (test pattern, libcamera, V4L2,
 // the user's own fragment, Hailo detection, or frames the agent writes to stdin), as argv tokens.
 import { badOption } from './errors.ts';
-import { MUXER, RTPBIN, TEE, el, link, queue } from './gst-tokens.ts';
+import { AGGREGATOR, CROPPER, FRAME_TAP, RTPBIN, TEE, el, link, queue } from './gst-tokens.ts';
 import type { PipelineOptions } from './pipeline-spec.ts';
 
-/** Where Raspberry Pi OS's hailo-all puts TAPPAS' YOLO post-process (works for HEFs compiled with NMS). */
-export const DEFAULT_HAILO_POST_PROCESS = '/usr/lib/aarch64-linux-gnu/hailo/tappas/post_processes/libyolo_hailortpp_post.so';
+/** Where Raspberry Pi OS's hailo-all puts TAPPAS' post-processes. */
+const TAPPAS_POST_PROCESSES = '/usr/lib/aarch64-linux-gnu/hailo/tappas/post_processes';
+/** TAPPAS' YOLO post-process (works for HEFs compiled with NMS). */
+export const DEFAULT_HAILO_POST_PROCESS = `${TAPPAS_POST_PROCESSES}/libyolo_hailortpp_post.so`;
+/** hailo-apps' detection default: the YOLO post-process that expects letterboxed input. */
+export const DEFAULT_HAILO_FUNCTION = 'filter_letterbox';
+/** hailocropper's whole-frame "crop", as hailo-apps' INFERENCE_PIPELINE_WRAPPER uses it. */
+export const WHOLE_BUFFER_CROP = `${TAPPAS_POST_PROCESSES}/cropping_algorithms/libwhole_buffer.so`;
 
 /**
  * Splits a custom gst-launch fragment into argv tokens at whitespace, keeping "double-quoted"
@@ -39,8 +45,9 @@ function customSource(options: PipelineOptions): string[] {
   if (fragment === '') badOption('the custom source is empty: give a GStreamer fragment ending in raw video, e.g. "v4l2src device=/dev/video2 ! videoconvert"');
   const tokens = splitFragment(fragment);
   if (tokens[0] === '!' || tokens[tokens.length - 1] === '!') badOption(`the custom source must not start or end with "!": ${fragment}`);
-  if (tokens.some((t) => t.startsWith(`${RTPBIN}.`) || t.startsWith(`${TEE}.`) || t.startsWith(`${MUXER}.`))) {
-    badOption(`the custom source must not refer to Pigeon's own elements (${RTPBIN}, ${TEE}, ${MUXER})`);
+  const own = [RTPBIN, TEE, CROPPER, AGGREGATOR];
+  if (tokens.some((t) => own.some((name) => t.startsWith(`${name}.`)))) {
+    badOption(`the custom source must not refer to Pigeon's own elements (${own.join(', ')})`);
   }
   return tokens;
 }
@@ -69,7 +76,9 @@ export function source(options: PipelineOptions): Source {
     case 'custom':
       return { tokens: customSource(options), ratedBySource: false, summary: 'custom source' };
     case 'hailo':
-      return { tokens: hailoSource(options), ratedBySource: true, summary: `Hailo detection (${options.hef ?? ''})` };
+      return { tokens: hailoSource(options), ratedBySource: true, summary: `Hailo detection (${options.hef ?? ''}, boxes ${options.overlay ?? 'page'})` };
+    case 'shm':
+      return { tokens: shmSource(options), ratedBySource: true, summary: `frames from ${options.shm?.socketPath ?? ''}` };
     case 'stdin':
       // Frames made by the agent itself (the latency source): GRAY8 at the output size and rate.
       return {
@@ -81,31 +90,73 @@ export function source(options: PipelineOptions): Source {
 }
 
 /**
- * Camera -> Hailo detection -> boxes drawn on the camera-sized frames, in the shape of Hailo's
- * rpi5 detection examples: a tee feeds a bypass branch at full size and an inference branch
- * scaled to the network's input; hailomuxer puts the inference branch's detections on the
- * bypass frames and hailooverlay draws them. Detections are relative coordinates, so squashing
- * the frame to the network size (no borders) maps straight back onto the full frame.
+ * Camera -> Hailo detection, in the shape of hailo-apps' INFERENCE_PIPELINE_WRAPPER: hailocropper
+ * sends each whole frame on a bypass branch and a letterboxed copy at the network's input size
+ * to hailonet; hailoaggregator puts the detections back on the full frame with the letterbox
+ * undone, so boxes are relative to the camera's frame. Then, as asked, hailooverlay burns them
+ * into the picture, and hailoexportzmq sends them to the agent as data. The frame tap right
+ * after the export sees exactly the buffers the export counted (same thread, no queue between),
+ * so the agent learns each exported buffer_offset's PTS from gst-launch -v (frame-clock.ts).
  */
 function hailoSource(options: PipelineOptions): string[] {
   const { width, height, fps } = options;
   const net = options.networkSize ?? { width: 640, height: 640 };
-  const camera = link(el('libcamerasrc'), [`video/x-raw,format=RGB,width=${width},height=${height},framerate=${fps}/1`], queue(3, 'downstream'), el('tee', { name: TEE }));
-  const bypass = link([`${TEE}.`], queue(20), [`${MUXER}.sink_0`]);
+  const overlay = options.overlay ?? 'page';
+  const camera = link(el('libcamerasrc'), [`video/x-raw,format=RGB,width=${width},height=${height},framerate=${fps}/1`], queue(3, 'downstream'));
+  const cropper = el('hailocropper', {
+    name: CROPPER,
+    'so-path': WHOLE_BUFFER_CROP,
+    'function-name': 'create_crops',
+    'use-letterbox': true,
+    'resize-method': 'inter-area',
+    'internal-offset': true,
+  });
+  const bypass = link([`${CROPPER}.`], queue(20), [`${AGGREGATOR}.sink_0`]);
   const inference = link(
-    [`${TEE}.`],
+    [`${CROPPER}.`],
     queue(3),
-    el('videoscale', { 'add-borders': false, qos: false }),
-    [`video/x-raw,width=${net.width},height=${net.height}`],
+    el('videoscale', { 'n-threads': 2, qos: false }),
+    [`video/x-raw,pixel-aspect-ratio=1/1,width=${net.width},height=${net.height}`],
     el('videoconvert', { 'n-threads': 2, qos: false }),
     ['video/x-raw,format=RGB'],
     queue(3),
     el('hailonet', { 'hef-path': options.hef, 'batch-size': 1, 'force-writable': true }),
     queue(3),
-    el('hailofilter', { 'so-path': options.postProcess ?? DEFAULT_HAILO_POST_PROCESS, qos: false }),
+    el('hailofilter', {
+      'so-path': options.postProcess ?? DEFAULT_HAILO_POST_PROCESS,
+      'config-path': options.hailoConfig,
+      'function-name': options.hailoFunction ?? DEFAULT_HAILO_FUNCTION,
+      qos: false,
+    }),
     queue(3),
-    [`${MUXER}.sink_1`],
+    [`${AGGREGATOR}.sink_1`],
   );
-  const overlay = link([`${MUXER}.`], queue(3), el('hailooverlay', { qos: false }));
-  return [...el('hailomuxer', { name: MUXER }), ...camera, ...bypass, ...inference, ...overlay];
+  const out = link(
+    [`${AGGREGATOR}.`],
+    queue(3),
+    ...(overlay === 'page' ? [] : [el('hailooverlay', { qos: false })]),
+    ...(overlay === 'picture' ? [] : [el('hailoexportzmq', { address: options.exportAddress }), frameTap()]),
+  );
+  return [...link(camera, cropper), ...el('hailoaggregator', { name: AGGREGATOR }), ...bypass, ...inference, ...out];
+}
+
+/** Prints every buffer's PTS (with gst-launch -v): how the agent learns which frame is which. */
+export function frameTap(): string[] {
+  return el('identity', { name: FRAME_TAP, silent: false });
+}
+
+/**
+ * The user's own app's frames from its shmsink (docs/hailo.md). shm carries bare frames, no caps
+ * and no timestamps, so the caps are the app's and each frame is stamped as it arrives; the
+ * frame tap then tells the agent each frame's arrival time and PTS (frame-clock.ts).
+ */
+function shmSource(options: PipelineOptions): string[] {
+  const { width, height, fps } = options;
+  const shm = options.shm;
+  if (!shm || shm.socketPath.trim() === '') badOption('the shm source needs the socket path of the app\'s shmsink');
+  return link(
+    el('shmsrc', { 'socket-path': shm.socketPath, 'is-live': true, 'do-timestamp': true }),
+    [`video/x-raw,format=${shm.format ?? 'RGB'},width=${width},height=${height},framerate=${fps}/1`],
+    frameTap(),
+  );
 }

@@ -41,7 +41,7 @@ export async function chooseCodecs(options: StreamOptions, env: NodeJS.ProcessEn
  * a multiple of 8 for unpadded GRAY8 rows, four a second.
  */
 export function scanFrames(options: StreamOptions, source: SourceKind): ScanFrames | undefined {
-  const wanted = options.scan ?? (source === 'libcamera' || source === 'v4l2' || source === 'hailo');
+  const wanted = options.scan ?? (source === 'libcamera' || source === 'v4l2' || source === 'hailo' || source === 'shm');
   if (!wanted) return undefined;
   const width = Math.max(64, Math.floor(Math.min(options.width, 640) / 8) * 8);
   const height = Math.max(64, Math.round((width * options.height) / options.width / 2) * 2);

@@ -18,6 +18,8 @@ import { OfferDisplay } from './display.ts';
 import { checkElements } from './elements.ts';
 import { refusal } from './errors.ts';
 import type { Report } from './events.ts';
+import { FrameClock } from './frame-clock.ts';
+import { DEFAULT_HEF, identifyHailo } from './hailo-device.ts';
 import { BlobInput, type BlobTaker } from './inputs.ts';
 import type { Io } from './io.ts';
 import { LatencySource } from './latency-source.ts';
@@ -143,7 +145,10 @@ async function build(b: Build): Promise<void> {
   const { source, why } = await chooseSource(options, io.env);
   const codecs = await chooseCodecs(options, io.env, report);
   const encoders = await openEncoders(codecs, teardown);
-  const camera = makeCamera(b, source, encoders, mode === 'offer' ? scanFrames(options, source) : undefined);
+  const hailo = source === 'hailo' ? await hailoRun(options, io.env, teardown) : undefined;
+  const camera = makeCamera(b, source, encoders, mode === 'offer' ? scanFrames(options, source) : undefined, hailo);
+  const frames = new FrameClock({ offsets: source === 'hailo' });
+  camera.on('stdout', (line) => frames.line(line));
   await checkElements(camera.elements, { env: io.env });
   // auto has just found the camera; an asked-for one is checked here, after its elements.
   if (usesLibcamera(source) && options.source !== 'auto') await requireCamera(io.env);
@@ -174,7 +179,7 @@ async function build(b: Build): Promise<void> {
     teardown.add(() => latency.stop());
   }
   await camera.start();
-  if (options.detections) followDetections(options.detections, control, b);
+  if (options.detections) followDetections(options.detections, control, frames, b);
   if (options.statsInterval > 0) reportStats(options.statsInterval, encoders.primary, viewers, b);
   await readBlobs(b, viewers);
 }
@@ -196,15 +201,40 @@ async function openEncoders({ primary, secondary }: Codecs, teardown: Teardown):
   return { rtp: new Map([[primary, first], [secondary, second]]), primary: first, branch };
 }
 
-function makeCamera({ options, io, signal, report, teardown, failure }: Build, source: SourceKind, encoders: Encoders, scan: ReturnType<typeof scanFrames>): Camera {
+/** The Hailo source's network (named, or hailo-models' for the device found) and its export socket for this run. */
+interface HailoRun {
+  hef: string;
+  exportAddress: string;
+}
+
+async function hailoRun(options: StreamOptions, env: NodeJS.ProcessEnv, teardown: Teardown): Promise<HailoRun> {
+  const hef = options.hef ?? DEFAULT_HEF[await identifyHailo({ env })];
+  // ipc, not tcp://*:5555: nothing but this agent can subscribe, and two agents never collide.
+  const socket = join(tmpdir(), `pigeon-${process.pid}-${randomBytes(4).toString('hex')}.zmq`);
+  teardown.add(() => rmSync(socket, { force: true }));
+  return { hef, exportAddress: `ipc://${socket}` };
+}
+
+function makeCamera(
+  { options, io, signal, report, teardown, failure }: Build,
+  source: SourceKind,
+  encoders: Encoders,
+  scan: ReturnType<typeof scanFrames>,
+  hailo: HailoRun | undefined,
+): Camera {
   const { primary } = encoders;
   const camera = new Camera(
     {
       source,
       device: options.device,
       ...(options.pipeline ? { custom: options.pipeline } : {}),
-      ...(options.hef ? { hef: options.hef } : {}),
+      ...(hailo ? { hef: hailo.hef, exportAddress: hailo.exportAddress } : {}),
       ...(options.postProcess ? { postProcess: options.postProcess } : {}),
+      networkSize: options.hailoInput,
+      ...(options.hailoConfig ? { hailoConfig: options.hailoConfig } : {}),
+      ...(options.hailoFunction ? { hailoFunction: options.hailoFunction } : {}),
+      overlay: options.overlay,
+      ...(options.shm ? { shm: { socketPath: options.shm, format: options.shmFormat } } : {}),
       encoder: options.encoder,
       width: options.width,
       height: options.height,
@@ -257,9 +287,10 @@ function makeViewers({ options, report, teardown }: Build, codecs: Codecs, rtp: 
   return viewers;
 }
 
-function followDetections(path: string, control: Control, { report, teardown }: Build): void {
+function followDetections(path: string, control: Control, frames: FrameClock, { report, teardown }: Build): void {
   const detections = new DetectionsReader(path);
-  detections.on('boxes', (boxes, rtpTimestamp) => control.detections(boxes, rtpTimestamp));
+  // Each set on its frame's RTP timestamp, once the frame clock knows it (frame-clock.ts).
+  detections.on('boxes', (boxes, rtpTimestamp) => frames.whenKnown(rtpTimestamp === undefined ? {} : { rtpTimestamp }, (rtp) => control.detections(boxes, rtp)));
   detections.on('skipped', (line, reason) => report({ type: 'refused', code: 'E_DETECTIONS', reason: `detections line skipped (${reason}): ${line}` }));
   detections.start();
   teardown.add(() => detections.close());

@@ -23,6 +23,8 @@ export class PigeonApp extends LitElement {
    * `index.html?bridge=<URL-encoded ws://127.0.0.1:…>`, unless set.
    */
   @property() bridge = '';
+  /** Which WebRTC the viewer uses (`auto`, `native`, `bridge`; see `<pigeon-viewer transport>`): from `?transport=`, unless set. */
+  @property() transport = '';
   /** How the viewer shows the bridge's frames (`webcodecs`, `mse`; see `<pigeon-viewer decoder>`): from `?decoder=`, unless set. */
   @property() decoder = '';
   /** The offer as decoded when it was taken, handed to the viewer as it is while `offer` is its text. */
@@ -51,6 +53,7 @@ export class PigeonApp extends LitElement {
     const query = new URLSearchParams(window.location.search);
     this.bridge ||= query.get('bridge') ?? '';
     this.decoder ||= query.get('decoder') ?? '';
+    this.transport ||= query.get('transport') ?? '';
     window.addEventListener('hashchange', this.readFragment);
     this.readFragment();
   }
@@ -196,6 +199,7 @@ export class PigeonApp extends LitElement {
             <pigeon-viewer
               .bridge=${this.bridge}
               .decoder=${this.decoder}
+              .transport=${this.transport}
               .offer=${this.taken?.text === this.offer ? this.taken.blob : this.offer}
               .answer=${this.piAnswer?.blob ?? ''}
               @answer=${this.onMine}

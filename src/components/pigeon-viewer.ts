@@ -17,7 +17,7 @@ import {
 } from '../events/index.ts';
 import type { Box, StreamLimits, StreamSettings } from '../signal/index.ts';
 import { decoderPreference } from '../transport/bridge-playback.ts';
-import { chooseTransport } from '../transport/choose.ts';
+import { chooseTransport, transportPreference } from '../transport/choose.ts';
 import type { TransportChannel, VideoFeed } from '../transport/transport.ts';
 import { viewerStyles } from './pigeon-viewer.styles.ts';
 import { clampQuality, qualityPanel, settingsText } from './quality-panel.ts';
@@ -26,15 +26,17 @@ import { statsOverlay } from './viewer-stats.ts';
 
 /**
  * Watches one Pi: give it the Pi's offer, hand the `answer` event's blob back to the Pi, and the
- * video plays. Holds its own RTCPeerConnection (no STUN/TURN, non-trickle) where the browser has
- * WebRTC; where it has none (WebKitGTK, Tauri's Linux webview), or where `bridge` names one, the
- * video comes through `pigeon-bridge` and is decoded with WebCodecs onto a `<canvas>`, or, without
+ * video plays. Holds its own RTCPeerConnection (no STUN/TURN, non-trickle) wherever the engine has
+ * WebRTC, even when `bridge` names a bridge too; where it has none (WebKitGTK, Tauri's Linux
+ * webview), or where `transport="bridge"` forces it, the video comes through the `pigeon-bridge`
+ * that `bridge` names and is decoded with WebCodecs onto a `<canvas>`, or, without
  * WebCodecs (or with `decoder="mse"`), played through Media Source Extensions in a `<video>`
  * (docs/bridge.md). Embeddable without the rest of the Pigeon page.
  *
  * ```html
  * <pigeon-viewer offer="pigeon:…"></pigeon-viewer>
  * <pigeon-viewer bridge="ws://127.0.0.1:41231/…" offer="pigeon:…"></pigeon-viewer>
+ * <pigeon-viewer transport="bridge" bridge="ws://127.0.0.1:41231/…" offer="pigeon:…"></pigeon-viewer>
  * ```
  *
  * @fires answer - `CustomEvent<AnswerDetail>`: the answer blob (`text`, `bytes`, `offerId`) to give
@@ -74,12 +76,20 @@ export class PigeonViewer extends LitElement {
   @property() answer: BlobInput = '';
 
   /**
-   * A `pigeon-bridge` URL (`ws://127.0.0.1:PORT/SECRET`, as it prints it): the video comes through
-   * that bridge even where the browser has WebRTC. Empty (the default): the browser's own WebRTC,
-   * and without it an error saying to start the bridge. Read when a connection is made; changing
-   * it while an offer is given answers that offer again.
+   * A `pigeon-bridge` URL (`ws://127.0.0.1:PORT/SECRET`, as it prints it): used where the engine
+   * has no RTCPeerConnection, or everywhere with `transport="bridge"`. Empty (the default) where
+   * the engine has no WebRTC: an error saying to start the bridge. Read when a connection is made;
+   * changing it while an offer is given answers that offer again.
    */
   @property() bridge = '';
+
+  /**
+   * Which WebRTC: `auto` (the default, also for anything unknown) the engine's own where it has
+   * it, else the bridge; `bridge` the bridge even where the engine has WebRTC (e.g. WKWebView in
+   * Tauri on macOS), `E_NO_BRIDGE` without a `bridge` URL; `native` never the bridge. Read when a
+   * connection is made; changing it while an offer is given answers that offer again.
+   */
+  @property() transport = '';
 
   /**
    * How the bridge's frames are shown: `webcodecs` (decoded onto a canvas), `mse` (fragmented MP4
@@ -94,13 +104,14 @@ export class PigeonViewer extends LitElement {
   /** Hides the stats overlay; the overlay's own button toggles it. */
   @property({ type: Boolean, reflect: true, attribute: 'stats-hidden' }) statsHidden = false;
 
-  // The bridge is read at each new connection, so setting it later takes effect.
+  // The bridge and the preference are read at each new connection, so setting them later takes effect.
   private readonly session = new ViewerSession(
     this,
-    chooseTransport(
-      () => this.bridge,
-      () => decoderPreference(this.decoder),
-    ),
+    chooseTransport({
+      bridgeUrl: () => this.bridge,
+      preference: () => transportPreference(this.transport),
+      decoder: () => decoderPreference(this.decoder),
+    }),
   );
   private readonly detections = new DetectionsController(this);
 
@@ -209,7 +220,7 @@ export class PigeonViewer extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('offer') || (changed.has('bridge') && this.hasUpdated && given(this.offer))) {
+    if (changed.has('offer') || ((changed.has('bridge') || changed.has('transport')) && this.hasUpdated && given(this.offer))) {
       this.detections.clear();
       this.notice = '';
       if (given(this.offer)) void this.session.answer(this.offer);

@@ -14,6 +14,7 @@ export type ConnectionErrorCode =
   | 'E_CODEC_UNPLAYABLE'
   | 'E_GATHER_TIMEOUT'
   | 'E_NO_WEBRTC'
+  | 'E_NO_BRIDGE'
   | 'E_NO_WEBCODECS'
   | 'E_NO_MSE'
   | 'E_BRIDGE_REFUSED'
@@ -46,6 +47,8 @@ export const CONNECTION_MESSAGES: Record<ConnectionErrorCode, string> = {
   E_GATHER_TIMEOUT: `This browser did not finish gathering its network addresses within ${GATHER_MS / 1000} s, so it has no code to show.`,
   E_NO_WEBRTC:
     'This browser (or app webview) has no WebRTC, and this page was not given a bridge, so it cannot receive the Pi’s video. Either start the bridge on this machine (npx pigeon-bridge, from the Pigeon folder) and open this page with ?bridge= and the ws://127.0.0.1:… URL it prints, URL-encoded, before the #; or open this page in a browser with WebRTC (Chromium, Chrome, Firefox, Safari, Edge).',
+  E_NO_BRIDGE:
+    'This viewer was told to use the bridge (transport=bridge) but was given no bridge URL. Start the bridge on this machine (npx pigeon-bridge) and give the ws://127.0.0.1:… URL it prints (the bridge attribute, or ?bridge= URL-encoded), or leave transport=bridge out to use this engine’s own WebRTC.',
   E_NO_WEBCODECS:
     'This browser has neither a WebCodecs video decoder for H.264 or VP8 nor Media Source Extensions that play H.264 in MP4, so it cannot show the video the bridge passes on. Open this page in a browser with WebRTC instead (Chromium, Chrome, Firefox, Safari, Edge), or in a newer one.',
   E_NO_MSE:

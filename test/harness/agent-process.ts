@@ -19,10 +19,13 @@ export class AgentProcess {
   private waiters: { match: (e: Timed) => boolean; resolve: (e: Timed) => void }[] = [];
   readonly exited: Promise<number | null>;
 
-  /** `wrap`: a command the agent runs under, e.g. `ip netns exec NS` (test/harness/netns.ts). */
-  constructor(args: string[], env: NodeJS.ProcessEnv = process.env, wrap: readonly string[] = []) {
+  /**
+   * `wrap`: a command the agent runs under, e.g. `ip netns exec NS` (test/harness/netns.ts).
+   * `bin`: another agent's bin script, e.g. an installed packed agent's (test/harness/packed.ts).
+   */
+  constructor(args: string[], env: NodeJS.ProcessEnv = process.env, wrap: readonly string[] = [], bin = BIN) {
     // PIGEON_AGENT_NODE runs the agent on another Node (e.g. Debian's 18, as on a Pi).
-    const [command, ...rest] = [...wrap, process.env.PIGEON_AGENT_NODE ?? process.execPath, BIN, ...args, '--json'];
+    const [command, ...rest] = [...wrap, process.env.PIGEON_AGENT_NODE ?? process.execPath, bin, ...args, '--json'];
     this.child = spawn(command!, rest, { stdio: 'pipe', env });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       let event: Timed;

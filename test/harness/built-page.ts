@@ -165,9 +165,13 @@ export const COUNT_DRAWS = `(() => {
   };
 })()`;
 
-/** The built page with the bridge and the offer in its URL, as a Tauri shell opens it; `query` adds to the query, e.g. `decoder=mse`. */
+/**
+ * The built page with the bridge and the offer in its URL, as a Tauri shell opens it; `query` adds to the query, e.g. `decoder=mse`.
+ * A bridge given is forced (transport=bridge): Chromium has WebRTC and would otherwise not use it.
+ */
 export function builtPageUrl(bridgeUrl: string, offerText: string, query = ''): string {
-  return `${PAGE}?bridge=${encodeURIComponent(bridgeUrl)}${query ? `&${query}` : ''}#${offerText}`;
+  const forced = bridgeUrl ? '&transport=bridge' : '';
+  return `${PAGE}?bridge=${encodeURIComponent(bridgeUrl)}${forced}${query ? `&${query}` : ''}#${offerText}`;
 }
 
 /** The built page in one engine. */

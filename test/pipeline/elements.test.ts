@@ -35,15 +35,14 @@ test('hailo source: each missing element named with the package to install', asy
   assert.equal(error.code, 'E_GST_MISSING');
   assert.deepEqual(
     error.missing?.map((e) => e.name),
-    ['hailomuxer', 'hailonet', 'hailofilter', 'hailooverlay'],
+    ['hailocropper', 'hailoaggregator', 'hailonet', 'hailofilter', 'hailoexportzmq'],
   );
   assert.equal(
     error.message,
     [
-      'GStreamer element hailomuxer is missing: install hailo-all (Raspberry Pi OS, then reboot): sudo apt install hailo-all',
-      'GStreamer element hailonet is missing: install hailo-all (Raspberry Pi OS, then reboot): sudo apt install hailo-all',
-      'GStreamer element hailofilter is missing: install hailo-all (Raspberry Pi OS, then reboot): sudo apt install hailo-all',
-      'GStreamer element hailooverlay is missing: install hailo-all (Raspberry Pi OS, then reboot): sudo apt install hailo-all',
+      ...['hailocropper', 'hailoaggregator', 'hailonet', 'hailofilter', 'hailoexportzmq'].map(
+        (name) => `GStreamer element ${name} is missing: install hailo-all (Raspberry Pi OS, then reboot): sudo apt install hailo-all`,
+      ),
       'If it is installed already, gst-inspect-1.0 -b lists the plugins GStreamer could not load.',
     ].join('\n'),
   );

@@ -13,4 +13,5 @@ export const TEST_OPTIONS: PipelineOptions = {
   rtcpPort: 40001,
   rtcpInPort: 40002,
   hef: '/usr/share/hailo-models/yolov8s_h8l.hef',
+  exportAddress: 'ipc:///tmp/pigeon-test.zmq',
 };

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  DEFAULT_HAILO_FUNCTION,
   DEFAULT_HAILO_POST_PROCESS,
+  WHOLE_BUFFER_CROP,
   buildPipeline,
   commandLine,
   isPipelineError,
@@ -24,7 +26,9 @@ const BASE: PipelineOptions = {
   rtcpInPort: 5006,
   ssrc: 0x11223344,
   hef: '/usr/share/hailo-models/yolov8s_h8l.hef',
+  exportAddress: 'ipc:///tmp/pigeon-test.zmq',
   custom: 'v4l2src device=/dev/video2 ! videoconvert',
+  shm: { socketPath: '/tmp/pigeon-app.shm' },
 };
 
 /**
@@ -63,11 +67,13 @@ const SOURCES: Record<SourceKind, string> = {
   v4l2: 'rtpbin v4l2src ! videoconvert ! videoscale ! videorate ! ',
   custom: 'rtpbin v4l2src ! videoconvert ! videoconvert ! videoscale ! videorate ! ',
   stdin: 'rtpbin fdsrc ! rawvideoparse ! videoconvert ! videoscale ! ',
+  // hailo-apps' INFERENCE_PIPELINE_WRAPPER: whole frames past the network, letterboxed copies into it.
   hailo:
-    'rtpbin hailomuxer libcamerasrc ! video/x-raw ! queue ! tee ' +
-    'pigeon_tee. ! queue ! pigeon_hailomux.sink_0 ' +
-    'pigeon_tee. ! queue ! videoscale ! video/x-raw ! videoconvert ! video/x-raw ! queue ! hailonet ! queue ! hailofilter ! queue ! pigeon_hailomux.sink_1 ' +
-    'pigeon_hailomux. ! queue ! hailooverlay ! videoconvert ! videoscale ! ',
+    '-v rtpbin libcamerasrc ! video/x-raw ! queue ! hailocropper hailoaggregator ' +
+    'pigeon_hailocrop. ! queue ! pigeon_hailoagg.sink_0 ' +
+    'pigeon_hailocrop. ! queue ! videoscale ! video/x-raw ! videoconvert ! video/x-raw ! queue ! hailonet ! queue ! hailofilter ! queue ! pigeon_hailoagg.sink_1 ' +
+    'pigeon_hailoagg. ! queue ! hailoexportzmq ! identity ! videoconvert ! videoscale ! ',
+  shm: '-v rtpbin shmsrc ! video/x-raw ! identity ! videoconvert ! videoscale ! ',
 };
 
 for (const source of Object.keys(SOURCES) as SourceKind[]) {
@@ -103,7 +109,7 @@ test('test + x264: the exact argv', () => {
       ' ! queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0' +
       ' ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=2000 key-int-max=300' +
       ' ! video/x-h264,profile=constrained-baseline' +
-      ' ! rtph264pay pt=96 ssrc=287454020 mtu=1200 config-interval=-1 aggregate-mode=zero-latency ! pigeon_rtp.send_rtp_sink_0' +
+      ' ! rtph264pay pt=96 ssrc=287454020 mtu=1200 timestamp-offset=0 config-interval=-1 aggregate-mode=zero-latency ! pigeon_rtp.send_rtp_sink_0' +
       ' pigeon_rtp.send_rtp_src_0 ! udpsink host=127.0.0.1 port=5004 bind-address=127.0.0.1 sync=false async=false' +
       ' pigeon_rtp.send_rtcp_src_0 ! udpsink host=127.0.0.1 port=5005 bind-address=127.0.0.1 sync=false async=false' +
       ' udpsrc address=127.0.0.1 port=5006 caps=application/x-rtcp ! pigeon_rtp.recv_rtcp_sink_0',
@@ -145,17 +151,58 @@ test('sizes, rates, ports and the payloader settings reach their elements', () =
   assert.equal(prop(buildPipeline({ ...BASE, source: 'v4l2', device: '/dev/video4' }).args, 'v4l2src', 'device'), '/dev/video4');
 });
 
-test('hailo: network file, post-process and network size', () => {
+test('hailo: network, letterbox, post-process options, export address and overlay choice', () => {
   const args = buildPipeline({ ...BASE, source: 'hailo' }).args;
   assert.equal(prop(args, 'hailonet', 'hef-path'), BASE.hef);
   assert.equal(prop(args, 'hailofilter', 'so-path'), DEFAULT_HAILO_POST_PROCESS);
+  assert.equal(prop(args, 'hailofilter', 'function-name'), DEFAULT_HAILO_FUNCTION);
+  assert.equal(prop(args, 'hailofilter', 'config-path'), undefined, 'no config-path unless given');
   assert.equal(prop(args, 'hailofilter', 'qos'), 'false');
-  assert.ok(args.includes('video/x-raw,width=640,height=640'), 'the inference branch is scaled to the network input');
+  // Letterboxed, not squashed: hailocropper pads to the network's shape and hailoaggregator maps
+  // the boxes back onto the whole frame (hailo-apps' INFERENCE_PIPELINE_WRAPPER).
+  assert.equal(prop(args, 'hailocropper', 'use-letterbox'), 'true');
+  assert.equal(prop(args, 'hailocropper', 'so-path'), WHOLE_BUFFER_CROP);
+  assert.equal(prop(args, 'hailocropper', 'function-name'), 'create_crops');
+  assert.equal(prop(args, 'hailocropper', 'internal-offset'), 'true');
+  assert.ok(args.includes('video/x-raw,pixel-aspect-ratio=1/1,width=640,height=640'), 'the inference branch is sized to the network input');
   assert.ok(args.includes('video/x-raw,format=RGB,width=1280,height=720,framerate=30/1'), 'the camera runs at the stream size');
+  assert.equal(prop(args, 'hailoexportzmq', 'address'), 'ipc:///tmp/pigeon-test.zmq');
+  assert.ok(!args.includes('hailooverlay'), 'by default the page draws the boxes: none in the picture');
+  // The frame tap sits right after the export, and gst-launch prints its frames.
+  assert.equal(args[0], '-v');
+  assert.equal(args[args.indexOf('hailoexportzmq') + 3], 'identity');
+  assert.equal(prop(args, 'identity', 'name'), 'pigeon_frames');
+  assert.equal(prop(args, 'identity', 'silent'), 'false');
 
-  const custom = buildPipeline({ ...BASE, source: 'hailo', postProcess: '/opt/my_post.so', networkSize: { width: 320, height: 320 } }).args;
+  const custom = buildPipeline({
+    ...BASE,
+    source: 'hailo',
+    postProcess: '/opt/my_post.so',
+    networkSize: { width: 320, height: 320 },
+    hailoConfig: '/home/pi/labels.json',
+    hailoFunction: 'yolov5',
+  }).args;
   assert.equal(prop(custom, 'hailofilter', 'so-path'), '/opt/my_post.so');
-  assert.ok(custom.includes('video/x-raw,width=320,height=320'));
+  assert.equal(prop(custom, 'hailofilter', 'config-path'), '/home/pi/labels.json');
+  assert.equal(prop(custom, 'hailofilter', 'function-name'), 'yolov5');
+  assert.ok(custom.includes('video/x-raw,pixel-aspect-ratio=1/1,width=320,height=320'));
+
+  const both = skeleton(buildPipeline({ ...BASE, source: 'hailo', overlay: 'both' }).args);
+  assert.ok(both.includes('pigeon_hailoagg. ! queue ! hailooverlay ! hailoexportzmq ! identity ! videoconvert'), both);
+  const picture = buildPipeline({ ...BASE, source: 'hailo', overlay: 'picture', exportAddress: undefined });
+  assert.ok(skeleton(picture.args).includes('pigeon_hailoagg. ! queue ! hailooverlay ! videoconvert'), 'picture only: burnt in, nothing exported');
+  assert.ok(!picture.args.includes('hailoexportzmq') && !picture.args.includes('-v'));
+  assert.equal(picture.frameTap, undefined);
+});
+
+test('shm: the app\'s frames with its caps, stamped as they arrive, and the frame tap', () => {
+  const spec = buildPipeline({ ...BASE, source: 'shm', shm: { socketPath: '/run/user/1000/pigeon.shm', format: 'BGR' } });
+  assert.equal(prop(spec.args, 'shmsrc', 'socket-path'), '/run/user/1000/pigeon.shm');
+  assert.equal(prop(spec.args, 'shmsrc', 'is-live'), 'true');
+  assert.equal(prop(spec.args, 'shmsrc', 'do-timestamp'), 'true');
+  assert.ok(spec.args.includes('video/x-raw,format=BGR,width=1280,height=720,framerate=30/1'));
+  assert.equal(spec.frameTap, true);
+  assert.ok(buildPipeline({ ...BASE, source: 'shm' }).args.includes('video/x-raw,format=RGB,width=1280,height=720,framerate=30/1'), 'RGB, as hailo-apps');
 });
 
 test('elements: every element once, with the package that provides it', () => {
@@ -188,14 +235,16 @@ test('elements: every element once, with the package that provides it', () => {
     v4l2h264enc: 'gstreamer1.0-plugins-good',
     rtph264pay: 'gstreamer1.0-plugins-good',
   });
-  assert.deepEqual(packages({ source: 'hailo' }), {
+  assert.deepEqual(packages({ source: 'hailo', overlay: 'both' }), {
     ...common,
     libcamerasrc: 'gstreamer1.0-libcamera',
-    tee: 'libgstreamer1.0-0',
-    hailomuxer: 'hailo-all',
+    hailocropper: 'hailo-all',
+    hailoaggregator: 'hailo-all',
     hailonet: 'hailo-all',
     hailofilter: 'hailo-all',
     hailooverlay: 'hailo-all',
+    hailoexportzmq: 'hailo-all',
+    identity: 'libgstreamer1.0-0',
     x264enc: 'gstreamer1.0-plugins-ugly',
     rtph264pay: 'gstreamer1.0-plugins-good',
   });
@@ -241,6 +290,10 @@ test('bad options are E_GST_OPTIONS errors that say what to change', () => {
     { source: 'custom', custom: 'videotestsrc ! pigeon_rtp.send_rtp_sink_0' },
     { source: 'hailo', hef: undefined },
     { source: 'hailo', hef: ' ' },
+    { source: 'hailo', exportAddress: undefined },
+    { source: 'hailo', overlay: 'sideways' as 'page' },
+    { source: 'shm', shm: undefined },
+    { source: 'shm', shm: { socketPath: ' ' } },
     { source: 'v4l2', device: '' },
     { width: 641 },
     { height: 0 },

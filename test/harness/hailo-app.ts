@@ -1,0 +1,69 @@
+// A stand-in for a user's hailo-apps app (hailo-app.py, python3-gi): its frames on a shmsink,
+// one detection a frame from its callback into a FIFO without ever blocking, and its own
+// frame rate once a second, for tests of `--source shm` and the frame clock.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const SCRIPT = fileURLToPath(new URL('./hailo-app.py', import.meta.url));
+
+export interface HailoAppRate {
+  fps: number;
+  frames: number;
+  sent: number;
+  dropped: number;
+  /** The callback's cost per frame, µs (building and sending the set). */
+  callbackUs: number;
+  at: number;
+}
+
+export interface HailoAppOptions {
+  shm: string;
+  fifo?: string;
+  width?: number;
+  height?: number;
+  fps?: number;
+}
+
+export class HailoApp {
+  readonly rates: HailoAppRate[] = [];
+  readonly stderr: string[] = [];
+  private readonly child: ChildProcess;
+  private readonly ready: Promise<void>;
+  readonly exited: Promise<number | null>;
+
+  constructor(options: HailoAppOptions) {
+    const args = [SCRIPT, '--shm', options.shm, '--width', String(options.width ?? 320), '--height', String(options.height ?? 240), '--fps', String(options.fps ?? 30)];
+    if (options.fifo) args.push('--fifo', options.fifo);
+    this.child = spawn('/usr/bin/python3', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+    createInterface({ input: this.child.stderr! }).on('line', (line) => this.stderr.push(line));
+    this.ready = new Promise((resolve, reject) => {
+      createInterface({ input: this.child.stdout! }).on('line', (line) => {
+        const event = JSON.parse(line) as { event: string; message?: string } & HailoAppRate;
+        if (event.event === 'ready') resolve();
+        else if (event.event === 'error') reject(new Error(`hailo-app: ${event.message}`));
+        else if (event.event === 'fps') this.rates.push({ ...event, at: Date.now() });
+      });
+      void this.exited.then((code) => reject(new Error(`hailo-app exited ${code}: ${this.stderr.join('\n')}`)));
+    });
+    // Whoever awaits started() sees the failure; nobody awaiting is no crash.
+    this.ready.catch(() => undefined);
+  }
+
+  /** Resolves once the app's pipeline plays (rejects if it fails or exits first). */
+  started(): Promise<void> {
+    return this.ready;
+  }
+
+  /** Mean frame rate over the seconds reported between two times (ms since the epoch). */
+  fpsBetween(from: number, to: number): number {
+    const window = this.rates.filter((r) => r.at > from && r.at <= to);
+    return window.length === 0 ? 0 : window.reduce((sum, r) => sum + r.fps, 0) / window.length;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
