@@ -6,7 +6,7 @@
 import { deflate } from 'pako';
 import { qrMatrix } from '../src/qr/matrix.ts';
 import { decodeBlob, encodeBlob, isAgentCodec, type EncodeOptions } from '../src/signal/index.ts';
-import { createWeriftPeer, launchChromium, launchFirefox } from '../test/harness/index.ts';
+import { createWeriftPeer, launchChromium, launchFirefox, webrtcbinAvailable, WebrtcbinPeer } from '../test/harness/index.ts';
 
 interface Row {
   name: string;
@@ -51,6 +51,27 @@ async function collectFirefox(): Promise<Row[]> {
   }
 }
 
+/**
+ * GStreamer webrtcbin's offer, as someone with their own GStreamer app would encode it with
+ * `pi-agent blob encode`: it lists UDP, TCP active and TCP passive for every address of the
+ * machine (link-local IPv6 too). None when python3-gi's webrtcbin is missing.
+ */
+async function collectWebrtcbin(): Promise<Row[]> {
+  if (!webrtcbinAvailable()) return [];
+  const sender = await WebrtcbinPeer.start('send');
+  try {
+    const sdp = await sender.offer();
+    const candidates = sdp.match(/^a=candidate:/gm)?.length ?? 0;
+    return [
+      { name: `webrtcbin offer, all ${candidates} candidates kept`, type: 'offer', sdp, options: { tcp: 'keep', ipv6: 'keep' } },
+      { name: 'webrtcbin offer, UDP + IPv6 (codec default)', type: 'offer', sdp, options: {} },
+      { name: 'webrtcbin offer, UDP IPv4 (blob encode)', type: 'offer', sdp, options: { ipv6: 'drop' }, target: 100 },
+    ];
+  } finally {
+    await sender.close();
+  }
+}
+
 async function collect(): Promise<Row[]> {
   const chromium = await launchChromium();
   try {
@@ -80,7 +101,7 @@ async function collect(): Promise<Row[]> {
   }
 }
 
-const rows = [...(await collect()), ...(await collectFirefox())];
+const rows = [...(await collect()), ...(await collectFirefox()), ...(await collectWebrtcbin())];
 const header = [
   pad('SDP', 44),
   pad('raw B', 6),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { describe } from '../../src/signal/index.ts';
 import { Bridge } from './bridge.ts';
+import { Carry } from './carry.ts';
 import { BridgeFailure } from './errors.ts';
 import type { BridgeEvent, Emit } from './events.ts';
 import { HELP, parseOptions } from './options.ts';
@@ -54,16 +55,32 @@ export async function main(partial: Partial<Io> = {}): Promise<number> {
     const signal = io.signal ?? processSignal();
     const { bridge, url } = await Bridge.start(options, emit, bridgeVersion());
     io.stdout.write(`${url}\n`);
+    const carried = options.carry.length > 0 ? await startCarry(options.carry, options.allowedOrigins, emit, bridge) : undefined;
+    if (carried) {
+      io.stdout.write(`${carried.url}\n`);
+      emit({ type: 'carrying', url: carried.url, command: options.carry });
+    }
     emit({ type: 'listening', url, pid: process.pid });
     const parentGone = new AbortController();
     const unwatch = watchParent(io.stdin, (why) => parentGone.abort(`the bridge stopped: ${why}`));
     const reason = await firstAbort([signal, parentGone.signal]);
     unwatch();
+    await carried?.carry.stop();
     await bridge.stop(reason);
     emit({ type: 'stopped', reason });
     return 0;
   } catch (error) {
     return report(error, io);
+  }
+}
+
+/** The carrier (--carry), or the bridge stopped again when it cannot start. */
+async function startCarry(command: readonly string[], allowedOrigins: readonly string[], emit: Emit, bridge: Bridge): Promise<{ carry: Carry; url: string }> {
+  try {
+    return await Carry.start(command, { allowedOrigins }, emit);
+  } catch (error) {
+    await bridge.stop('the carrier could not start');
+    throw error;
   }
 }
 

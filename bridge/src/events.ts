@@ -23,6 +23,13 @@ export type BridgeEvent =
    * sent on to the page, frames lost on the way from the Pi, frames not sent (a page too far behind).
    */
   | { type: 'stats'; viewer: number; fps: number; kbps: number; frames: number; lost: number; skipped: number }
+  /** --carry: the command runs and pages get its blobs at this URL (the second line on stdout). */
+  | { type: 'carrying'; url: string; command: string[] }
+  | { type: 'carry-page'; page: number }
+  /** An offer or answer from the carried agent went to a page (or to nobody yet: a page that connects gets the offer). */
+  | { type: 'carried'; what: 'offer' | 'answer'; to: 'page' | 'nobody' }
+  /** The carried command ended or never spoke (ssh refused, host unreachable, no pi-agent there …). */
+  | { type: 'carry-failed'; code: string; reason: string }
   | { type: 'stopped'; reason: string };
 
 export type Emit = (event: BridgeEvent) => void;

@@ -10,9 +10,11 @@ export interface BridgeOptions {
   allowedOrigins: string[];
   /** How long a viewer whose page went away waits for a page to attach it again. */
   lingerMs: number;
+  /** --carry: the command after `--` whose agent's offers and answers the bridge carries (empty: none). */
+  carry: string[];
 }
 
-export const HELP = `Usage: pigeon-bridge [options]
+export const HELP = `Usage: pigeon-bridge [options] [--carry -- COMMAND…]
 
 Pigeon's bridge for pages without WebRTC (Tauri's webview on Linux): it answers the Pi's offer
 (or offers, for Reconnect and for pi-agent answer) with its own WebRTC peer and hands the page
@@ -28,7 +30,10 @@ Options:
   --port N              listen on this port (default: a free one)
   --allow-origin ORIGIN also let pages from ORIGIN in (repeatable), e.g. https://pi.local:8443
   --linger SECONDS      how long a viewer whose page went away waits for it to come back (default 30)
-  --json                one JSON event per line on stdout after the URL, for programs
+  --carry -- COMMAND…   also run COMMAND (e.g. ssh pi@robot pi-agent offer --json) and carry
+                        its agent's offers and answers to and from pages, with no hands: the
+                        second line on stdout is the carry link's URL (docs/carriers.md)
+  --json                one JSON event per line on stdout after the URL(s), for programs
   -h, --help            this help
   -v, --version         print the version
 
@@ -50,8 +55,11 @@ function origin(value: string): string {
 }
 
 export function parseOptions(argv: string[]): BridgeOptions {
+  // Everything after the first `--` is the carried command's own argv, not ours to read.
+  const split = argv.indexOf('--');
+  const command = split < 0 ? [] : argv.slice(split + 1);
   const { values } = parseArgs({
-    args: argv,
+    args: split < 0 ? argv : argv.slice(0, split),
     strict: true,
     allowPositionals: false,
     options: {
@@ -59,10 +67,13 @@ export function parseOptions(argv: string[]): BridgeOptions {
       'allow-origin': { type: 'string', multiple: true },
       linger: { type: 'string' },
       json: { type: 'boolean', default: false },
+      carry: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
   });
+  if (values.carry && command.length === 0) throw new BridgeFailure('E_USAGE', '--carry needs the command after "--", e.g. --carry -- ssh pi@robot pi-agent offer --json');
+  if (!values.carry && split >= 0) throw new BridgeFailure('E_USAGE', `a command after "--" is for --carry, which was not given (${command.join(' ')})`);
   return {
     help: values.help ?? false,
     version: values.version ?? false,
@@ -70,5 +81,6 @@ export function parseOptions(argv: string[]): BridgeOptions {
     port: integer(values.port, 'port', 0, 65535, 0),
     allowedOrigins: (values['allow-origin'] ?? []).map(origin),
     lingerMs: integer(values.linger, 'linger', 0, 86_400, 30) * 1000,
+    carry: command,
   };
 }

@@ -27,6 +27,14 @@ export function statusLine(event: BridgeEvent): string {
       return `viewer ${event.viewer}: closed: ${event.reason} (${event.code})`;
     case 'stats':
       return `viewer ${event.viewer}: ${event.fps} fps, ${event.kbps} kbit/s to the page; ${event.lost} lost, ${event.skipped} skipped`;
+    case 'carrying':
+      return `carrying the blobs of "${event.command.join(' ')}" for pages at the URL on the second line`;
+    case 'carry-page':
+      return `carry link ${event.page} opened`;
+    case 'carried':
+      return `carried the agent's ${event.what} ${event.to === 'page' ? 'to the page' : '(no page waiting for it yet)'}`;
+    case 'carry-failed':
+      return `carrying stopped: ${event.code}: ${event.reason}`;
     case 'stopped':
       return `stopped: ${event.reason}`;
   }

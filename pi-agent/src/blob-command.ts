@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { decodeBlob, encodeBlob, isAgentCodec, type BlobType, type EncodeOptions } from '../../src/signal/index.ts';
+import { candidateDropped, decodeBlob, encodeBlob, isAgentCodec, type BlobType, type CandidateFilter, type EncodeOptions } from '../../src/signal/index.ts';
 import { qrMatrix } from '../../src/qr/matrix.ts';
 import { renderTerminal } from '../../src/qr/terminal.ts';
 import { AgentError } from './errors.ts';
@@ -21,6 +21,10 @@ Options:
                        id of the offer it answers)
   --mode M             encode: auto (default), compact or fallback
   --keep-mdns          encode: keep <uuid>.local candidates (dropped by default)
+  --keep-ipv6          encode: keep IPv6 candidates (dropped by default: a stack such as
+                       webrtcbin lists each IPv6 address, link-local too, 19 bytes each)
+  --keep-tcp           encode: keep ICE-TCP candidates (dropped by default: no Pigeon peer
+                       uses them)
   --agent-codecs       encode: keep only codecs the Pi agent sends (H.264 baseline, VP8)
   --expect offer|answer  decode/qr: refuse the other type
   --color auto|always|never  qr: ANSI colours (default auto: when stdout is a terminal)
@@ -63,12 +67,33 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** The candidates the blob does not carry, in words with the flag that keeps each kind; '' when none. */
+function leftOut(sdp: string, filter: CandidateFilter): string {
+  const counts = { tcp: 0, ipv6: 0, mdns: 0 };
+  for (const line of sdp.split(/\r?\n/)) {
+    if (!line.startsWith('a=candidate:')) continue;
+    const [, , transport = '', , address = ''] = line.split(/\s+/);
+    if (!candidateDropped(transport, address, filter)) continue;
+    if (transport.toLowerCase() === 'tcp') counts.tcp++;
+    else if (address.endsWith('.local')) counts.mdns++;
+    else counts.ipv6++;
+  }
+  const words = [
+    counts.tcp > 0 ? `${plural(counts.tcp, 'TCP candidate')} (--keep-tcp)` : '',
+    counts.ipv6 > 0 ? `${plural(counts.ipv6, 'IPv6 candidate')} (--keep-ipv6)` : '',
+    counts.mdns > 0 ? `${plural(counts.mdns, 'mDNS candidate')} (--keep-mdns)` : '',
+  ];
+  return words.filter((w) => w !== '').join(', ');
+}
+
 const BLOB_FLAGS = {
   json: { type: 'boolean', default: false },
   type: { type: 'string' },
   'offer-id': { type: 'string' },
   mode: { type: 'string', default: 'auto' },
   'keep-mdns': { type: 'boolean', default: false },
+  'keep-ipv6': { type: 'boolean', default: false },
+  'keep-tcp': { type: 'boolean', default: false },
   'agent-codecs': { type: 'boolean', default: false },
   expect: { type: 'string' },
   color: { type: 'string', default: 'auto' },
@@ -87,7 +112,12 @@ async function encodeAction(values: BlobValues, io: Io): Promise<number> {
     throw new AgentError('E_USAGE', `--offer-id must be a whole number from 0 to 65535`);
   }
   const description = readDescription(await readAll(io.stdin), typeOption(values.type, '--type'));
-  const options: EncodeOptions = { mode, mdns: values['keep-mdns'] ? 'keep' : 'drop' };
+  const options: EncodeOptions = {
+    mode,
+    mdns: values['keep-mdns'] ? 'keep' : 'drop',
+    ipv6: values['keep-ipv6'] ? 'keep' : 'drop',
+    tcp: values['keep-tcp'] ? 'keep' : 'drop',
+  };
   if (offerId !== undefined) options.offerId = offerId;
   if (values['agent-codecs']) options.keepCodec = isAgentCodec;
   const blob = encodeBlob(description, options);
@@ -102,6 +132,8 @@ async function encodeAction(values: BlobValues, io: Io): Promise<number> {
   const qr = version === undefined ? 'too large for a QR code (paste the text)' : `QR version ${version} (ECC M)`;
   io.stderr.write(`${blob.type}, ${blob.mode}, ${plural(blob.bytes.length, 'byte')}, ${qr}\n`);
   if (blob.mode === 'fallback') io.stderr.write(`fallback because: ${blob.fallbackReasons.join('; ')}\n`);
+  const left = leftOut(description.sdp, options);
+  if (left !== '') io.stderr.write(`left out ${left}\n`);
   return 0;
 }
 

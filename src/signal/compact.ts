@@ -10,14 +10,16 @@ import type { Candidate, CandidateType, Codec, Direction, MediaKind, MediaSectio
  *
  *   flags      setup:2 (actpass, active, passive) | other-hash:1 | ice-lite:1 | candidates:4
  *   [hash]     only with other-hash: 0 sha-1, 1 sha-224, 3 sha-384, 4 sha-512 (sha-256 is implied)
- *   lengths    hex:1 | ufrag length - 4 :3 | pwd length - 22 :4   (7 / 15 = two raw length bytes follow)
+ *   lengths    hex:1 | ufrag length - 4 :3 | pwd length - 22 :4   (7 and 15: two raw length bytes follow;
+ *              7 alone: one raw byte, the ufrag's length, follows, as for libnice's 32-character ufrags)
  *   creds      ufrag then pwd, 4 bits a character (lower-case hex) or 6 (ICE's base64 alphabet)
  *   digest     the fingerprint's raw bytes, as many as the hash gives
  *   candidate× type:2 | address:2 (IPv4, IPv6, mDNS uuid) | tcp:1 | tcptype:2 | 0:1,
  *              then 4/16/16 address bytes and a 2-byte port
  *   section×   until the end: kind:2 | direction:2 | extended:1 | count:3 (7 = a count byte follows)
- *     [ext]    explicit-mid:1 | rejected:1 | 0:6; with explicit-mid a length byte and the mid
- *              follow (else the mid is its index). A rejected section (port 0) has no transport.
+ *     [ext]    explicit-mid:1 | rejected:1 | kind-mid:1 | 0:5; with explicit-mid a length byte and the
+ *              mid follow; with kind-mid the mid is the kind and the index (`video0`, as webrtcbin
+ *              names them); else the mid is its index. A rejected section (port 0) has no transport.
  *     audio/video: per codec  id:4 | variant:4, [variant bytes], payload type byte
  *     data:    count bits are  explicit-port:1 | max-message-size:2 (none, 64 KiB, 256 KiB, 4 bytes)
  *              then [port:2] [max-message-size:4]
@@ -96,9 +98,14 @@ function writeCredentials(writer: ByteWriter, ufrag: string, pwd: string): void 
   const hex = /^[0-9a-f]+$/.test(both);
   const u = ufrag.length - 4;
   const p = pwd.length - 22;
-  const short = u >= 0 && u < 7 && p >= 0 && p < 15;
-  writer.u8((hex ? 0x80 : 0) | ((short ? u : 7) << 4) | (short ? p : 15));
-  if (!short) writer.u8(ufrag.length).u8(pwd.length);
+  const shortU = u >= 0 && u < 7;
+  const shortP = p >= 0 && p < 15;
+  // A long ufrag with a pwd that fits escapes the ufrag alone: one length byte, not two.
+  const onlyU = !shortU && shortP && ufrag.length <= 255;
+  const short = shortU && shortP;
+  writer.u8((hex ? 0x80 : 0) | ((short ? u : 7) << 4) | (short || onlyU ? p : 15));
+  if (onlyU) writer.u8(ufrag.length);
+  else if (!short) writer.u8(ufrag.length).u8(pwd.length);
   if (hex) packChars(writer, both, HEX, 4);
   else packChars(writer, both, B64, 6);
 }
@@ -111,7 +118,9 @@ function readCredentials(reader: ByteReader): { ufrag: string; pwd: string } {
   if (u === 11 && p === 37) {
     u = reader.u8();
     p = reader.u8();
-  } else if (u === 11 || p === 37) {
+  } else if (u === 11) {
+    u = reader.u8();
+  } else if (p === 37) {
     throw new SignalError('E_MALFORMED', 'half-escaped credential lengths');
   }
   const both = hex ? unpackChars(reader, u + p, HEX, 4) : unpackChars(reader, u + p, B64, 6);
@@ -146,10 +155,12 @@ function readCandidate(reader: ByteReader): Candidate {
 
 const EXT_MID = 0x80;
 const EXT_REJECTED = 0x40;
+const EXT_KIND_MID = 0x20;
 
 function writeSection(writer: ByteWriter, m: MediaSection, index: number): void {
-  const explicitMid = m.mid !== String(index);
-  const extended = explicitMid || m.rejected === true;
+  const kindMid = m.mid === `${m.kind}${index}`;
+  const explicitMid = m.mid !== String(index) && !kindMid;
+  const extended = explicitMid || kindMid || m.rejected === true;
   const head = (KINDS.indexOf(m.kind) << 6) | (DIRECTIONS.indexOf(m.direction) << 4) | ((extended ? 1 : 0) << 3);
   if (m.kind === 'application') {
     const port = m.sctpPort ?? 5000;
@@ -158,7 +169,7 @@ function writeSection(writer: ByteWriter, m: MediaSection, index: number): void 
   } else {
     writer.u8(head | Math.min(m.codecs.length, 7));
   }
-  if (extended) writer.u8((explicitMid ? EXT_MID : 0) | (m.rejected ? EXT_REJECTED : 0));
+  if (extended) writer.u8((explicitMid ? EXT_MID : 0) | (kindMid ? EXT_KIND_MID : 0) | (m.rejected ? EXT_REJECTED : 0));
   if (explicitMid) {
     const mid = utf8Encode(m.mid);
     writer.u8(mid.length).bytes(mid);
@@ -190,10 +201,11 @@ function readSection(reader: ByteReader, index: number): MediaSection {
   const direction = DIRECTIONS[(head >> 4) & 3]!;
   let mid = String(index);
   const ext = head & 8 ? reader.u8() : 0;
-  if ((ext & ~(EXT_MID | EXT_REJECTED)) !== 0 || ext === 0 && (head & 8) !== 0) {
+  if ((ext & ~(EXT_MID | EXT_REJECTED | EXT_KIND_MID)) !== 0 || (ext & EXT_MID && ext & EXT_KIND_MID) || ext === 0 && (head & 8) !== 0) {
     throw new SignalError('E_MALFORMED', `media extension 0x${ext.toString(16)}`);
   }
   if (ext & EXT_MID) mid = utf8Decode(reader.bytes(reader.u8()));
+  if (ext & EXT_KIND_MID) mid = `${kind}${index}`;
   const rejected = (ext & EXT_REJECTED) !== 0 ? { rejected: true as const } : {};
   if (kind === 'application') {
     const sctpPort = head & 4 ? reader.u16() : 5000;

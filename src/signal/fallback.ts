@@ -1,7 +1,7 @@
 import { utf8Decode, utf8Encode } from './utf8.ts';
 import { Inflate, deflateRaw } from 'pako';
 import { SignalError } from './errors.ts';
-import { isMdnsName } from './ip.ts';
+import { candidateDropped, type CandidateFilter } from './candidate-filter.ts';
 
 /**
  * Fallback mode: the whole SDP, deflated against a preset dictionary of the lines every WebRTC
@@ -73,15 +73,19 @@ const DICTIONARY = utf8Encode(
 );
 
 /**
- * Leaves out what compact mode leaves out, so a fallback blob connects the same way: `<uuid>.local`
- * candidates (unless `mdns: 'keep'`), and then `a=end-of-candidates` in any section with no
+ * Leaves out what compact mode leaves out, so a fallback blob connects the same way: the candidates
+ * the filter drops (`<uuid>.local` and TCP ones unless kept, IPv6 ones when asked), and then `a=end-of-candidates` in any section with no
  * candidate left. werift resolves mDNS names late and reads end-of-candidates with nothing to try
  * as "ICE failed" at once, before the browser's checks could teach it a peer-reflexive address.
  */
-export function trimForFallback(sdp: string, options: { mdns?: 'drop' | 'keep' } = {}): string {
+export function trimForFallback(sdp: string, options: CandidateFilter = {}): string {
   const lines = sdp.split(/\r?\n/);
-  const isMdnsCandidate = (line: string): boolean => line.startsWith('a=candidate:') && isMdnsName(line.split(/\s+/)[4] ?? '');
-  const kept = (options.mdns ?? 'drop') === 'drop' ? lines.filter((line) => !isMdnsCandidate(line)) : lines;
+  const dropped = (line: string): boolean => {
+    if (!line.startsWith('a=candidate:')) return false;
+    const fields = line.split(/\s+/);
+    return candidateDropped(fields[2] ?? '', fields[4] ?? '', options);
+  };
+  const kept = lines.filter((line) => !dropped(line));
   const sections: string[][] = [[]];
   for (const line of kept) {
     if (line.startsWith('m=')) sections.push([]);

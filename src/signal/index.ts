@@ -4,6 +4,7 @@
  */
 export { decodeBlob, encodeBlob, readFrame } from './blob.ts';
 export type { DecodeOptions, DecodedBlob, EncodeOptions, EncodedBlob } from './blob.ts';
+export { candidateDropped, type CandidateFilter } from './candidate-filter.ts';
 export { isAgentCodec } from './codecs.ts';
 export { SignalError, isSignalError } from './errors.ts';
 export { PigeonError, describe, isPigeonError } from './pigeon-error.ts';

@@ -1,16 +1,10 @@
+import { candidateDropped, type CandidateFilter } from './candidate-filter.ts';
 import { codecSpecFor } from './codecs.ts';
 import { SignalError } from './errors.ts';
 import { ipv4ToBytes, ipv6ToBytes, isMdnsName } from './ip.ts';
 import type { Candidate, CandidateType, Codec, Direction, MediaKind, MediaSection, Session, Setup, TcpType } from './model.ts';
 
-export interface ParseOptions {
-  /**
-   * `drop` (the default) leaves out `<uuid>.local` candidates. They are names the far side can
-   * only resolve with multicast DNS, and the peer that offers reachable addresses learns the
-   * other's address from its connectivity checks anyway; dropping them keeps a browser's answer
-   * in a version-5 QR. `keep` carries each as 16 bytes.
-   */
-  mdns?: 'drop' | 'keep';
+export interface ParseOptions extends CandidateFilter {
   /** Codecs to keep per media section, e.g. `isAgentCodec` for a browser offer to a Pi. */
   keepCodec?: (codec: Codec, kind: MediaKind) => boolean;
 }
@@ -100,9 +94,8 @@ function parseCandidate(value: string, options: ParseOptions, notCompact: string
     notCompact.push(`candidate type ${type}`);
     return undefined;
   }
-  if (isMdnsName(address)) {
-    if ((options.mdns ?? 'drop') === 'drop') return undefined;
-  } else if (!ipv4ToBytes(address) && !ipv6ToBytes(address)) {
+  if (candidateDropped(protocol, address, options)) return undefined;
+  if (!isMdnsName(address) && !ipv4ToBytes(address) && !ipv6ToBytes(address)) {
     notCompact.push(`candidate address ${address} is neither an IP address nor a browser mDNS name`);
     return undefined;
   }

@@ -98,3 +98,18 @@ test('usage errors exit 2 and say what is accepted', async () => {
     assert.match(run.stderr, message);
   }
 });
+
+test('blob encode leaves out the TCP and IPv6 candidates of a webrtcbin offer, says so, and keeps them when asked', async () => {
+  const sdp = readFileSync(new URL('../fixtures/webrtcbin-offer-held-out.sdp', import.meta.url), 'utf8');
+  const encoded = await runCli(['blob', 'encode'], sdp);
+  assert.equal(encoded.code, 0, encoded.stderr);
+  assert.equal(encoded.stderr, 'offer, compact, 100 bytes, QR version 6 (ECC M)\nleft out 6 TCP candidates (--keep-tcp), 2 IPv6 candidates (--keep-ipv6)\n');
+  const decoded = await runCli(['blob', 'decode'], encoded.stdout);
+  assert.deepEqual(decoded.stdout.match(/^a=candidate:.*$/gm), ['a=candidate:1 1 udp 2130706431 192.0.2.2 49802 typ host generation 0']);
+  const kept = await runCli(['blob', 'encode', '--keep-ipv6', '--keep-tcp', '--json'], sdp);
+  assert.equal(kept.code, 0, kept.stderr);
+  const json = JSON.parse(kept.stdout) as { bytes: number; text: string };
+  assert.equal(json.bytes, 229);
+  assert.doesNotMatch(kept.stderr, /left out/);
+  assert.equal((await runCli(['blob', 'decode'], json.text)).stdout.match(/^a=candidate:/gm)?.length, 9);
+});

@@ -16,6 +16,8 @@ export class BridgeProcess {
   readonly events: Timed[] = [];
   stderr = '';
   readonly url: Promise<string>;
+  /** With --carry: the carry link's URL, the second line on stdout. */
+  readonly carryUrl: Promise<string>;
   readonly exited: Promise<number | null>;
   private readonly child: ChildProcessWithoutNullStreams;
   private waiters: { match: (e: Timed) => boolean; resolve: (e: Timed) => void }[] = [];
@@ -23,10 +25,20 @@ export class BridgeProcess {
   /** `executable`: a built single executable (scripts/build-bridge-exe.sh) instead of Node + bin. */
   constructor(args: string[] = [], executable?: string) {
     const [command, ...before] = executable ? [executable] : [process.env.PIGEON_AGENT_NODE ?? process.execPath, BRIDGE_BIN];
-    this.child = spawn(command!, [...before, ...args, '--json'], { stdio: 'pipe' });
+    // --json first: with --carry, whatever follows `--` belongs to the carried command.
+    this.child = spawn(command!, [...before, '--json', ...args], { stdio: 'pipe' });
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
     const lines = createInterface({ input: this.child.stdout });
+    this.carryUrl = new Promise((resolve, reject) => {
+      let seen = 0;
+      lines.on('line', (line) => {
+        if (++seen === 2 && line.startsWith('ws://')) resolve(line);
+      });
+      void this.exited.then((code) => reject(new Error(`the bridge exited (${code}) before printing a carry URL: ${this.stderr}`)));
+    });
+    // Not every bridge carries: an unawaited carryUrl must not fail the test.
+    this.carryUrl.catch(() => undefined);
     this.url = new Promise((resolve, reject) => {
       let first = true;
       lines.on('line', (line) => {
@@ -34,6 +46,7 @@ export class BridgeProcess {
           first = false;
           return /^ws:\/\/127\.0\.0\.1:\d+\/\S+$/.test(line) ? resolve(line) : reject(new Error(`the bridge's first line is not its URL: ${line}`));
         }
+        if (line.startsWith('ws://')) return; // the carry URL (carryUrl)
         const event = JSON.parse(line) as Timed;
         this.events.push(event);
         this.waiters = this.waiters.filter((w) => (w.match(event) ? (w.resolve(event), false) : true));

@@ -30,5 +30,7 @@ export { weriftViewer, type WeriftViewer } from './werift-viewer.ts';
 export { BRIDGE_BIN, BridgeProcess } from './bridge-process.ts';
 export { BridgedPages, type Bridged } from './bridged-page.ts';
 export { WsPage } from './ws-page.ts';
+export { APP_PAGE, AppPage, appSeen, type AppSeen } from './app-page.ts';
+export { TestSshd, sshdUnavailable } from './sshd.ts';
 export { HailoApp, type HailoAppOptions, type HailoAppRate } from './hailo-app.ts';
 export { COUNT_DRAWS, PROBE, builtPageInChromium, builtPageInWebKit, builtPageUrl, clickViewerButton, pageShows, type BuiltPage, type BuiltSnapshot } from './built-page.ts';
