@@ -26,12 +26,23 @@ function agentVersion(): string {
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-/** SIGINT/SIGTERM end a run cleanly: peers closed, pipeline stopped, exit 0. */
+/**
+ * SIGINT/SIGTERM end a run cleanly: peers closed, pipeline stopped, exit 0. So do SIGHUP (the terminal
+ * closed) and a stdout whose reader went away (EPIPE: the ssh session that carried the agent's events
+ * ended), rather than the process dying at its next write with its viewers never told.
+ */
 function processSignal(): AbortSignal {
   const controller = new AbortController();
   const stop = (name: string) => () => controller.abort(name);
   process.once('SIGINT', stop('SIGINT'));
   process.once('SIGTERM', stop('SIGTERM'));
+  process.once('SIGHUP', stop('SIGHUP'));
+  for (const [name, output] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
+    output.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') controller.abort(`${name} closed`);
+      else throw error;
+    });
+  }
   return controller.signal;
 }
 

@@ -1,6 +1,7 @@
 /**
  * Nothing outlives the agent: SIGKILL (the OOM killer, `kill -9`) runs no exit hook, so the
- * kernel has to end the gst-launch children (spawnTied's parent-death signal).
+ * kernel has to end the gst-launch children (spawnTied's parent-death signal). And an agent whose
+ * events nobody reads any more (the ssh session that carried them ended) stops as it would on SIGTERM.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -38,4 +39,21 @@ test('after SIGKILL of the agent its camera and display pipelines are gone withi
   t.diagnostic(`gst-launch children gone ${orphanMs.toFixed(0)} ms after SIGKILL of the agent`);
   assert.deepEqual(children.filter(alive), [], `still running ${orphanMs.toFixed(0)} ms after SIGKILL`);
   assert.ok(orphanMs < BOUND_MS, `the children took ${orphanMs.toFixed(0)} ms to go`);
+});
+
+test('when nobody reads its stdout any more, the agent stops cleanly: exit 0, its pipeline gone', async (t) => {
+  // --stats-interval 1: something is written to stdout every second, as a streaming agent does.
+  const agent = rig.startAgent(['offer', '--source', 'test', '--stats-interval', '1']);
+  await agent.next('offer');
+  const until = Date.now() + 10_000;
+  while (gstChildren(agent.pid).length < 1 && Date.now() < until) await sleep(50);
+  const children = gstChildren(agent.pid);
+  assert.equal(children.length, 1, 'the camera pipeline runs');
+
+  const closedAt = performance.now();
+  agent.closeStdout();
+  const code = await Promise.race([agent.exited, sleep(20_000).then(() => 'still running')]);
+  t.diagnostic(`agent ended ${(performance.now() - closedAt).toFixed(0)} ms after its stdout closed, code ${String(code)}`);
+  assert.equal(code, 0, `the agent's stderr: ${agent.stderr.slice(-400)}`);
+  assert.deepEqual(children.filter(alive), []);
 });

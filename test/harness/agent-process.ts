@@ -71,6 +71,11 @@ export class AgentProcess {
     return new Promise((resolve, reject) => this.child.stdin.write(data, (error) => (error ? reject(error) : resolve())));
   }
 
+  /** Stops reading the agent's stdout, as when the ssh session that carried its events ends. */
+  closeStdout(): void {
+    this.child.stdout.destroy();
+  }
+
   /** SIGKILL, as a crash or a power cut would: no goodbye. Resolves once it is gone. */
   async kill(): Promise<void> {
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
