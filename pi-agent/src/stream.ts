@@ -19,7 +19,7 @@ import { checkElements } from './elements.ts';
 import { refusal } from './errors.ts';
 import type { Report } from './events.ts';
 import { BlobInput, type BlobTaker } from './inputs.ts';
-import type { Io } from './io.ts';
+import { stdinOpen, type Io } from './io.ts';
 import { LatencySource } from './latency-source.ts';
 import type { StreamOptions } from './options.ts';
 import { PageServer } from './page-server.ts';
@@ -176,7 +176,7 @@ async function build(b: Build): Promise<void> {
   await camera.start();
   if (options.detections) followDetections(options.detections, control, b);
   if (options.statsInterval > 0) reportStats(options.statsInterval, encoders.primary, viewers, b);
-  await readBlobs(b, viewers);
+  await readBlobs(b, viewers, spec.scan !== undefined);
 }
 
 /** One loopback link per codec; the second codec's also gets a shared-memory socket for its frames. */
@@ -277,12 +277,14 @@ function reportStats(seconds: number, encoder: RtpIn, viewers: Viewers, { report
 }
 
 /** Offering: the first offer, then answers from stdin (or --answer-file). Answering: the browser's offer. */
-async function readBlobs({ mode, options, io, report, teardown }: Build, viewers: Viewers): Promise<void> {
+async function readBlobs({ mode, options, io, report, teardown }: Build, viewers: Viewers, scanning: boolean): Promise<void> {
   const taker: BlobTaker =
     mode === 'offer' ? { take: (text) => viewers.acceptAnswer(text) } : { take: (text) => viewers.answerOffer(text) };
-  if (mode === 'offer') await viewers.offerNext();
-  else if (!options.json) io.stderr.write('pi-agent: paste the page\'s offer (a "pigeon:" code), then press Enter\n');
   const file = mode === 'offer' ? options.answerFile : options.offerFile;
+  if (mode === 'offer') {
+    report({ type: 'answers-from', stdin: stdinOpen(io.stdin), camera: scanning, ...(file ? { file } : {}) });
+    await viewers.offerNext();
+  } else if (!options.json && stdinOpen(io.stdin)) io.stderr.write('pi-agent: paste the page\'s offer (a "pigeon:" code), then press Enter\n');
   // Offering, stdin and the file both count; answering, a file replaces stdin.
   const sources = mode === 'offer' ? { stdin: io.stdin, ...(file ? { file } : {}) } : file ? { file } : { stdin: io.stdin };
   const input = new BlobInput(sources, taker);
