@@ -251,6 +251,7 @@ function makeViewers({ options, report, teardown }: Build, codecs: Codecs, rtp: 
   watch.on('changed', (now) => {
     report({ type: 'network-changed', addresses: [...now] });
     viewers.networkChanged();
+    void viewers.addressesChanged(now);
   });
   watch.start();
   teardown.add(() => watch.stop());
