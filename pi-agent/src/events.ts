@@ -30,6 +30,8 @@ export type PlainEvent =
   | { type: 'settings'; viewer: number; width: number; height: number; fps: number; bitrate: number }
   | { type: 'detections'; boxes: number }
   | { type: 'stats'; fps: number; kbps: number; viewers: { viewer: number; rttMs: number | null }[] }
+  /** SIGUSR2's answer (memory-report.ts): megabytes, the heap after a collection when `gc`. */
+  | { type: 'memory'; gc: boolean; rssMb: number; heapUsedMb: number; codeMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number }
   | { type: 'stopped'; reason: string };
 
 /** An offer shown for the next viewer. `link` (with --page-url): the page's URL with the offer in its fragment. */

@@ -2,7 +2,7 @@
 // with status lines on stderr, or (--json) one JSON object per line on stdout and nothing else.
 import type { QrMatrix } from '../../src/qr/matrix.ts';
 import { renderTerminal } from '../../src/qr/terminal.ts';
-import type { AnswerShown, OfferShown, ShownEvent } from './events.ts';
+import type { AgentEvent, AnswerShown, OfferShown, ShownEvent } from './events.ts';
 import type { Io } from './io.ts';
 import { lineOf } from './json-line.ts';
 import { writeQrPng } from './qr-png.ts';
@@ -63,6 +63,18 @@ function writePng(path: string, qr: QrMatrix, io: Io): void {
   writeQrPng(path, qr).catch((error: Error) => io.stderr.write(`pi-agent: could not write ${path}: ${error.message}\n`));
 }
 
+function offerLine(event: Extract<AgentEvent, { type: 'offer' }>, answersFrom: AnswersFrom | undefined): string {
+  const what = event.link
+    ? `Scan it with a phone's camera app (it opens the page), then ${answerWays(answersFrom ?? { type: 'answers-from', stdin: true, camera: true }, true)}.`
+    : `Scan it with the Pigeon page, then ${answerWays(answersFrom, false)}.`;
+  return `offer #${event.offerId}: ${event.bytes} bytes, QR version ${event.qrVersion}, valid until ${time(event.expiresAt)}. ${what}`;
+}
+
+function memoryLine(m: Extract<ShownEvent, { type: 'memory' }>): string {
+  const after = m.gc ? ' after a collection' : ' (run node with --expose-gc for the heap after a collection)';
+  return `memory: ${m.rssMb} MB resident, heap ${m.heapUsedMb} MB used${after} (${m.codeMb} MB of it compiled code) of ${m.heapTotalMb} MB, ${m.externalMb} MB external (${m.arrayBuffersMb} MB buffers)`;
+}
+
 export function renderer(io: Io, options: RenderOptions): (shown: ShownEvent) => void {
   const say = (line: string): void => void io.stderr.write(`pi-agent: ${line}\n`);
   // Said once, before the first code this console shows.
@@ -90,12 +102,7 @@ export function renderer(io: Io, options: RenderOptions): (shown: ShownEvent) =>
         return say(`restarting the ${which} in ${((event.delayMs ?? 0) / 1000).toFixed(1)} s; viewers stay connected`);
       }
       case 'offer':
-        return say(
-          `offer #${event.offerId}: ${event.bytes} bytes, QR version ${event.qrVersion}, valid until ${time(event.expiresAt)}. ` +
-            (event.link
-              ? `Scan it with a phone's camera app (it opens the page), then ${answerWays(answersFrom ?? { type: 'answers-from', stdin: true, camera: true }, true)}.`
-              : `Scan it with the Pigeon page, then ${answerWays(answersFrom, false)}.`),
-        );
+        return say(offerLine(event, answersFrom));
       case 'page-served':
         return say(`serving the page at ${event.url} (read-only, the page and nothing else; --serve-page)`);
       case 'offer-expired':
@@ -137,6 +144,8 @@ export function renderer(io: Io, options: RenderOptions): (shown: ShownEvent) =>
         return say(answersLine(event));
       case 'offer-remade':
         return say(`offer #${event.offerId} replaced: ${event.why} (addresses now ${event.addresses.join(', ') || 'none'}); scan the new one`);
+      case 'memory':
+        return say(memoryLine(event));
       case 'stopped':
         return say(`stopped (${event.reason})`);
     }

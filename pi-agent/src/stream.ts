@@ -21,6 +21,7 @@ import type { Report } from './events.ts';
 import { BlobInput, type BlobTaker } from './inputs.ts';
 import { stdinOpen, type Io } from './io.ts';
 import { LatencySource } from './latency-source.ts';
+import { reportMemoryOnSignal } from './memory-report.ts';
 import type { StreamOptions } from './options.ts';
 import { PageServer } from './page-server.ts';
 import type { VideoCodec } from './peer.ts';
@@ -155,6 +156,7 @@ async function build(b: Build): Promise<void> {
   const control = new Control({ camera, encoder: encoders.primary, viewers, limits });
   control.on('report', report);
   control.start();
+  teardown.add(reportMemoryOnSignal(report));
   teardown.add(async (farewell) => {
     control.stop();
     await control.bye(farewell).catch(() => undefined);
