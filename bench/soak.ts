@@ -10,6 +10,7 @@
  * inodes found in /proc/PID/net/udp{,6}) and CPU. It prints each sample and the slopes after the
  * warm-up, and fails (exit 1) on growth beyond noise, fds or sockets not back at their start once
  * the churning viewer has gone, or a steady viewer whose video stopped for a whole sample.
+ * --no-gc: no collection forced, the heap read as it stands, to see what V8 left alone does.
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
