@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe } from '../../src/signal/index.ts';
 import { BLOB_HELP, blobCommand } from './blob-command.ts';
+import { checkConfig, withConfig } from './config-file.ts';
 import { AgentError } from './errors.ts';
 import type { Io } from './io.ts';
 import { STREAM_HELP, parseStreamOptions } from './options.ts';
@@ -15,6 +16,7 @@ Commands:
   offer                   (the default) stream; show offers as QR codes, read the answers
   answer                  stream; read a browser's offer, show the answer
   blob encode|decode|qr   the offer/answer codec, for scripts and checking
+  check-config FILE       check a boot config file (key = value; docs/boot.md) and print its flags
 
 Run "pi-agent offer --help" or "pi-agent blob --help" for their options.
 
@@ -70,10 +72,15 @@ export async function main(partial: Partial<Io> = {}): Promise<number> {
         return 0;
       case 'blob':
         return await blobCommand(rest, io);
+      case 'check-config': {
+        const { args } = await checkConfig(rest[0]);
+        io.stdout.write(`${rest[0]}: ok; the agent runs as: pi-agent offer ${args.join(' ')}\n`);
+        return 0;
+      }
       case undefined:
       case 'offer':
       case 'answer': {
-        const options = parseStreamOptions(rest);
+        const options = parseStreamOptions(await withConfig(rest));
         if (options.help) {
           io.stdout.write(STREAM_HELP);
           return 0;

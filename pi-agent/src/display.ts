@@ -1,5 +1,6 @@
-// --display: the current offer QR on the Pi's own screen when no terminal shows it. One owner for
-// the second, small gst-launch child; a new offer only rewrites the PNG it re-reads.
+// --display: the current offer QR on the Pi's own screen when no terminal shows it, with what the
+// person at it needs to know beside it (screen-words.ts: what to do, refusals, viewers). One owner
+// for the second, small gst-launch child; a change only rewrites the PNG it re-reads once a second.
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,9 @@ import type { QrMatrix } from '../../src/qr/matrix.ts';
 import type { ShownEvent } from './events.ts';
 import { Pipeline } from './pipeline.ts';
 import { buildDisplayPipeline } from './pipeline-spec.ts';
-import { writeQrPng } from './qr-png.ts';
+import { writePngFile } from './qr-png.ts';
+import { screenPng } from './screen.ts';
+import { ScreenWords } from './screen-words.ts';
 
 export interface OfferDisplayEvents {
   /** The display could not show an offer (its pipeline did not start, the PNG could not be written). */
@@ -18,6 +21,8 @@ export interface OfferDisplayEvents {
 export class OfferDisplay extends EventEmitter<OfferDisplayEvents> {
   private pipeline: Pipeline | undefined;
   private chain: Promise<void> = Promise.resolve();
+  private qr: QrMatrix | undefined;
+  private readonly words = new ScreenWords();
   readonly file: string;
 
   constructor(
@@ -34,10 +39,12 @@ export class OfferDisplay extends EventEmitter<OfferDisplayEvents> {
     return env.DISPLAY || env.WAYLAND_DISPLAY ? 'autovideosink' : 'kmssink';
   }
 
-  /** Follows the session's events: each new offer goes on screen. */
+  /** Follows the session's events: each new offer goes on screen, and whatever changes its words. */
   show(event: ShownEvent): void {
-    if (event.type !== 'offer') return;
-    this.chain = this.chain.then(() => this.draw(event.qr)).catch((error: unknown) => void this.emit('failed', error));
+    if (event.type === 'offer') this.qr = event.qr;
+    if (!this.words.follow(event) || !this.qr) return;
+    const png = screenPng(this.qr, this.words.paragraphs());
+    this.chain = this.chain.then(() => this.draw(png)).catch((error: unknown) => void this.emit('failed', error));
   }
 
   async stop(): Promise<void> {
@@ -46,9 +53,8 @@ export class OfferDisplay extends EventEmitter<OfferDisplayEvents> {
     await rm(this.file, { force: true });
   }
 
-  private async draw(qr: QrMatrix): Promise<void> {
-    // Large modules: the code is read from across a desk.
-    await writeQrPng(this.file, qr, 16);
+  private async draw(png: Buffer): Promise<void> {
+    await writePngFile(this.file, png);
     if (this.pipeline) return;
     this.pipeline = new Pipeline(buildDisplayPipeline({ file: this.file, sink: this.sink }), { env: this.env });
     await this.pipeline.start();

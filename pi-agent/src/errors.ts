@@ -7,6 +7,7 @@ import type { RequiredElement } from './pipeline-spec.ts';
 /** Errors the CLI expects and explains; anything else is a bug and gets its stack printed. */
 export type AgentErrorCode =
   | 'E_USAGE'
+  | 'E_CONFIG'
   | 'E_INPUT'
   | 'E_TOO_LARGE'
   | 'E_OFFER_EXPIRED'

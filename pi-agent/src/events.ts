@@ -22,10 +22,16 @@ export type PlainEvent =
   | { type: 'reconnecting'; viewer: number }
   | { type: 'reconnected'; viewer: number; ms: number }
   | { type: 'network-changed'; addresses: string[] }
+  /** Offering: where answers can reach the agent. `stdin` is false when it is /dev/null or closed (systemd). */
+  | { type: 'answers-from'; stdin: boolean; camera: boolean; file?: string }
+  /** The offer showing was replaced by a fresh one: the address it carried is gone, or it had none and one came. */
+  | { type: 'offer-remade'; offerId: number; why: string; addresses: string[] }
   | { type: 'path-checked'; viewer: number; ms: number }
   | { type: 'settings'; viewer: number; width: number; height: number; fps: number; bitrate: number }
   | { type: 'detections'; boxes: number }
   | { type: 'stats'; fps: number; kbps: number; viewers: { viewer: number; rttMs: number | null }[] }
+  /** SIGUSR2's answer (memory-report.ts): megabytes, the heap after a collection when `gc`. */
+  | { type: 'memory'; gc: boolean; rssMb: number; heapUsedMb: number; codeMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number }
   | { type: 'stopped'; reason: string };
 
 /** An offer shown for the next viewer. `link` (with --page-url): the page's URL with the offer in its fragment. */

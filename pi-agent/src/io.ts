@@ -1,3 +1,4 @@
+import { fstatSync, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { AgentError } from './errors.ts';
 
@@ -30,4 +31,19 @@ export async function readAll(stdin: Readable): Promise<string> {
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Whether anything can come in on `stdin`: not when it is /dev/null (systemd's StandardInput=null)
+ * or not open at all. A stream handed in by a test is taken as open.
+ */
+export function stdinOpen(stdin: Io['stdin']): boolean {
+  if (stdin.isTTY === true) return true;
+  if (stdin !== process.stdin) return !stdin.readableEnded;
+  try {
+    const fd = fstatSync(0);
+    return !(fd.isCharacterDevice() && fd.rdev === statSync('/dev/null').rdev);
+  } catch {
+    return false;
+  }
 }

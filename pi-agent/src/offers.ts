@@ -2,6 +2,7 @@
 // (--offer-ttl). Its peer waits, candidates gathered, for the answer that names its id.
 import { EventEmitter } from 'node:events';
 import { encodeBlob } from '../../src/signal/index.ts';
+import { hostAddresses } from './addresses.ts';
 import { keepCandidates } from './candidates.ts';
 import type { SessionEvent } from './events.ts';
 import { OfferIds } from './offer-ids.ts';
@@ -25,12 +26,22 @@ interface Showing {
   id: number;
   peer: ViewerPeer;
   timer: NodeJS.Timeout;
+  /** The addresses its candidates carry: what a viewer would try to reach. */
+  addresses: string[];
+  /** This machine's addresses it could have carried when it was made (an address werift leaves out stays out). */
+  around: string[];
 }
+
+const candidateAddresses = (sdp: string): string[] => [
+  ...new Set(sdp.split(/\r?\n/).filter((line) => line.startsWith('a=candidate:')).map((line) => (line.split(' ')[4] ?? '').toLowerCase())),
+];
 
 export class Offers extends EventEmitter<OffersEvents> {
   private showing: Showing | undefined;
   private making: Promise<void> | undefined;
   private stopped = false;
+  /** The addresses changed while an offer was being made: it is checked once shown. */
+  private changedWhileMaking = false;
   readonly ids = new OfferIds();
 
   constructor(private readonly options: OffersOptions) {
@@ -59,6 +70,41 @@ export class Offers extends EventEmitter<OffersEvents> {
     return this.making;
   }
 
+  /**
+   * This machine's addresses are now `now`: the offer showing is replaced by a fresh one when an
+   * address it carries is gone, or it carried none (made before Wi-Fi had one) and one it could
+   * carry has come. Its id is retired as expired, so its answer is refused as one for an old code.
+   */
+  async addressesChanged(now: readonly string[], taken: (id: number) => boolean): Promise<void> {
+    if (this.making) this.changedWhileMaking = true;
+    const showing = this.showing;
+    if (this.stopped || !showing) return;
+    const why = this.staleBecause(showing, now);
+    if (why === undefined) return;
+    this.showing = undefined;
+    clearTimeout(showing.timer);
+    this.ids.expire(showing.id);
+    this.emit('report', { type: 'offer-remade', offerId: showing.id, why, addresses: this.usable(now) });
+    await showing.peer.close();
+    await this.show(taken);
+  }
+
+  /** Why an offer carrying `carried` no longer serves, or undefined while it does. */
+  private staleBecause({ addresses, around }: Showing, now: readonly string[]): string | undefined {
+    const present = new Set(now.map((a) => a.toLowerCase()));
+    const gone = addresses.filter((a) => !present.has(a));
+    if (gone.length > 0) return `the address it carried (${gone.join(', ')}) is gone`;
+    const came = this.usable(now).filter((a) => !around.includes(a));
+    if (addresses.length === 0 && came.length > 0) return `it carried no address (made before the network was up) and ${came.join(', ')} appeared`;
+    return undefined;
+  }
+
+  /** Of `now`, what an offer may carry: IPv4 unless --ipv6, only --ip/--interface's when given. */
+  private usable(now: readonly string[]): string[] {
+    const allowed = new Set(this.options.addresses.map((a) => a.toLowerCase()));
+    return now.map((a) => a.toLowerCase()).filter((a) => (this.options.peer.ipv6 || !a.includes(':')) && (allowed.size === 0 || allowed.has(a)));
+  }
+
   /** Throws the refusal for an answer to offer `id` unless that is the offer showing. */
   check(id: number): void {
     if (this.showing?.id !== id) throw this.ids.refusal(id);
@@ -85,18 +131,23 @@ export class Offers extends EventEmitter<OffersEvents> {
   }
 
   private async make(taken: (id: number) => boolean): Promise<void> {
+    const around = this.usable(hostAddresses());
     const { peer, sdp } = await ViewerPeer.offer(this.options.peer);
     if (this.stopped) {
       await peer.close();
       return;
     }
     const id = this.ids.fresh(taken);
-    const blob = encodeBlob({ type: 'offer', sdp: keepCandidates(sdp, this.options.addresses) }, { offerId: id });
+    const kept = keepCandidates(sdp, this.options.addresses);
+    const blob = encodeBlob({ type: 'offer', sdp: kept }, { offerId: id });
     const expiresAt = new Date(Date.now() + this.options.offerTtlMs);
     const timer = setTimeout(() => void this.expire(id), this.options.offerTtlMs);
     timer.unref();
-    this.showing = { id, peer, timer };
+    this.showing = { id, peer, timer, addresses: candidateAddresses(kept), around };
     this.emit('report', { type: 'offer', offerId: id, blob, expiresAt });
+    // The addresses changed while it was being made: it may already be stale.
+    if (this.changedWhileMaking) setImmediate(() => void this.addressesChanged(hostAddresses(), taken));
+    this.changedWhileMaking = false;
   }
 
   private async expire(id: number): Promise<void> {

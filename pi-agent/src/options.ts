@@ -140,6 +140,8 @@ Network:
                         the local network)
 
   --stats-interval S    seconds between status lines (default 5; 0 for none)
+  --config FILE         read options from FILE (key = value, the flags without "--";
+                        docs/boot.md) before the ones given here, which win
   -h, --help            this help
 `;
 
@@ -184,7 +186,7 @@ function pageUrl(value: string | undefined): string | undefined {
 }
 
 /** Every flag of `pi-agent offer` / `answer`; numbers are read as strings and checked below. */
-const STREAM_FLAGS = {
+export const STREAM_FLAGS = {
   source: { type: 'string' },
   device: { type: 'string' },
   pipeline: { type: 'string' },

@@ -20,28 +20,48 @@ function chunk(type: string, data: Buffer): Buffer {
 
 export function qrPng(matrix: QrMatrix, scale = 10): Buffer {
   const side = (matrix.size + 2 * QUIET) * scale;
-  // Each row: filter byte 0 (none), then one grey byte a pixel.
-  const raw = Buffer.alloc((side + 1) * side, 0xff);
+  const pixels = Buffer.alloc(side * side, 0xff);
+  drawQr(pixels, side, matrix, 0, 0, scale);
+  return greyPng(side, side, pixels);
+}
+
+/** Draws `matrix` with its quiet border into a greyscale image `width` pixels wide, top left at (left, top). */
+export function drawQr(pixels: Buffer, width: number, matrix: QrMatrix, left: number, top: number, scale: number): void {
+  const side = (matrix.size + 2 * QUIET) * scale;
   for (let y = 0; y < side; y++) {
-    raw[y * (side + 1)] = 0;
     const my = Math.floor(y / scale) - QUIET;
     for (let x = 0; x < side; x++) {
       const mx = Math.floor(x / scale) - QUIET;
       const inside = mx >= 0 && my >= 0 && mx < matrix.size && my < matrix.size;
-      if (inside && matrix.dark(mx, my)) raw[y * (side + 1) + 1 + x] = 0;
+      pixels[(top + y) * width + left + x] = inside && matrix.dark(mx, my) ? 0 : 0xff;
     }
   }
+}
+
+/** Modules a QR code of `matrix` takes across, its quiet border included. */
+export const qrSide = (matrix: QrMatrix): number => matrix.size + 2 * QUIET;
+
+/** A greyscale image, one byte a pixel row by row, as a PNG. */
+export function greyPng(width: number, height: number, pixels: Buffer): Buffer {
+  // Each row: filter byte 0 (none), then its pixels.
+  const raw = Buffer.alloc((width + 1) * height);
+  for (let y = 0; y < height; y++) pixels.copy(raw, y * (width + 1) + 1, y * width, (y + 1) * width);
   const header = Buffer.alloc(13);
-  header.writeUInt32BE(side, 0);
-  header.writeUInt32BE(side, 4);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
   header.writeUInt8(8, 8); // bit depth
   header.writeUInt8(0, 9); // colour type: greyscale
   // Compression, filter and interlace methods: 0, 0, none.
   return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
-export async function writeQrPng(path: string, matrix: QrMatrix, scale = 10): Promise<void> {
+/** `png` at `path`, whole or not at all. */
+export async function writePngFile(path: string, png: Buffer): Promise<void> {
   const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, qrPng(matrix, scale));
+  await writeFile(temp, png);
   await rename(temp, path);
+}
+
+export async function writeQrPng(path: string, matrix: QrMatrix, scale = 10): Promise<void> {
+  await writePngFile(path, qrPng(matrix, scale));
 }

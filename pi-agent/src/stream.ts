@@ -21,8 +21,9 @@ import type { Report } from './events.ts';
 import { FrameClock } from './frame-clock.ts';
 import { DEFAULT_HEF, identifyHailo } from './hailo-device.ts';
 import { BlobInput, type BlobTaker } from './inputs.ts';
-import type { Io } from './io.ts';
+import { stdinOpen, type Io } from './io.ts';
 import { LatencySource } from './latency-source.ts';
+import { reportMemoryOnSignal } from './memory-report.ts';
 import type { StreamOptions } from './options.ts';
 import { PageServer } from './page-server.ts';
 import type { VideoCodec } from './peer.ts';
@@ -160,6 +161,7 @@ async function build(b: Build): Promise<void> {
   const control = new Control({ camera, encoder: encoders.primary, viewers, limits });
   control.on('report', report);
   control.start();
+  teardown.add(reportMemoryOnSignal(report));
   teardown.add(async (farewell) => {
     control.stop();
     await control.bye(farewell).catch(() => undefined);
@@ -183,7 +185,7 @@ async function build(b: Build): Promise<void> {
   // --source hailo's own hailoexportzmq, unless its boxes only go into the picture.
   if (hailo && options.overlay !== 'picture') followDetections(`zmq:${hailo.exportAddress}`, control, frames, b);
   if (options.statsInterval > 0) reportStats(options.statsInterval, encoders.primary, viewers, b);
-  await readBlobs(b, viewers);
+  await readBlobs(b, viewers, spec.scan !== undefined);
 }
 
 /** One loopback link per codec; the second codec's also gets a shared-memory socket for its frames. */
@@ -283,6 +285,7 @@ function makeViewers({ options, report, teardown }: Build, codecs: Codecs, rtp: 
   watch.on('changed', (now) => {
     report({ type: 'network-changed', addresses: [...now] });
     viewers.networkChanged();
+    void viewers.addressesChanged(now);
   });
   watch.start();
   teardown.add(() => watch.stop());
@@ -310,12 +313,14 @@ function reportStats(seconds: number, encoder: RtpIn, viewers: Viewers, { report
 }
 
 /** Offering: the first offer, then answers from stdin (or --answer-file). Answering: the browser's offer. */
-async function readBlobs({ mode, options, io, report, teardown }: Build, viewers: Viewers): Promise<void> {
+async function readBlobs({ mode, options, io, report, teardown }: Build, viewers: Viewers, scanning: boolean): Promise<void> {
   const taker: BlobTaker =
     mode === 'offer' ? { take: (text) => viewers.acceptAnswer(text) } : { take: (text) => viewers.answerOffer(text) };
-  if (mode === 'offer') await viewers.offerNext();
-  else if (!options.json) io.stderr.write('pi-agent: paste the page\'s offer (a "pigeon:" code), then press Enter\n');
   const file = mode === 'offer' ? options.answerFile : options.offerFile;
+  if (mode === 'offer') {
+    report({ type: 'answers-from', stdin: stdinOpen(io.stdin), camera: scanning, ...(file ? { file } : {}) });
+    await viewers.offerNext();
+  } else if (!options.json && stdinOpen(io.stdin)) io.stderr.write('pi-agent: paste the page\'s offer (a "pigeon:" code), then press Enter\n');
   // Offering, stdin and the file both count; answering, a file replaces stdin.
   const sources = mode === 'offer' ? { stdin: io.stdin, ...(file ? { file } : {}) } : file ? { file } : { stdin: io.stdin };
   const input = new BlobInput(sources, taker);

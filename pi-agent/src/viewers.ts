@@ -171,6 +171,11 @@ export class Viewers extends EventEmitter<ViewersEvents> {
     }
   }
 
+  /** This machine's addresses are now `now`: the offer showing is remade if it cannot be reached (offers.ts). */
+  addressesChanged(now: readonly string[]): Promise<void> {
+    return this.offers.addressesChanged(now, (id) => this.viewers.has(id));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await this.offers.stop();

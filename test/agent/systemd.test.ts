@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -108,8 +108,14 @@ test('the unit\'s ExecStart as its user: offer on the tty, registry cached, answ
   }
   chmodSync(runRoot, 0o755);
   chmodSync(cacheRoot, 0o755);
+  // /etc/pigeon/agent.conf as the README installs it: the shipped one, readable by the unit's user.
+  const etc = join(base, 'etc');
+  mkdirSync(etc);
+  chmodSync(etc, 0o755);
+  copyFileSync(join(ROOT, 'pi-agent/systemd/agent.conf'), join(etc, 'agent.conf'));
+  chmodSync(join(etc, 'agent.conf'), 0o644);
   const where = (text: string): string =>
-    text.replaceAll('%C', cacheRoot).replaceAll('%t', runRoot).replaceAll('/run/pigeon', runtime).replaceAll('/opt/pigeon', ROOT);
+    text.replaceAll('%C', cacheRoot).replaceAll('%t', runRoot).replaceAll('/run/pigeon', runtime).replaceAll('/opt/pigeon', ROOT).replaceAll('/etc/pigeon', etc);
 
   // The environment systemd gives a system service, plus the unit's own.
   const passwd = sh(`getent passwd ${user}`).split(':');
@@ -158,7 +164,9 @@ test('the unit\'s ExecStart as its user: offer on the tty, registry cached, answ
   };
 
   await waitFor('an offer on the tty', () => /^pigeon:\S+$/m.test(tty));
-  assert.ok(tty.startsWith('\x1b[2J\x1b[H'), '--clear: the screen is cleared before the QR');
+  assert.ok(tty.startsWith('\x1b[9;0]\x1b[14;0]\x1b[2J\x1b[H'), 'the console\'s blanking is turned off, then --clear clears the screen before the QR');
+  assert.match(journal, /stdin is not open \(e\.g\. under systemd\): answers reach the agent through .*\/answer \(write the "pigeon:" answer into it\)/);
+  assert.doesNotMatch(journal, /paste/, 'StandardInput=null: nothing asks for a paste');
   assert.match(tty, /█▀▀▀▀▀█|█ ▄▄▄▄▄ █/, 'a QR code in half blocks');
   const offerText = /^pigeon:\S+$/m.exec(tty)![0];
   await waitFor('the offer PNG in the runtime directory', () => existsSync(join(runtime, 'offer.png')));
