@@ -23,12 +23,17 @@ function gstChildren(pid: number): number[] {
     .map((m) => Number(m[1]));
 }
 
+/** The agent's gst-launch children once there are `count` of them (or after 10 s, whatever runs then). */
+async function pipelinesOf(pid: number, count: number): Promise<number[]> {
+  const until = Date.now() + 10_000;
+  while (gstChildren(pid).length < count && Date.now() < until) await sleep(50);
+  return gstChildren(pid);
+}
+
 test('after SIGKILL of the agent its camera and display pipelines are gone within 2 s', async (t) => {
   const agent = rig.startAgent(['offer', '--source', 'test', '--stats-interval', '0', '--display', '--display-sink', 'fakesink']);
   await agent.next('offer');
-  const until = Date.now() + 10_000;
-  while (gstChildren(agent.pid).length < 2 && Date.now() < until) await sleep(50);
-  const children = gstChildren(agent.pid);
+  const children = await pipelinesOf(agent.pid, 2);
   assert.equal(children.length, 2, 'the camera pipeline and the display pipeline run');
 
   const killedAt = performance.now();
@@ -45,9 +50,7 @@ test('when nobody reads its stdout any more, the agent stops cleanly: exit 0, it
   // --stats-interval 1: something is written to stdout every second, as a streaming agent does.
   const agent = rig.startAgent(['offer', '--source', 'test', '--stats-interval', '1']);
   await agent.next('offer');
-  const until = Date.now() + 10_000;
-  while (gstChildren(agent.pid).length < 1 && Date.now() < until) await sleep(50);
-  const children = gstChildren(agent.pid);
+  const children = await pipelinesOf(agent.pid, 1);
   assert.equal(children.length, 1, 'the camera pipeline runs');
 
   const closedAt = performance.now();
