@@ -6,7 +6,8 @@
 //
 // Anything else, or either shape with a bad field, throws a DetectionError saying what was wrong.
 import { isBoxList } from '../../src/signal/index.ts';
-import type { DetectionSet, FrameRef } from './detection-set.ts';
+import type { DetectionSet } from './detection-set.ts';
+import type { FrameRef } from './frame-ref.ts';
 import { DetectionError } from './errors.ts';
 import { decodeHailoRoi, isHailoRoi } from './hailo-json.ts';
 

@@ -18,7 +18,8 @@ import { MessageBudget } from './message-budget.ts';
 import { UnixInput } from './unix-input.ts';
 import { ZmqSubscriber } from './zmtp-sub.ts';
 
-export type { DetectionSet, FrameRef } from './detection-set.ts';
+export type { DetectionSet } from './detection-set.ts';
+export type { FrameRef } from './frame-ref.ts';
 
 /** Sets a second, on average and at once: a detector at frame rate on a couple of streams. */
 export const BUDGET = { perSecond: 120, burst: 120 };

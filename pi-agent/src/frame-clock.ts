@@ -12,17 +12,8 @@
 //   pts     not used: another pipeline's PTS means nothing here, and gdppay/gdpdepay (which would
 //           carry it over shm) cannot join a running app: gdpdepay refuses data before caps.
 import { EventEmitter } from 'node:events';
+import type { FrameRef } from './frame-ref.ts';
 import { FRAME_TAP } from './gst-tokens.ts';
-
-/** Where a set of detections was computed; the same shape as detection-source.ts's (hailo-in). */
-export interface FrameRef {
-  rtpTimestamp?: number;
-  /** ns */
-  pts?: number;
-  /** frames */
-  offset?: number;
-  wallMs?: number;
-}
 
 interface Frame {
   /** Frames the tap printed before this one in this run of gst-launch. */

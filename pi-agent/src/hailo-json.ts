@@ -11,7 +11,8 @@
 // here. A tracker's HailoUniqueID becomes the box's `trackId`, classifications its `sublabel`;
 // landmarks, masks, matrices and tiles are left out. `class_id` -1 means unset (NULL_CLASS_ID).
 import type { Box } from '../../src/signal/index.ts';
-import type { DetectionSet, FrameRef } from './detection-set.ts';
+import type { DetectionSet } from './detection-set.ts';
+import type { FrameRef } from './frame-ref.ts';
 import { DetectionError } from './errors.ts';
 
 /** As many boxes as one protocol message may carry; the rest of a frame's are dropped. */
