@@ -48,8 +48,8 @@ test('check-config names each mistake with its line, its key and what is allowed
   const range = await runCli(['check-config', conf('range.conf', 'source = test\n\nviewers = 99\n')]);
   assert.equal(range.code, 1);
   assert.match(range.stderr, new RegExp(`range.conf:3: viewers: viewers must be a number from 1 to 32, not "99"`));
-  const hailo = await runCli(['check-config', conf('hailo.conf', 'source = hailo\n')]);
-  assert.match(hailo.stderr, /hailo.conf:1: source: source hailo needs hef PATH/);
+  const shm = await runCli(['check-config', conf('shm.conf', 'source = shm\n')]);
+  assert.match(shm.stderr, /shm.conf:1: source: source shm needs shm PATH/);
 
   const missing = await runCli(['offer', '--config', join(dir, 'nope.conf')]);
   assert.equal(missing.code, 1);
