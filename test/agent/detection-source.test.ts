@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { BUDGET, openDetections, type DetectionSet, type DetectionSource } from '../../pi-agent/src/detection-source.ts';
 import { DetectionError } from '../../pi-agent/src/errors.ts';
@@ -23,18 +23,24 @@ function collect(source: DetectionSource): { sets: DetectionSet[]; skipped: { wh
   return { sets, skipped };
 }
 
-const line = (label: string): string => `${JSON.stringify({ boxes: [{ label, confidence: 0.5, x: 0, y: 0, w: 1, h: 1 }] })}\n`;
-
-test('unix: a line over 64 KiB is skipped as E_TOO_LARGE and the next one is read; a flood past the budget is dropped, counted, reported once', async () => {
-  const path = join(dir, 'cap.sock');
+/** A `unix:` source listening in the temp folder, collecting, with one writer connected to it. */
+async function unixSource(name: string): Promise<ReturnType<typeof collect> & { source: DetectionSource; writer: Socket }> {
+  const path = join(dir, name);
   const source = openDetections(`unix:${path}`);
-  const { sets, skipped } = collect(source);
+  const collected = collect(source);
   const ready = new Promise((resolve) => source.input.once('ready', () => resolve(undefined)));
   source.start();
   await ready;
   const writer = createConnection(path);
+  await new Promise((resolve) => writer.once('connect', resolve));
+  return { ...collected, source, writer };
+}
+
+const line = (label: string): string => `${JSON.stringify({ boxes: [{ label, confidence: 0.5, x: 0, y: 0, w: 1, h: 1 }] })}\n`;
+
+test('unix: a line over 64 KiB is skipped as E_TOO_LARGE and the next one is read; a flood past the budget is dropped, counted, reported once', async () => {
+  const { source, sets, skipped, writer } = await unixSource('cap.sock');
   try {
-    await new Promise((resolve) => writer.once('connect', resolve));
     writer.write(`{"boxes":[],"pad":"${'x'.repeat(70 * 1024)}"}\n${line('after')}`);
     await eventually(() => sets.length, (n) => n >= 1, 5000);
     assert.deepEqual(skipped.map((s) => s.code), ['E_TOO_LARGE']);
@@ -53,13 +59,7 @@ test('unix: a line over 64 KiB is skipped as E_TOO_LARGE and the next one is rea
 });
 
 test('a set too large for one data-channel message is cut to fit, said once', async () => {
-  const path = join(dir, 'many.sock');
-  const source = openDetections(`unix:${path}`);
-  const { sets, skipped } = collect(source);
-  const ready = new Promise((resolve) => source.input.once('ready', () => resolve(undefined)));
-  source.start();
-  await ready;
-  const writer = createConnection(path);
+  const { source, sets, skipped, writer } = await unixSource('many.sock');
   try {
     const box = { label: 'a-rather-long-label-for-a-class-'.padEnd(64, 'x'), confidence: 0.123456, x: 0.123456, y: 0.123456, w: 0.123456, h: 0.123456, classId: 79, trackId: 123456, sublabel: 's'.repeat(64) };
     const text = `${JSON.stringify({ boxes: Array.from({ length: 200 }, () => box), rtpTimestamp: 4294967295 })}\n`;
