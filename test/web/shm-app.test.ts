@@ -38,18 +38,22 @@ async function seen(page: Page, ms = 1000): Promise<{ frames: number; width: num
     const viewer = document.querySelector('pigeon-app')!.shadowRoot!.querySelector('pigeon-viewer')!;
     const video = viewer.shadowRoot!.querySelector('video')!;
     let frames = 0;
-    const count = (): void => {
+    // The width of the frames presented, as each callback reports it: videoWidth reads 0 while the
+    // element re-renders or reloads its source, even with frames going by.
+    let width = 0;
+    const count = (_now: number, frame: VideoFrameCallbackMetadata): void => {
       frames++;
+      width = frame.width;
       video.requestVideoFrameCallback(count);
     };
     video.requestVideoFrameCallback(count);
     await new Promise((resolve) => setTimeout(resolve, windowMs));
-    return { frames, width: video.videoWidth, labels: viewer.drawnDetections.map((box) => box.label ?? '') };
+    return { frames, width, labels: viewer.drawnDetections.map((box) => box.label ?? '') };
   }, ms);
 }
 
 async function playsWithBoxes(page: Page, what: string): Promise<void> {
-  const last = await eventually(() => seen(page), (s) => s.frames >= 10 && s.labels.some((l) => /^frame \d+$/.test(l)), 30_000, 200);
+  const last = await eventually(() => seen(page), (s) => s.frames >= 10 && s.width > 0 && s.labels.some((l) => /^frame \d+$/.test(l)), 30_000, 200);
   assert.ok(last.frames >= 10, `${what}: video plays (${last.frames} frames in 1 s)`);
   assert.equal(last.width, 320, `${what}: the app's frames`);
   assert.ok(last.labels.some((l) => /^frame \d+$/.test(l)), `${what}: the app's boxes are drawn: ${JSON.stringify(last.labels)}`);
