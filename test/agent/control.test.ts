@@ -6,23 +6,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBlob, encodeBlob, encodeMessage, isAgentCodec, parseAgentMessage, type AgentMessage } from '../../src/signal/index.ts';
-import { type AgentProcess, agentRig, type BrowserPeer, eventually } from '../harness/index.ts';
+import { type AgentProcess, agentRig, type BrowserPeer, eventually, joinChromiumViewer } from '../harness/index.ts';
 
 /* The data channel after the handshake, with the real agent and Chromium: nothing but messages. */
 const rig = agentRig();
 const SOURCE = ['--source', 'test', '--stats-interval', '0'];
 const dir = mkdtempSync(join(tmpdir(), 'pigeon-control-'));
 
-async function joinViewer(agent: AgentProcess, used: Set<number>): Promise<BrowserPeer> {
-  const offer = await agent.next('offer', { where: (e) => !used.has(e.offerId) });
-  used.add(offer.offerId);
-  const viewer = await rig.chromium().newPeer();
-  const sdp = await viewer.acceptOffer(decodeBlob(offer.text).sdp);
-  agent.write(encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId }).text);
-  await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
-  await viewer.waitForDataChannelOpen();
-  return viewer;
-}
+const joinViewer = (agent: AgentProcess, used: Set<number>): Promise<BrowserPeer> => joinChromiumViewer(agent, rig.chromium(), used);
 
 /** The next message of `type` from the agent, skipping others. */
 async function expectMessage<T extends AgentMessage['type']>(viewer: BrowserPeer, type: T, timeoutMs = 5000): Promise<Extract<AgentMessage, { type: T }>> {

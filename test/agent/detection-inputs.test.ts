@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeBlob, encodeBlob, parseAgentMessage, type AgentMessage, type Box } from '../../src/signal/index.ts';
-import { type AgentProcess, agentRig, type BrowserPeer, eventually } from '../harness/index.ts';
+import { parseAgentMessage, type AgentMessage, type Box } from '../../src/signal/index.ts';
+import { type AgentProcess, agentRig, type BrowserPeer, eventually, joinChromiumViewer } from '../harness/index.ts';
 
 const rig = agentRig();
 const SOURCE = ['--source', 'test', '--stats-interval', '0'];
@@ -19,15 +19,7 @@ const PYTHON = '/usr/bin/python3';
 const children: ChildProcess[] = [];
 after(() => children.forEach((child) => child.kill('SIGKILL')));
 
-async function joinViewer(agent: AgentProcess): Promise<BrowserPeer> {
-  const offer = await agent.next('offer');
-  const viewer = await rig.chromium().newPeer();
-  const sdp = await viewer.acceptOffer(decodeBlob(offer.text).sdp);
-  agent.write(encodeBlob({ type: 'answer', sdp }, { offerId: offer.offerId }).text);
-  await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
-  await viewer.waitForDataChannelOpen();
-  return viewer;
-}
+const joinViewer = (agent: AgentProcess): Promise<BrowserPeer> => joinChromiumViewer(agent, rig.chromium());
 
 type Detections = Extract<AgentMessage, { type: 'detections' }>;
 

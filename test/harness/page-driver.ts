@@ -64,6 +64,19 @@ export async function open(chromium: ChromiumHandle, url = PAGE, options: OpenOp
   return { page, blocked, errors };
 }
 
+type Viewer = HTMLElementTagNameMap['pigeon-viewer'];
+
+/** Runs `body` in the built page with its `<pigeon-viewer>` (rendered) as its argument. */
+export async function inViewer<T, A = undefined>(page: Page, body: (viewer: Viewer, arg: A) => T | Promise<T>, arg?: A): Promise<T> {
+  const handle = await page.evaluateHandle(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('pigeon-viewer')!);
+  try {
+    await handle.evaluate((viewer) => viewer.updateComplete);
+    return (await handle.evaluate(body as (viewer: Viewer, arg: unknown) => T, arg as unknown)) as T;
+  } finally {
+    await handle.dispose();
+  }
+}
+
 /** Loads the probe into `page` unless it is there already (a page this module did not open). */
 async function ensureProbe(page: Page): Promise<void> {
   if (!(await page.evaluate(() => 'pigeonAppProbe' in globalThis))) await page.evaluate(await pageScript('app-probe'));

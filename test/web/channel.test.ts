@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
-import { type AgentProcess, agentRig, eventually, look, open, paste, probe, screenshots, until } from '../harness/index.ts';
+import { type AgentProcess, agentRig, eventually, inViewer, look, open, paste, probe, screenshots, until } from '../harness/index.ts';
 
 /*
  * The data channel between the built page and the real agent (issue 6): telemetry shown,
@@ -49,18 +49,6 @@ async function watch(args: string[] = [], running?: AgentProcess): Promise<{ age
   return { agent, page, errors, viewer: offer.offerId! };
 }
 
-type Viewer = HTMLElementTagNameMap['pigeon-viewer'];
-
-/** Runs `body` in the page with the `<pigeon-viewer>` as its argument. */
-async function inViewer<T, A = undefined>(page: Page, body: (viewer: Viewer, arg: A) => T | Promise<T>, arg?: A): Promise<T> {
-  const handle = await page.evaluateHandle(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('pigeon-viewer')!);
-  try {
-    await handle.evaluate((viewer) => viewer.updateComplete);
-    return (await handle.evaluate(body as (viewer: Viewer, arg: unknown) => T, arg as unknown)) as T;
-  } finally {
-    await handle.dispose();
-  }
-}
 
 /** The stats overlay's Pi rows, by key. */
 function agentStats(page: Page): Promise<Record<string, string>> {

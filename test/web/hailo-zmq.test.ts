@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import type { Page } from 'puppeteer-core';
-import { agentRig, eventually, open, paste, screenshots, until } from '../harness/index.ts';
+import { agentRig, eventually, inViewer, open, paste, screenshots, until } from '../harness/index.ts';
 
 /*
  * Hailo's own detections on the page (issue 22): a real pyzmq PUB socket standing in for
@@ -14,17 +13,6 @@ import { agentRig, eventually, open, paste, screenshots, until } from '../harnes
 const rig = agentRig();
 const PUBLISHER = new URL('../fixtures/hailo/zmq-publisher.py', import.meta.url).pathname;
 
-type Viewer = HTMLElementTagNameMap['pigeon-viewer'];
-
-async function inViewer<T, A = undefined>(page: Page, body: (viewer: Viewer, arg: A) => T | Promise<T>, arg?: A): Promise<T> {
-  const handle = await page.evaluateHandle(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('pigeon-viewer')!);
-  try {
-    await handle.evaluate((viewer) => viewer.updateComplete);
-    return (await handle.evaluate(body as (viewer: Viewer, arg: unknown) => T, arg as unknown)) as T;
-  } finally {
-    await handle.dispose();
-  }
-}
 
 test('a pyzmq publisher of HailoROI JSON: the page draws the boxes with labels and tracking ids, fires them as events, and filters them', async () => {
   const port = 20_000 + (process.pid % 20_000);
