@@ -13,7 +13,7 @@ import type { Transport, TransportChannel, VideoFeed } from '../transport/transp
 export type PeerStatus = 'idle' | 'answering' | 'offering' | 'waiting' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
 /** A blob as given: `pigeon:` text (an attribute, a script) or already decoded (the page's paste box, the scanner). */
-export type BlobInput = string | DecodedBlob;
+export type GivenBlob = string | DecodedBlob;
 
 /** What the connection is now; replaced whole on every change, never changed in place. */
 export interface ConnectionView {
@@ -68,16 +68,3 @@ export interface ConnectionEvents {
   /** About to close: the last moment to tell the agent. */
   closing: null;
 }
-
-/** Before any offer. */
-export const IDLE: ConnectionView = {
-  status: 'idle',
-  role: 'answerer',
-  video: undefined,
-  connectedOnce: false,
-  error: undefined,
-  waitingSince: undefined,
-  lostSince: undefined,
-  restarting: false,
-  offeredCodecs: undefined,
-};

@@ -4,7 +4,7 @@ import type { SettingsDetail, TelemetryDetail, ViewerErrorDetail, ViewerStats } 
 import type { EncodedBlob, ViewerMessage } from '../signal/index.ts';
 import type { TransportChannel, TransportKind } from '../transport/transport.ts';
 import { AgentChannelController, type AgentView, type DetectionsMessage } from './agent-channel.ts';
-import { ConnectionController, type BlobInput, type ConnectionView } from './connection-controller.ts';
+import { ConnectionController, type GivenBlob, type ConnectionView } from './connection-controller.ts';
 import { StatsSampler } from './stats-sampler.ts';
 
 /** Everything `<pigeon-viewer>` shows, read at one moment; nothing in it is changed afterwards. */
@@ -64,7 +64,7 @@ export class ViewerSession extends Emitter<SessionEvents> {
     return { ...this.connection.view, ...this.agent.view, stats: this.sampler.stats, channel: this.agent.current, channelOpen: this.agent.open };
   }
 
-  answer(offer: BlobInput): Promise<void> {
+  answer(offer: GivenBlob): Promise<void> {
     return this.connection.answer(offer);
   }
 
@@ -72,7 +72,7 @@ export class ViewerSession extends Emitter<SessionEvents> {
     return this.connection.offer();
   }
 
-  acceptAnswer(answer: BlobInput): Promise<void> {
+  acceptAnswer(answer: GivenBlob): Promise<void> {
     return this.connection.acceptAnswer(answer);
   }
 
