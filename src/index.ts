@@ -26,6 +26,7 @@ export type {
   ConnectionErrorCode,
   DetectionsDetail,
   OfferDetail,
+  RefusalDetail,
   ScanDetail,
   SettingsDetail,
   TelemetryDetail,

@@ -9,6 +9,7 @@ import {
   detectionsEvent,
   errorEvent,
   offerEvent,
+  refusalEvent,
   settingsEvent,
   statsEvent,
   telemetryEvent,
@@ -55,6 +56,8 @@ import { statsOverlay } from './viewer-stats.ts';
  *   see SignalErrorCode) or a connection failure (`E_ICE_FAILED`, `E_DISCONNECTED`, `E_WEBRTC` …,
  *   see ConnectionErrorCode). Does not bubble (a bubbling `error` would reach `window.onerror`):
  *   listen on the element.
+ * @fires refusal - `CustomEvent<RefusalDetail>`: a message refused between this viewer and the agent (`by`:
+ *   `agent`, `viewer`) or a request the bridge refused (`bridge`), with its code; the connection goes on. Bubbles, composed.
  * @csspart video - the `<video>`, or the `<canvas>` the bridge's frames are drawn on (a `<video>` again when they play through MSE)
  * @csspart status - the connection state line, always shown
  * @csspart stats - the stats overlay
@@ -148,6 +151,7 @@ export class PigeonViewer extends LitElement {
     session.on('stats', (stats) => this.dispatchEvent(statsEvent(stats)));
     session.on('error', (error) => this.dispatchEvent(errorEvent(error)));
     session.on('telemetry', (telemetry) => this.dispatchEvent(telemetryEvent(telemetry)));
+    session.on('refusal', (refusal) => this.dispatchEvent(refusalEvent(refusal)));
     session.on('detections', (message) => {
       this.detections.add(message);
       const { boxes, rtpTimestamp, time } = message;

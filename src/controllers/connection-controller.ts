@@ -98,7 +98,7 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
     try {
       answer = asBlob(input, 'answer');
     } catch (error) {
-      this.dispatch({ type: 'refused', id: undefined, error });
+      this.dispatch({ type: 'notice', id: undefined, error });
       return Promise.resolve();
     }
     return this.dispatch({ type: 'accept-answer', answer });
@@ -123,7 +123,7 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
       const offerId = newOfferId();
       const offer = encodeBlob({ type: 'offer', sdp: await next.offer() }, { offerId, keepCodec: isAgentCodec });
       const answer = await agent.ask(offer, held.abort.signal);
-      if (answer.offerId !== undefined && answer.offerId !== offerId) throw new ConnectionError('E_OTHER_OFFER', { message: 'the Pi answered another offer' });
+      if (answer.offerId !== undefined && answer.offerId !== offerId) throw new ConnectionError('E_RESTART', { detail: 'the Pi answered another offer' });
       // From here the agent closes the old connection as soon as the new one is up on its side.
       this.dispatch({ type: 'handover', id });
       if (!this.held.has(id)) return;
@@ -184,6 +184,7 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
       transport.on('quiet', (quiet) => this.dispatch({ type: 'quiet', id, quiet, connected: transport.state === 'connected', now: Date.now() })),
       transport.on('channel', () => this.dispatch({ type: 'channel', id })),
       transport.on('error', (error) => this.dispatch({ type: 'ended', id, error })),
+      transport.on('refusal', (refusal) => this.dispatch({ type: 'refusal', id, refusal })),
     ];
   }
 
@@ -237,6 +238,8 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
         return this.emit('connected', null);
       case 'emit-error':
         return this.emit('error', effect.error);
+      case 'emit-refusal':
+        return this.emit('refusal', effect.refusal);
     }
   }
 
@@ -244,7 +247,7 @@ export class ConnectionController extends Emitter<ConnectionEvents> implements R
     try {
       await this.held.get(id)?.transport.acceptAnswer(sdp);
     } catch (error) {
-      this.dispatch({ type: 'refused', id, error });
+      this.dispatch({ type: 'notice', id, error });
     }
   }
 

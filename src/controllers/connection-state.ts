@@ -7,7 +7,8 @@
  * late and dropped here, in one place.
  */
 import { CONNECTION_MESSAGES, ConnectionError, agentStopped, viewerErrorOf, type ViewerErrorDetail } from '../events/viewer-error.ts';
-import type { DecodedBlob, EncodedBlob } from '../signal/index.ts';
+import type { RefusalDetail } from '../events/index.ts';
+import { isPigeonError, type DecodedBlob, type EncodedBlob } from '../signal/index.ts';
 import type { TransportState, VideoFeed } from '../transport/transport.ts';
 import type { ConnectionView, PeerStatus } from './connection-view.ts';
 
@@ -84,7 +85,7 @@ export type ConnectionEvent =
   /** Making connection `id`'s answer or offer failed: the attempt is over. */
   | { readonly type: 'failed'; readonly id: number; readonly error: unknown }
   /** Something the page was given or tried was refused (`id`: on that connection), the connection stays as it was. */
-  | { readonly type: 'refused'; readonly id: number | undefined; readonly error: unknown }
+  | { readonly type: 'notice'; readonly id: number | undefined; readonly error: unknown }
   /** The agent answered reconnect `id`'s offer; its answer is about to be applied. */
   | { readonly type: 'handover'; readonly id: number }
   /** Reconnect `id`'s connection is up with its channel open, with the video it has. */
@@ -98,6 +99,8 @@ export type ConnectionEvent =
   | { readonly type: 'channel'; readonly id: number }
   /** Nothing arrives (`quiet`), or it does again; `connected`: the connection's state now. */
   | { readonly type: 'quiet'; readonly id: number; readonly quiet: boolean; readonly connected: boolean; readonly now: number }
+  /** Something on the way (a bridge) refused a request of this page's on connection `id`. */
+  | { readonly type: 'refusal'; readonly id: number; readonly refusal: RefusalDetail }
   /** The connection ended for a reason of its own (a bridge gone). */
   | { readonly type: 'ended'; readonly id: number; readonly error: unknown }
   // What the agent says over its channel.
@@ -127,7 +130,8 @@ export type ConnectionEffect =
   | { readonly type: 'emit-answer'; readonly blob: EncodedBlob }
   | { readonly type: 'emit-offer'; readonly blob: EncodedBlob }
   | { readonly type: 'emit-connected' }
-  | { readonly type: 'emit-error'; readonly error: ViewerErrorDetail };
+  | { readonly type: 'emit-error'; readonly error: ViewerErrorDetail }
+  | { readonly type: 'emit-refusal'; readonly refusal: RefusalDetail };
 
 export interface Transition {
   readonly state: ConnectionState;
@@ -135,7 +139,7 @@ export interface Transition {
 }
 
 /** The events `transition` handles before it looks at which connection they are about. */
-type Commanded = 'answer' | 'offer' | 'close' | 'accept-answer' | 'reconnect' | 'refused' | 'channel-closed' | 'agent-stopped' | 'handover' | 'handed-over' | 'restart-failed';
+type Commanded = 'answer' | 'offer' | 'close' | 'accept-answer' | 'reconnect' | 'notice' | 'channel-closed' | 'agent-stopped' | 'handover' | 'handed-over' | 'restart-failed';
 type Live = Extract<ConnectionState, { kind: 'playing' | 'lost' }>;
 type Attempt = Extract<ConnectionState, { id: number }>;
 
@@ -153,7 +157,7 @@ export function transition(state: ConnectionState, event: ConnectionEvent): Tran
       return acceptAnswer(state, event.answer);
     case 'reconnect':
       return reconnect(state, event.id, event.agentOpen);
-    case 'refused':
+    case 'notice':
       if (event.id !== undefined && idOf(state) !== event.id) return stay(state);
       return notice(state, event.error);
     case 'channel-closed':
@@ -193,6 +197,8 @@ function onConnection(state: ConnectionState, event: Exclude<ConnectionEvent, { 
       return stay({ ...state, video: event.video });
     case 'channel':
       return { state, effects: [{ type: 'channel', id: state.id }] };
+    case 'refusal':
+      return { state, effects: [{ type: 'emit-refusal', refusal: event.refusal }] };
     case 'reached':
       return state.kind === 'preparing' || state.kind === 'waiting' ? stay({ ...state, piReached: true }) : stay(state);
     case 'state':
@@ -290,8 +296,9 @@ function restarting(state: ConnectionState, event: Extract<ConnectionEvent, { ty
       const without: ConnectionState = { ...current, restart: undefined };
       // A lost connection still waiting for its path to come back is not over either.
       if (event.agentOpen && (event.oldConnected || current.kind === 'lost')) {
+        // The reconnect's own reasons (no answer, not up in time) say so already; anything else is why it did not work.
         const detail = event.error instanceof Error ? event.error.message : String(event.error);
-        const said = notice(without, new ConnectionError('E_RESTART', { detail, cause: event.error }));
+        const said = notice(without, isPigeonError(event.error) && event.error.code === 'E_RESTART' ? event.error : new ConnectionError('E_RESTART', { detail, cause: event.error }));
         return { state: said.state, effects: [{ type: 'release', ids: [event.id] }, ...said.effects] };
       }
       // The old connection went down during the hand-over: nothing is left to play.

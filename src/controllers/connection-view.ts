@@ -1,3 +1,4 @@
+import type { RefusalDetail } from '../events/index.ts';
 import type { ViewerErrorDetail } from '../events/viewer-error.ts';
 import type { DecodedBlob, EncodedBlob } from '../signal/index.ts';
 import type { Transport, TransportChannel, VideoFeed } from '../transport/transport.ts';
@@ -65,6 +66,8 @@ export interface ConnectionEvents {
   channel: TransportChannel | undefined;
   /** The connection whose video plays now (to sample), or undefined when none does. */
   live: Transport | undefined;
+  /** The current connection's transport refused a request of this page's (the bridge); it goes on. */
+  refusal: RefusalDetail;
   /** About to close: the last moment to tell the agent. */
   closing: null;
 }

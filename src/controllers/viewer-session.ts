@@ -1,6 +1,6 @@
 import type { ReactiveControllerHost } from 'lit';
 import { Emitter } from '../events/emitter.ts';
-import type { SettingsDetail, TelemetryDetail, ViewerErrorDetail, ViewerStats } from '../events/index.ts';
+import type { RefusalDetail, SettingsDetail, TelemetryDetail, ViewerErrorDetail, ViewerStats } from '../events/index.ts';
 import type { EncodedBlob, ViewerMessage } from '../signal/index.ts';
 import type { TransportChannel, TransportKind } from '../transport/transport.ts';
 import { AgentChannelController, type AgentView, type DetectionsMessage } from './agent-channel.ts';
@@ -25,6 +25,7 @@ export interface SessionEvents {
   telemetry: TelemetryDetail;
   settings: SettingsDetail;
   detections: DetectionsMessage;
+  refusal: RefusalDetail;
 }
 
 /**
@@ -58,6 +59,8 @@ export class ViewerSession extends Emitter<SessionEvents> {
     agent.on('telemetry', (telemetry) => this.emit('telemetry', telemetry));
     agent.on('settings', (settings) => this.emit('settings', settings));
     agent.on('detections', (detections) => this.emit('detections', detections));
+    agent.on('refusal', (refusal) => this.emit('refusal', refusal));
+    connection.on('refusal', (refusal) => this.emit('refusal', refusal));
   }
 
   snapshot(): ViewerSnapshot {

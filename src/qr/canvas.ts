@@ -1,3 +1,4 @@
+import { QrError } from './errors.ts';
 import type { QrMatrix } from './matrix.ts';
 
 /**
@@ -9,7 +10,7 @@ export function drawQr(canvas: HTMLCanvasElement, matrix: QrMatrix, pixels: numb
   const scale = Math.max(1, Math.floor(pixels / side));
   canvas.width = canvas.height = side * scale;
   const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error('2D canvas is not available');
+  if (!ctx) throw new QrError('E_QR_NO_CANVAS', 'This browser gave no 2D canvas to draw the QR code on; copy the code’s text instead.');
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.fillStyle = '#000';

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { RECOVERY_MS, START, transition, viewOf, type ConnectionEffect, type ConnectionEvent, type ConnectionState } from '../../src/controllers/connection-state.ts';
+import { CONNECTION_MESSAGES, ConnectionError } from '../../src/events/viewer-error.ts';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
 import type { VideoFeed } from '../../src/transport/transport.ts';
 
@@ -157,10 +158,10 @@ describe('offering, for pi-agent answer', () => {
 
   test('applying the answer failing is a refusal on that connection, dropped if it is no longer current', () => {
     const s = state(offering);
-    const refused = step(s, { type: 'refused', id: 1, error: new Error('InvalidStateError') });
+    const refused = step(s, { type: 'notice', id: 1, error: new Error('InvalidStateError') });
     assert.equal(viewOf(refused.state).status, 'waiting');
     assert.equal(viewOf(refused.state).error?.code, 'E_WEBRTC');
-    assert.deepEqual(step(s, { type: 'refused', id: 9, error: new Error('late') }).effects, []);
+    assert.deepEqual(step(s, { type: 'notice', id: 9, error: new Error('late') }).effects, []);
   });
 });
 
@@ -285,6 +286,15 @@ describe('reconnecting over the data channel', () => {
     assert.equal(viewOf(handed.state).lostSince, undefined);
   });
 
+  test('a reconnect’s own reason (the Pi’s refusal, no answer in time) is said as it is, anything else as why it did not work', () => {
+    const own = new ConnectionError('E_RESTART', { detail: 'the Pi said: no' });
+    const said = step(state(restarting), { type: 'restart-failed', id: 5, error: own, agentOpen: true, oldConnected: true });
+    assert.equal(viewOf(said.state).error?.message, own.message);
+    assert.equal(viewOf(said.state).status, 'connected', 'the old connection plays on');
+    const other = step(state(restarting), { type: 'restart-failed', id: 5, error: new Error('InvalidStateError'), agentOpen: true, oldConnected: true });
+    assert.equal(viewOf(other.state).error?.message, `${CONNECTION_MESSAGES.E_RESTART} (InvalidStateError)`);
+  });
+
   test('a failed reconnect with the old connection gone too ends it: nothing is left to play', () => {
     const failed = step(state(restarting), { type: 'restart-failed', id: 5, error: new Error('x'), agentOpen: false, oldConnected: false });
     assert.equal(errorOf(failed.effects), 'E_DISCONNECTED');
@@ -318,6 +328,14 @@ describe('the agent and the transport ending it', () => {
     const ended = step(state(playing), { type: 'ended', id: 1, error: new Error('The Pigeon bridge went away') });
     assert.equal(viewOf(ended.state).status, 'failed');
     assert.match(viewOf(ended.state).error?.message ?? '', /bridge went away/);
+  });
+
+  test('a refusal on the way (the bridge’s) is passed on for the current connection, and changes nothing', () => {
+    const refusal = { by: 'bridge', code: 'E_BRIDGE_STATE', message: 'no viewer yet' } as const;
+    const passed = step(state(playing), { type: 'refusal', id: 1, refusal });
+    assert.deepEqual(passed.effects, [{ type: 'emit-refusal', refusal }]);
+    assert.equal(viewOf(passed.state).error, undefined);
+    assert.deepEqual(step(state(playing), { type: 'refusal', id: 3, refusal }).effects, []);
   });
 
   test('channel and reached are passed on only for the current connection', () => {
