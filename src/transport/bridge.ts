@@ -1,8 +1,8 @@
-import { BridgeClient, type BridgeClientEvents, type BridgeStatus } from '../bridge/client.ts';
-import { CanvasDecoder, type FrameSink } from '../bridge/decoder.ts';
-import { BridgeError } from '../bridge/errors.ts';
-import type { BridgeFrame } from '../bridge/frame.ts';
-import { MsePlayer } from '../bridge/mse-player.ts';
+import { BridgeClient, type BridgeClientEvents, type BridgeStatus } from './bridge-client.ts';
+import { CanvasDecoder, type FrameSink } from '../playback/decoder.ts';
+import { BridgeError } from '../bridge-wire/errors.ts';
+import type { BridgeFrame } from '../bridge-wire/frame.ts';
+import { MsePlayer } from '../playback/mse-player.ts';
 import { Emitter } from '../events/emitter.ts';
 import { ConnectionError, notUp } from '../events/viewer-error.ts';
 import { decodeBlob, type DecodedBlob, type EncodedBlob } from '../signal/index.ts';
