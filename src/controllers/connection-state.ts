@@ -180,7 +180,8 @@ function onConnection(state: ConnectionState, event: Exclude<ConnectionEvent, { 
   if (!isAttempt(state) || state.id !== event.id) return stay(state);
   switch (event.type) {
     case 'answered': {
-      if (state.kind !== 'preparing') return stay(state);
+      // Up before its answer was handed back (the Pi had it another way): the answer is still said.
+      if (state.kind !== 'preparing') return { state, effects: [{ type: 'emit-answer', blob: event.blob }] };
       const waiting: ConnectionState = { ...withoutPrep(state), kind: 'waiting', since: event.now, offer: undefined, checks: state.checks, piReached: state.piReached };
       return { state: waiting, effects: [{ type: 'emit-answer', blob: event.blob }] };
     }
@@ -388,39 +389,36 @@ function liveBase(state: Attempt): OnConnection & { offer: OwnOffer | undefined;
 
 /** What `<pigeon-viewer>` reads: the status and the times it shows, derived from the state. */
 export function viewOf(state: ConnectionState): ConnectionView {
-  const base = { error: state.error, waitingSince: undefined, lostSince: undefined, restarting: false, offeredCodecs: undefined };
+  const view = (status: PeerStatus, role: Role, video: VideoFeed | undefined, more: Partial<ConnectionView> = {}): ConnectionView => ({
+    status,
+    role,
+    video,
+    connectedOnce: false,
+    error: state.error,
+    waitingSince: undefined,
+    lostSince: undefined,
+    restarting: false,
+    offeredCodecs: undefined,
+    ...more,
+  });
   switch (state.kind) {
     case 'idle':
-      return { ...base, status: 'idle', role: 'answerer', video: undefined, connectedOnce: false };
+      return view('idle', 'answerer', undefined);
     case 'closed':
-      return { ...base, status: 'closed', role: state.role, video: undefined, connectedOnce: false };
+      return view('closed', state.role, undefined);
     case 'failed':
-      return { ...base, status: 'failed', role: state.role, video: state.video, connectedOnce: state.connectedOnce };
-    case 'preparing': {
-      const status: PeerStatus = state.checks !== 'none' ? state.checks : state.role === 'answerer' ? 'answering' : 'offering';
-      return { ...base, status, role: state.role, video: state.video, connectedOnce: false };
-    }
+      return view('failed', state.role, state.video, { connectedOnce: state.connectedOnce });
+    case 'preparing':
+      return view(state.checks !== 'none' ? state.checks : state.role === 'answerer' ? 'answering' : 'offering', state.role, state.video);
     case 'waiting':
-      return {
-        ...base,
-        status: state.checks === 'none' ? 'waiting' : state.checks,
-        role: state.role,
-        video: state.video,
-        connectedOnce: false,
-        waitingSince: state.since,
-        offeredCodecs: state.offer?.codecs,
-      };
+      return view(state.checks === 'none' ? 'waiting' : state.checks, state.role, state.video, { waitingSince: state.since, offeredCodecs: state.offer?.codecs });
     case 'playing':
     case 'lost':
-      return {
-        ...base,
-        status: state.kind === 'lost' ? 'disconnected' : state.line,
-        role: state.role,
-        video: state.video,
+      return view(state.kind === 'lost' ? 'disconnected' : state.line, state.role, state.video, {
         connectedOnce: true,
         lostSince: state.kind === 'lost' ? state.since : undefined,
         restarting: state.restart !== undefined,
         offeredCodecs: state.offer?.codecs,
-      };
+      });
   }
 }
