@@ -152,7 +152,6 @@ export class AgentChannelController extends Emitter<AgentEvents> implements Reac
 
   refuse(error: unknown): void {
     const message = isSignalError(error) ? `${error.code}: ${error.message}` : String(error);
-    console.warn('pigeon: could not use the agent’s signal blob:', message);
     const code = isSignalError(error) ? error.code : 'E_SIGNAL';
     this.refused({ by: 'viewer', code, message });
     this.send({ v: 1, type: 'error', code, message });
@@ -187,7 +186,6 @@ export class AgentChannelController extends Emitter<AgentEvents> implements Reac
       return parseAgentMessage(data);
     } catch (error) {
       const refusal = error instanceof ProtocolError ? error : new ProtocolError('E_MSG_MALFORMED', String(error));
-      console.warn(`pigeon: refused a message from the agent (${refusal.code}): ${refusal.message}`);
       this.refused({ by: 'viewer', code: refusal.code, message: refusal.message });
       this.send({ v: 1, type: 'error', code: refusal.code, message: refusal.message });
       return undefined;
@@ -216,7 +214,6 @@ export class AgentChannelController extends Emitter<AgentEvents> implements Reac
       case 'bye':
         return this.emit('bye', message.reason);
       case 'error':
-        console.warn(`pigeon: the agent refused a message (${message.code}): ${message.message}`);
         this.refused({ by: 'agent', code: message.code, message: message.message });
         // While our reconnect offer is out, a refusal is its answer: say why now, not after a timeout.
         this.pending?.reject(noAnswer(`the Pi said: ${message.message}`));
@@ -240,8 +237,9 @@ export class AgentChannelController extends Emitter<AgentEvents> implements Reac
     else this.refused({ by: 'viewer', code: 'E_SIGNAL', message: 'the agent sent an answer this viewer did not ask for' });
   }
 
-  /** Said as state and as an event, not only to the console. */
+  /** Said as state and as an event, and to the console for whoever debugs the page. */
   private refused(refusal: RefusalDetail): void {
+    console.warn(refusal.by === 'agent' ? `pigeon: the agent refused a message (${refusal.code}): ${refusal.message}` : `pigeon: refused a message from the agent (${refusal.code}): ${refusal.message}`);
     this.update({ refusal });
     this.emit('refusal', refusal);
   }

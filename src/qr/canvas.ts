@@ -5,7 +5,7 @@ import type { QrMatrix } from './matrix.ts';
  * Draws whole pixels per module (no smoothing between them), sized to fit `pixels` across.
  * Returns the module size used, so callers can tell when a code is too dense for the space.
  */
-export function drawQr(canvas: HTMLCanvasElement, matrix: QrMatrix, pixels: number, quiet = 4): number {
+export function drawQrOnCanvas(canvas: HTMLCanvasElement, matrix: QrMatrix, pixels: number, quiet = 4): number {
   const side = matrix.size + 2 * quiet;
   const scale = Math.max(1, Math.floor(pixels / side));
   canvas.width = canvas.height = side * scale;
