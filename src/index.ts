@@ -5,7 +5,7 @@
 export { PigeonViewer } from './components/pigeon-viewer.ts';
 export { QrScan } from './components/qr-scan.ts';
 export { QrView } from './components/qr-view.ts';
-export type { BlobInput, PeerStatus } from './controllers/connection-controller.ts';
+export type { GivenBlob, PeerStatus } from './controllers/connection-controller.ts';
 export { ConnectionError, viewerErrorOf } from './events/viewer-error.ts';
 export { nativeTransport } from './transport/native.ts';
 export type {
@@ -26,6 +26,7 @@ export type {
   ConnectionErrorCode,
   DetectionsDetail,
   OfferDetail,
+  RefusalDetail,
   ScanDetail,
   SettingsDetail,
   TelemetryDetail,

@@ -1,6 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
-import { BridgeError } from '../../src/bridge/errors.ts';
-import { encodeBridgeJson, parsePageRequest, type BridgeMessage, type PageRequest } from '../../src/bridge/protocol.ts';
+import { BridgeError } from '../../src/bridge-wire/errors.ts';
+import { encodeBridgeJson, parsePageRequest, type BridgeMessage, type PageRequest } from '../../src/bridge-wire/protocol.ts';
 import { describe } from '../../src/signal/index.ts';
 import { BridgeFailure } from './errors.ts';
 import type { Emit } from './events.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RtpPacket } from 'werift';
-import { encodeVideoFrame } from '../../src/bridge/frame.ts';
-import type { BridgeMessage, ViewerState } from '../../src/bridge/protocol.ts';
+import { encodeVideoFrame } from '../../src/bridge-wire/frame.ts';
+import type { BridgeMessage, ViewerState } from '../../src/bridge-wire/protocol.ts';
 import { FrameAssembler } from './assembler.ts';
 import type { Emit } from './events.ts';
 import type { BridgePeer } from './peer.ts';

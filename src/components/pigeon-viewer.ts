@@ -1,6 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import type { BlobInput, PeerStatus } from '../controllers/connection-controller.ts';
+import type { GivenBlob, PeerStatus } from '../controllers/connection-controller.ts';
 import { DetectionsController } from '../controllers/detections-controller.ts';
 import { ViewerSession, type ViewerSnapshot } from '../controllers/viewer-session.ts';
 import {
@@ -9,6 +9,7 @@ import {
   detectionsEvent,
   errorEvent,
   offerEvent,
+  refusalEvent,
   settingsEvent,
   statsEvent,
   telemetryEvent,
@@ -55,6 +56,8 @@ import { statsOverlay } from './viewer-stats.ts';
  *   see SignalErrorCode) or a connection failure (`E_ICE_FAILED`, `E_DISCONNECTED`, `E_WEBRTC` …,
  *   see ConnectionErrorCode). Does not bubble (a bubbling `error` would reach `window.onerror`):
  *   listen on the element.
+ * @fires refusal - `CustomEvent<RefusalDetail>`: a message refused between this viewer and the agent (`by`:
+ *   `agent`, `viewer`) or a request the bridge refused (`bridge`), with its code; the connection goes on. Bubbles, composed.
  * @csspart video - the `<video>`, or the `<canvas>` the bridge's frames are drawn on (a `<video>` again when they play through MSE)
  * @csspart status - the connection state line, always shown
  * @csspart stats - the stats overlay
@@ -72,13 +75,13 @@ export class PigeonViewer extends LitElement {
    * The Pi's offer: a `pigeon:` blob as text (the attribute), or already decoded (the page hands
    * over what its paste box or scanner decoded). Setting it (again) starts a new connection.
    */
-  @property() offer: BlobInput = '';
+  @property() offer: GivenBlob = '';
 
   /**
    * The Pi's answer to this viewer's own offer (see `createOffer()`), as text or decoded. A wrong
    * one shows its error and leaves the offer standing, so the right one can still be given.
    */
-  @property() answer: BlobInput = '';
+  @property() answer: GivenBlob = '';
 
   /**
    * A `pigeon-bridge` URL (`ws://127.0.0.1:PORT/SECRET`, as it prints it): used where the engine
@@ -132,6 +135,9 @@ export class PigeonViewer extends LitElement {
 
   @query('.stage') private stage!: HTMLElement;
 
+  /** Redraws the time the status line shows, once a second while a wait (or a lost path) lasts. */
+  private clock: ReturnType<typeof setInterval> | undefined;
+
   /** The last quality change, said once. */
   @state() private notice = '';
   @state() private qualityOpen = false;
@@ -145,6 +151,7 @@ export class PigeonViewer extends LitElement {
     session.on('stats', (stats) => this.dispatchEvent(statsEvent(stats)));
     session.on('error', (error) => this.dispatchEvent(errorEvent(error)));
     session.on('telemetry', (telemetry) => this.dispatchEvent(telemetryEvent(telemetry)));
+    session.on('refusal', (refusal) => this.dispatchEvent(refusalEvent(refusal)));
     session.on('detections', (message) => {
       this.detections.add(message);
       const { boxes, rtpTimestamp, time } = message;
@@ -257,6 +264,21 @@ export class PigeonViewer extends LitElement {
     const video = this.session.snapshot().video;
     if (video?.kind === 'frames') video.frames.drawOn(frames);
     this.detections.attach(this.renderRoot.querySelector('video') ?? frames, this.renderRoot.querySelector<HTMLCanvasElement>('canvas.detections') ?? undefined);
+    this.tick(this.isConnected && counting(this.session.snapshot()));
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.tick(false);
+  }
+
+  /** Keeps the once-a-second redraw running while `on`. */
+  private tick(on: boolean): void {
+    if (on && this.clock === undefined) this.clock = setInterval(() => this.requestUpdate(), 1000);
+    if (!on && this.clock !== undefined) {
+      clearInterval(this.clock);
+      this.clock = undefined;
+    }
   }
 
   override connectedCallback(): void {
@@ -353,8 +375,13 @@ export class PigeonViewer extends LitElement {
   }
 }
 
+/** The status line counts a wait: for the Pi with our blob, or for a lost path to come back. */
+function counting(view: ViewerSnapshot): boolean {
+  return view.waitingSince !== undefined || view.lostSince !== undefined;
+}
+
 /** A blob was given: decoded, or text that is not blank. */
-function given(blob: BlobInput): boolean {
+function given(blob: GivenBlob): boolean {
   return typeof blob !== 'string' || blob.trim() !== '';
 }
 

@@ -1,6 +1,6 @@
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
-import { drawQr } from '../qr/canvas.ts';
+import { drawQrOnCanvas } from '../qr/canvas.ts';
 import { qrMatrix } from '../qr/matrix.ts';
 
 /**
@@ -41,7 +41,7 @@ export class QrView extends LitElement {
     if (!changed.has('data')) return;
     if (this.data && this.data.length > 0) {
       // 8 px a module for a version-5 code: crisp on a phone held up to it, no smoothing.
-      drawQr(this.canvas, qrMatrix(this.data), 400);
+      drawQrOnCanvas(this.canvas, qrMatrix(this.data), 400);
     } else {
       this.canvas.width = this.canvas.height = 0;
     }

@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { Emitter } from '../events/emitter.ts';
-import type { SettingsDetail, TelemetryDetail } from '../events/index.ts';
+import type { RefusalDetail, SettingsDetail, TelemetryDetail } from '../events/index.ts';
+import { ConnectionError } from '../events/viewer-error.ts';
 import {
   ProtocolError,
   decodeBlob,
@@ -29,6 +30,8 @@ export interface AgentView {
   readonly settings: StreamSettings | undefined;
   readonly limits: StreamLimits | undefined;
   readonly telemetry: TelemetryDetail | undefined;
+  /** The latest message refused on this connection, by either side. */
+  readonly refusal: RefusalDetail | undefined;
 }
 
 export interface AgentEvents {
@@ -39,6 +42,8 @@ export interface AgentEvents {
   bye: string;
   /** The agent's own offer on this connection (an ICE restart, a renegotiation), to answer. */
   offer: DecodedBlob;
+  /** A message refused, by the agent (one of ours) or by this viewer (one of the agent's). */
+  refusal: RefusalDetail;
   /** The channel closed under us (not one we let go of). */
   closed: TransportChannel;
 }
@@ -46,7 +51,10 @@ export interface AgentEvents {
 /** How long a reconnect waits for the agent's answer on the data channel. */
 const RESTART_ANSWER_MS = 10_000;
 
-const SILENT: AgentView = { hello: undefined, settings: undefined, limits: undefined, telemetry: undefined };
+const SILENT: AgentView = { hello: undefined, settings: undefined, limits: undefined, telemetry: undefined, refusal: undefined };
+
+/** Why a reconnect's offer got no answer it can use. */
+const noAnswer = (detail: string): ConnectionError => new ConnectionError('E_RESTART', { detail });
 
 /**
  * Speaks the data-channel protocol with the agent (src/signal/protocol.ts): reads its hello,
@@ -121,8 +129,8 @@ export class AgentChannelController extends Emitter<AgentEvents> implements Reac
   /** Sends our offer as a `signal` message and waits for the agent's answer (or its refusal). */
   ask(offer: EncodedBlob, signal: AbortSignal): Promise<DecodedBlob> {
     return new Promise<DecodedBlob>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`no answer from the Pi within ${RESTART_ANSWER_MS / 1000} s`)), RESTART_ANSWER_MS);
-      const aborted = (): void => finish(signal.reason instanceof Error ? signal.reason : new Error('the reconnect was called off'));
+      const timer = setTimeout(() => finish(noAnswer(`no answer from the Pi within ${RESTART_ANSWER_MS / 1000} s`)), RESTART_ANSWER_MS);
+      const aborted = (): void => finish(signal.reason instanceof Error ? signal.reason : noAnswer('the reconnect was called off'));
       const finish = (error: Error | undefined, answer?: DecodedBlob): void => {
         clearTimeout(timer);
         signal.removeEventListener('abort', aborted);
@@ -134,7 +142,7 @@ export class AgentChannelController extends Emitter<AgentEvents> implements Reac
       this.pending = pending;
       signal.addEventListener('abort', aborted);
       if (signal.aborted) aborted();
-      else if (!this.send({ v: 1, type: 'signal', blob: offer.text })) pending.reject(new Error('the data channel closed'));
+      else if (!this.send({ v: 1, type: 'signal', blob: offer.text })) pending.reject(noAnswer('the data channel closed'));
     });
   }
 
@@ -144,8 +152,9 @@ export class AgentChannelController extends Emitter<AgentEvents> implements Reac
 
   refuse(error: unknown): void {
     const message = isSignalError(error) ? `${error.code}: ${error.message}` : String(error);
-    console.warn('pigeon: could not use the agent’s signal blob:', message);
-    this.send({ v: 1, type: 'error', code: isSignalError(error) ? error.code : 'E_SIGNAL', message });
+    const code = isSignalError(error) ? error.code : 'E_SIGNAL';
+    this.refused({ by: 'viewer', code, message });
+    this.send({ v: 1, type: 'error', code, message });
   }
 
   /**
@@ -161,7 +170,7 @@ export class AgentChannelController extends Emitter<AgentEvents> implements Reac
     const channel = this.channel;
     if (!channel) return;
     // A reconnect waiting for its answer on this channel will not get one.
-    this.pending?.reject(new Error('the data channel closed'));
+    this.pending?.reject(noAnswer('the data channel closed'));
     this.emit('closed', channel);
   };
 
@@ -177,7 +186,7 @@ export class AgentChannelController extends Emitter<AgentEvents> implements Reac
       return parseAgentMessage(data);
     } catch (error) {
       const refusal = error instanceof ProtocolError ? error : new ProtocolError('E_MSG_MALFORMED', String(error));
-      console.warn(`pigeon: refused a message from the agent (${refusal.code}): ${refusal.message}`);
+      this.refused({ by: 'viewer', code: refusal.code, message: refusal.message });
       this.send({ v: 1, type: 'error', code: refusal.code, message: refusal.message });
       return undefined;
     }
@@ -205,9 +214,9 @@ export class AgentChannelController extends Emitter<AgentEvents> implements Reac
       case 'bye':
         return this.emit('bye', message.reason);
       case 'error':
-        console.warn(`pigeon: the agent refused a message (${message.code}): ${message.message}`);
+        this.refused({ by: 'agent', code: message.code, message: message.message });
         // While our reconnect offer is out, a refusal is its answer: say why now, not after a timeout.
-        this.pending?.reject(new Error(`the Pi said: ${message.message}`));
+        this.pending?.reject(noAnswer(`the Pi said: ${message.message}`));
         return;
       case 'unknown':
         // A newer agent's message: not an error.
@@ -225,7 +234,14 @@ export class AgentChannelController extends Emitter<AgentEvents> implements Reac
     }
     if (blob.type === 'offer') return this.emit('offer', blob);
     if (this.pending) this.pending.resolve(blob);
-    else console.warn('pigeon: the agent sent an answer nobody asked for');
+    else this.refused({ by: 'viewer', code: 'E_SIGNAL', message: 'the agent sent an answer this viewer did not ask for' });
+  }
+
+  /** Said as state and as an event, and to the console for whoever debugs the page. */
+  private refused(refusal: RefusalDetail): void {
+    console.warn(refusal.by === 'agent' ? `pigeon: the agent refused a message (${refusal.code}): ${refusal.message}` : `pigeon: refused a message from the agent (${refusal.code}): ${refusal.message}`);
+    this.update({ refusal });
+    this.emit('refusal', refusal);
   }
 
   private update(change: Partial<AgentView>): void {

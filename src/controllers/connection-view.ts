@@ -1,3 +1,4 @@
+import type { RefusalDetail } from '../events/index.ts';
 import type { ViewerErrorDetail } from '../events/viewer-error.ts';
 import type { DecodedBlob, EncodedBlob } from '../signal/index.ts';
 import type { Transport, TransportChannel, VideoFeed } from '../transport/transport.ts';
@@ -13,7 +14,7 @@ import type { Transport, TransportChannel, VideoFeed } from '../transport/transp
 export type PeerStatus = 'idle' | 'answering' | 'offering' | 'waiting' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
 /** A blob as given: `pigeon:` text (an attribute, a script) or already decoded (the page's paste box, the scanner). */
-export type BlobInput = string | DecodedBlob;
+export type GivenBlob = string | DecodedBlob;
 
 /** What the connection is now; replaced whole on every change, never changed in place. */
 export interface ConnectionView {
@@ -65,19 +66,8 @@ export interface ConnectionEvents {
   channel: TransportChannel | undefined;
   /** The connection whose video plays now (to sample), or undefined when none does. */
   live: Transport | undefined;
+  /** The current connection's transport refused a request of this page's (the bridge); it goes on. */
+  refusal: RefusalDetail;
   /** About to close: the last moment to tell the agent. */
   closing: null;
 }
-
-/** Before any offer. */
-export const IDLE: ConnectionView = {
-  status: 'idle',
-  role: 'answerer',
-  video: undefined,
-  connectedOnce: false,
-  error: undefined,
-  waitingSince: undefined,
-  lostSince: undefined,
-  restarting: false,
-  offeredCodecs: undefined,
-};

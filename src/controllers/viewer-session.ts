@@ -1,10 +1,10 @@
 import type { ReactiveControllerHost } from 'lit';
 import { Emitter } from '../events/emitter.ts';
-import type { SettingsDetail, TelemetryDetail, ViewerErrorDetail, ViewerStats } from '../events/index.ts';
+import type { RefusalDetail, SettingsDetail, TelemetryDetail, ViewerErrorDetail, ViewerStats } from '../events/index.ts';
 import type { EncodedBlob, ViewerMessage } from '../signal/index.ts';
 import type { TransportChannel, TransportKind } from '../transport/transport.ts';
 import { AgentChannelController, type AgentView, type DetectionsMessage } from './agent-channel.ts';
-import { ConnectionController, type BlobInput, type ConnectionView } from './connection-controller.ts';
+import { ConnectionController, type GivenBlob, type ConnectionView } from './connection-controller.ts';
 import { StatsSampler } from './stats-sampler.ts';
 
 /** Everything `<pigeon-viewer>` shows, read at one moment; nothing in it is changed afterwards. */
@@ -25,6 +25,7 @@ export interface SessionEvents {
   telemetry: TelemetryDetail;
   settings: SettingsDetail;
   detections: DetectionsMessage;
+  refusal: RefusalDetail;
 }
 
 /**
@@ -58,13 +59,15 @@ export class ViewerSession extends Emitter<SessionEvents> {
     agent.on('telemetry', (telemetry) => this.emit('telemetry', telemetry));
     agent.on('settings', (settings) => this.emit('settings', settings));
     agent.on('detections', (detections) => this.emit('detections', detections));
+    agent.on('refusal', (refusal) => this.emit('refusal', refusal));
+    connection.on('refusal', (refusal) => this.emit('refusal', refusal));
   }
 
   snapshot(): ViewerSnapshot {
     return { ...this.connection.view, ...this.agent.view, stats: this.sampler.stats, channel: this.agent.current, channelOpen: this.agent.open };
   }
 
-  answer(offer: BlobInput): Promise<void> {
+  answer(offer: GivenBlob): Promise<void> {
     return this.connection.answer(offer);
   }
 
@@ -72,7 +75,7 @@ export class ViewerSession extends Emitter<SessionEvents> {
     return this.connection.offer();
   }
 
-  acceptAnswer(answer: BlobInput): Promise<void> {
+  acceptAnswer(answer: GivenBlob): Promise<void> {
     return this.connection.acceptAnswer(answer);
   }
 

@@ -75,6 +75,20 @@ export interface DetectionsDetail {
   time?: number;
 }
 
+/**
+ * A message one side refused from the other, said rather than only logged: the refusing side
+ * answers with the code (the agent with an `error` message, this viewer with one of its own).
+ */
+export interface RefusalDetail {
+  /**
+   * Who refused: `agent` (a message of this viewer's: a reconnect offer, a request), `viewer`
+   * (one of the agent's this viewer could not read or use), `bridge` (a request of this page's).
+   */
+  by: 'agent' | 'viewer' | 'bridge';
+  code: string;
+  message: string;
+}
+
 function make<T>(type: string, detail: T, bubbles = true): CustomEvent<T> {
   return new CustomEvent<T>(type, { detail, bubbles, composed: bubbles });
 }
@@ -95,6 +109,7 @@ export const statsEvent = (detail: ViewerStats): CustomEvent<ViewerStats> => mak
 export const telemetryEvent = (detail: TelemetryDetail): CustomEvent<TelemetryDetail> => make('telemetry', detail);
 export const detectionsEvent = (detail: DetectionsDetail): CustomEvent<DetectionsDetail> => make('detections', detail);
 export const settingsEvent = (detail: SettingsDetail): CustomEvent<SettingsDetail> => make('settings', detail);
+export const refusalEvent = (detail: RefusalDetail): CustomEvent<RefusalDetail> => make('refusal', detail);
 /**
  * Does not bubble: an `error` event that reached `window` would be taken for a script error by
  * `window.onerror` and by error trackers. Listen on the element itself.
@@ -110,6 +125,7 @@ declare global {
     telemetry: CustomEvent<TelemetryDetail>;
     settings: CustomEvent<SettingsDetail>;
     detections: CustomEvent<DetectionsDetail>;
+    refusal: CustomEvent<RefusalDetail>;
     scan: CustomEvent<ScanDetail>;
   }
 }

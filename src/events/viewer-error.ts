@@ -94,3 +94,8 @@ export function viewerErrorOf(error: unknown, unknown: ConnectionErrorCode = 'E_
 export function agentStopped(reason: string): ConnectionError {
   return new ConnectionError('E_AGENT_STOPPED', { message: CONNECTION_MESSAGES.E_AGENT_STOPPED.replace('away.', `away (${reason}).`) });
 }
+
+/** Why a reconnect's new connection is not used: it did not come up (`what` it did instead). */
+export function notUp(what: string): ConnectionError {
+  return new ConnectionError('E_RESTART', { detail: `the new connection ${what}` });
+}

@@ -1,3 +1,4 @@
+import { QrError } from './errors.ts';
 import type { QrMatrix } from './matrix.ts';
 
 export interface TerminalOptions {
@@ -29,7 +30,7 @@ export function renderTerminal(matrix: QrMatrix, options: TerminalOptions = {}):
   const width = matrix.size + 2 * quiet;
   const maxColumns = options.maxColumns ?? 80;
   if (width > maxColumns) {
-    throw new RangeError(`QR version ${matrix.version} needs ${width} columns; the terminal allows ${maxColumns}`);
+    throw new QrError('E_QR_TOO_WIDE', `QR version ${matrix.version} needs ${width} columns; the terminal allows ${maxColumns}`);
   }
   const light = (x: number, y: number): boolean =>
     x < 0 || y < 0 || x >= matrix.size || y >= matrix.size || !matrix.dark(x, y);

@@ -1,6 +1,6 @@
-import { decodableCodecs } from '../bridge/decoder.ts';
-import { mseCodecs } from '../bridge/mse-player.ts';
-import type { VideoCodecName } from '../bridge/protocol.ts';
+import { decodableCodecs } from '../playback/decoder.ts';
+import { mseCodecs } from '../playback/mse-player.ts';
+import type { VideoCodecName } from '../bridge-wire/protocol.ts';
 import { ConnectionError } from '../events/viewer-error.ts';
 import { unplayableOffer } from './codecs.ts';
 import type { FrameSurface } from './transport.ts';

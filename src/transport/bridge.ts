@@ -1,10 +1,10 @@
-import { BridgeClient, type BridgeClientEvents, type BridgeStatus } from '../bridge/client.ts';
-import { CanvasDecoder, type FrameSink } from '../bridge/decoder.ts';
-import { BridgeError } from '../bridge/errors.ts';
-import type { BridgeFrame } from '../bridge/frame.ts';
-import { MsePlayer } from '../bridge/mse-player.ts';
+import { BridgeClient, type BridgeClientEvents, type BridgeStatus } from './bridge-client.ts';
+import { CanvasDecoder, type FrameSink } from '../playback/decoder.ts';
+import { BridgeError } from '../bridge-wire/errors.ts';
+import type { BridgeFrame } from '../bridge-wire/frame.ts';
+import { MsePlayer } from '../playback/mse-player.ts';
 import { Emitter } from '../events/emitter.ts';
-import { ConnectionError } from '../events/viewer-error.ts';
+import { ConnectionError, notUp } from '../events/viewer-error.ts';
 import { decodeBlob, type DecodedBlob, type EncodedBlob } from '../signal/index.ts';
 import { bytesToText } from '../signal/text.ts';
 import { BridgeChannel } from './bridge-channel.ts';
@@ -117,9 +117,9 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
   /** Resolves once the bridge's viewer is connected with the channel open; rejects if it fails, ends or `timeoutMs` passes. */
   ready(timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`the new connection did not come up within ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = setTimeout(() => finish(notUp(`did not come up within ${timeoutMs / 1000} s`)), timeoutMs);
       const check = (): void => {
-        if (this.closed || this.current === 'failed' || this.current === 'closed') finish(new Error(`the new connection ${this.closed ? 'closed' : this.current}`));
+        if (this.closed || this.current === 'failed' || this.current === 'closed') finish(notUp(this.closed ? 'closed' : this.current));
         else if (this.current === 'connected' && this.dataChannel.readyState === 'open') finish();
       };
       const wires = [this.on('state', check), this.on('error', (error) => finish(error))];
@@ -179,7 +179,7 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
     client.on('status', (status) => this.onStatus(status));
     client.on('message', (text) => this.dataChannel.received(text));
     client.on('frame', (frame) => this.onFrame(frame));
-    client.on('error', (refusal) => console.warn(`pigeon: the bridge refused a request: ${refusal.code}: ${refusal.message}`));
+    client.on('error', ({ code, message }) => this.report('refusal', { by: 'bridge', code, message }));
     client.on('close', () => this.end(new BridgeError('E_BRIDGE_GONE', 'The Pigeon bridge went away (it stopped, or this page lost its connection to it). Start it again and open this page with the URL it prints.')));
     this.report('video', { kind: 'frames', frames: this.feed });
   }

@@ -1,4 +1,4 @@
-import { ConnectionError, GATHER_MS } from '../events/viewer-error.ts';
+import { ConnectionError, GATHER_MS, notUp } from '../events/viewer-error.ts';
 
 /** Gathering that did not finish: what the browser did, in words. */
 export class GatherTimeoutError extends ConnectionError {
@@ -56,20 +56,20 @@ export async function gatheredAfter(pc: RTCPeerConnection, action: () => Promise
 
 function localSdp(pc: RTCPeerConnection): string {
   const sdp = pc.localDescription?.sdp;
-  if (!sdp) throw new Error('no local description after ICE gathering');
+  if (!sdp) throw new ConnectionError('E_WEBRTC', { detail: 'no local description after ICE gathering' });
   return sdp;
 }
 
 /** Resolves once `pc` is connected and `channel` open; rejects if either fails or `timeoutMs` passes. */
 export function connectedWithChannel(pc: RTCPeerConnection, channel: RTCDataChannel, timeoutMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error(`the new connection did not come up within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(() => finish(notUp(`did not come up within ${timeoutMs / 1000} s`)), timeoutMs);
     const check = (): void => {
-      if (pc.connectionState === 'failed' || pc.connectionState === 'closed') finish(new Error(`the new connection ${pc.connectionState}`));
-      else if (channel.readyState === 'closed') finish(new Error('the new data channel closed'));
+      if (pc.connectionState === 'failed' || pc.connectionState === 'closed') finish(notUp(pc.connectionState));
+      else if (channel.readyState === 'closed') finish(notUp('lost its data channel'));
       else if (pc.connectionState === 'connected' && channel.readyState === 'open') finish();
     };
-    const finish = (error?: Error): void => {
+    const finish = (error?: ConnectionError): void => {
       clearTimeout(timer);
       pc.removeEventListener('connectionstatechange', check);
       channel.removeEventListener('open', check);

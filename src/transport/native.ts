@@ -1,6 +1,7 @@
 import { Emitter } from '../events/emitter.ts';
 import { encodeBlob, type DecodedBlob, type EncodedBlob } from '../signal/index.ts';
 import { playableVideoCodecs } from './codecs.ts';
+import { notUp } from '../events/viewer-error.ts';
 import { connectedWithChannel, gathered, gatheredAfter } from './gather.ts';
 import { QuietWatch } from './quiet.ts';
 import type { Transport, TransportEvents, TransportKind, TransportSample, TransportState, VideoFeed } from './transport.ts';
@@ -77,7 +78,7 @@ export class NativeTransport extends Emitter<TransportEvents> implements Transpo
   }
 
   ready(timeoutMs: number): Promise<void> {
-    if (!this.dataChannel) return Promise.reject(new Error('this connection has no data channel'));
+    if (!this.dataChannel) return Promise.reject(notUp('has no data channel'));
     return connectedWithChannel(this.pc, this.dataChannel, timeoutMs);
   }
 

@@ -6,8 +6,8 @@
  * code and makes the answer itself, so only the transport knows which side encodes it. The rest
  * of the hand-over (a reconnect's offer and answer) is in whole SDPs (non-trickle).
  */
+import type { RefusalDetail } from '../events/index.ts';
 import type { DecodedBlob, EncodedBlob } from '../signal/index.ts';
-
 
 /** A connection's state, named as RTCPeerConnection names them. */
 export type TransportState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
@@ -104,6 +104,8 @@ export interface TransportEvents {
    * bridge that went away, the agent's bye as the bridge saw it); nothing more is reported after.
    */
   error: Error;
+  /** Something between this side and the Pi refused a request of this page's (a bridge's refusal); the connection goes on. */
+  refusal: RefusalDetail;
 }
 
 /**

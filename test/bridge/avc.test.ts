@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nalUnits, toAvc } from '../../src/bridge/avc.ts';
+import { nalUnits, toAvc } from '../../src/playback/avc.ts';
 
 const SPS = [0x67, 0x42, 0xc0, 0x1e, 0xda];
 const PPS = [0x68, 0xce, 0x3c, 0x80];

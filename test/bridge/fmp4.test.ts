@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { toAvc } from '../../src/bridge/avc.ts';
-import { initSegment, mediaSegment, TIMESCALE } from '../../src/bridge/fmp4.ts';
-import { avcCSize, spsSize } from '../../src/bridge/sps.ts';
+import { toAvc } from '../../src/playback/avc.ts';
+import { initSegment, mediaSegment, TIMESCALE } from '../../src/playback/fmp4.ts';
+import { avcCSize, spsSize } from '../../src/playback/sps.ts';
 
 /*
  * The fragmented MP4 the page gives Media Source Extensions, read back box by box: each box's

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BridgeError } from '../../src/bridge/errors.ts';
-import { FRAME_HEADER_BYTES, decodeVideoFrame, encodeVideoFrame } from '../../src/bridge/frame.ts';
+import { BridgeError } from '../../src/bridge-wire/errors.ts';
+import { FRAME_HEADER_BYTES, decodeVideoFrame, encodeVideoFrame } from '../../src/bridge-wire/frame.ts';
 
 // A VP8 keyframe after a loss, as bytes: each header field spelled out.
 const BYTES = Uint8Array.from([

@@ -16,7 +16,7 @@ import { webkitMissing } from './page-driver.ts';
 
 /*
  * The bridge's frames through Media Source Extensions: the built page with ?bridge= plays a live
- * agent in a <video> from fragmented MP4 (src/bridge/fmp4.ts, src/bridge/mse-player.ts), asked
+ * agent in a <video> from fragmented MP4 (src/playback/fmp4.ts, src/playback/mse-player.ts), asked
  * for with ?decoder=mse, or chosen by itself in an engine without WebCodecs (VideoDecoder taken
  * away before the page loads). The answer goes to the agent's stdin as a person carries it; then
  * frames are decoded in the <video> at the source's size, its picture changes, the stats and the

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BridgeError } from '../../src/bridge/errors.ts';
-import { encodeBridgeJson, parseBridgeMessage, parsePageRequest, type BridgeMessage, type PageRequest } from '../../src/bridge/protocol.ts';
+import { BridgeError } from '../../src/bridge-wire/errors.ts';
+import { encodeBridgeJson, parseBridgeMessage, parsePageRequest, type BridgeMessage, type PageRequest } from '../../src/bridge-wire/protocol.ts';
 
 test('every page request and bridge message round-trips through its parser', () => {
   const requests: PageRequest[] = [

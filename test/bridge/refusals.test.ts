@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { after, before, test } from 'node:test';
-import { MAX_REQUEST_CHARS } from '../../src/bridge/protocol.ts';
+import { MAX_REQUEST_CHARS } from '../../src/bridge-wire/protocol.ts';
 import { BRIDGE_BIN, BridgeProcess, eventually, WsPage } from '../harness/index.ts';
 
 /*

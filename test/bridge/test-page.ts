@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 /**
- * Bundles test/bridge/page (src/bridge and nothing of the page's elements) with esbuild into a
+ * Bundles test/bridge/page (the bridge client and src/playback, nothing of the page's elements) with esbuild into a
  * temporary folder, and returns the file URL of its index.html: opened from disk, as a Tauri
  * app or a saved page is.
  */

@@ -7,7 +7,7 @@ import { buildTestPage, pageUrl } from './test-page.ts';
 
 /*
  * End to end through the bridge: the real agent on its test source, the real bridge, and a page
- * that has only src/bridge (WebSocket + WebCodecs onto a canvas) in Chromium and in Debian's
+ * that has only the bridge client and src/playback (WebSocket + WebCodecs onto a canvas) in Chromium and in Debian's
  * WebKitGTK, the engine of Tauri's Linux webview, which has no RTCPeerConnection. The page's
  * answer goes to the agent as text, as a person would carry it.
  */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import '../../dist/lib/pigeon.js';
-import type { DetectionsDetail, PigeonViewer, SettingsDetail, TelemetryDetail } from '../../src/index.ts';
+import type { DetectionsDetail, PigeonViewer, RefusalDetail, SettingsDetail, TelemetryDetail } from '../../src/index.ts';
 import { decodeBlob, encodeBlob, isAgentCodec, parseViewerMessage, type ViewerMessage } from '../../src/signal/index.ts';
 
 /*
@@ -164,6 +164,8 @@ const text = (viewer: PigeonViewer, selector: string): string => viewer.shadowRo
 describe('<pigeon-viewer> data channel', () => {
   it('answers malformed, oversize and newer-version messages with an error reply and keeps going; ignores unknown types', async () => {
     const { viewer, agent } = await mounted();
+    const refusals: RefusalDetail[] = [];
+    viewer.addEventListener('refusal', (event) => refusals.push(event.detail));
     agent.send('{not json');
     agent.send({ v: 1, type: 'telemetry', fps: 'many' });
     agent.send({ v: 2, type: 'telemetry', fps: 30, kbps: 1, viewers: 1, cpu: 1 });
@@ -176,6 +178,8 @@ describe('<pigeon-viewer> data channel', () => {
     });
     expect(errors.map((e) => e.code)).to.deep.equal(['E_MSG_NOT_JSON', 'E_MSG_MALFORMED', 'E_MSG_VERSION', 'E_MSG_TOO_LARGE']);
     expect(errors[1]!.message).to.match(/"fps"/);
+    // Said to the embedding page as well, not only to the agent and the console.
+    expect(refusals.map((r) => `${r.by} ${r.code}`)).to.deep.equal(['viewer E_MSG_NOT_JSON', 'viewer E_MSG_MALFORMED', 'viewer E_MSG_VERSION', 'viewer E_MSG_TOO_LARGE']);
     await waitFor('the good telemetry after the bad', () => viewer.telemetry?.fps === 29);
     expect(viewer.status).to.equal('connected');
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -326,8 +330,10 @@ describe('<pigeon-viewer> data channel', () => {
   it('reconnect() refused by the agent: says why at once, keeps playing on the old connection', async () => {
     const { viewer, agent } = await mounted();
     agent.refuse = 'E_CODEC_MISMATCH';
+    const refusal = new Promise<RefusalDetail>((resolve) => viewer.addEventListener('refusal', (event) => resolve(event.detail), { once: true }));
     const started = performance.now();
     await viewer.reconnect();
+    expect(await refusal).to.deep.equal({ by: 'agent', code: 'E_CODEC_MISMATCH', message: 'the stand-in refuses' });
     expect(performance.now() - started).to.be.below(3000, 'the refusal ends the wait');
     expect(viewer.error?.code).to.equal('E_RESTART');
     expect(viewer.error?.message).to.match(/^Reconnecting over the data channel did not work\. \(the Pi said: the stand-in refuses\)/);

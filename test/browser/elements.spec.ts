@@ -79,6 +79,19 @@ describe('<pigeon-viewer>', () => {
     expect(view.statusText).to.match(/^Waiting for the Pi to read the answer… · \d+:\d\d$/);
     expect(view.alert).to.equal('');
     expect(viewer.status).to.equal(view.status);
+    // The element redraws the time by itself, with nothing else changing.
+    const first = view.statusText;
+    const counted = await new Promise<string>((resolve, reject) => {
+      const deadline = performance.now() + 5000;
+      const check = (): void => {
+        const text = viewer.shadowRoot!.querySelector('[part=status]')?.textContent?.trim() ?? '';
+        if (text !== first) resolve(text);
+        else if (performance.now() > deadline) reject(new Error(`the status line still reads “${first}” after 5 s`));
+        else setTimeout(check, 100);
+      };
+      check();
+    });
+    expect(counted).to.match(/^Waiting for the Pi to read the answer… · 0:0[1-9]$/);
   });
 
   it('shows the damaged message and fires error E_CHECKSUM for a damaged offer attribute, and no answer', async () => {

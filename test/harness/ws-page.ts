@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
-import { decodeVideoFrame, type BridgeFrame } from '../../src/bridge/frame.ts';
-import { encodeBridgeJson, parseBridgeMessage, type BridgeMessage, type PageRequest } from '../../src/bridge/protocol.ts';
+import { decodeVideoFrame, type BridgeFrame } from '../../src/bridge-wire/frame.ts';
+import { encodeBridgeJson, parseBridgeMessage, type BridgeMessage, type PageRequest } from '../../src/bridge-wire/protocol.ts';
 
 type MessageOf<T extends BridgeMessage['type']> = Extract<BridgeMessage, { type: T }>;
 

@@ -1,7 +1,8 @@
-// A bare page on src/bridge alone (no Pigeon element): what the tests drive in Chromium and in
+// A bare page on the bridge client and src/playback alone (no Pigeon element): what the tests drive in Chromium and in
 // WebKitGTK. `?bridge=URL#pigeon:…` connects and answers the offer, or, after a reload, takes
 // its viewer over again; `window.bridgeTest` is how a test reads and steers it.
-import { BridgeClient, CanvasDecoder, decodableCodecs, type BridgeClient as Client } from '../../../src/bridge/index.ts';
+import { CanvasDecoder, decodableCodecs } from '../../../src/playback/index.ts';
+import { BridgeClient, type BridgeClient as Client } from '../../../src/transport/bridge-client.ts';
 
 /** What the page keeps about its connection; `snapshot()` adds the decoder's stats and `pixels`. */
 export interface PageState {

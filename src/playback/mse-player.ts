@@ -8,10 +8,10 @@
  */
 import { toAvc } from './avc.ts';
 import type { DecoderStats, FrameSink } from './decoder.ts';
-import { BridgeError } from './errors.ts';
+import { BridgeError } from '../bridge-wire/errors.ts';
 import { initSegment, mediaSegment, TIMESCALE, type Sample } from './fmp4.ts';
-import type { BridgeFrame } from './frame.ts';
-import type { VideoCodecName } from './protocol.ts';
+import type { BridgeFrame } from '../bridge-wire/frame.ts';
+import type { VideoCodecName } from '../bridge-wire/protocol.ts';
 import { avcCSize } from './sps.ts';
 
 /** The MSE type asked about: constrained baseline 3.1, what the Pi sends. */

@@ -6,9 +6,9 @@
  * is configured again when they change. VP8 needs no description.
  */
 import { toAvc } from './avc.ts';
-import { BridgeError } from './errors.ts';
-import type { BridgeFrame } from './frame.ts';
-import type { VideoCodecName } from './protocol.ts';
+import { BridgeError } from '../bridge-wire/errors.ts';
+import type { BridgeFrame } from '../bridge-wire/frame.ts';
+import type { VideoCodecName } from '../bridge-wire/protocol.ts';
 
 export interface DecoderStats {
   framesReceived: number;

@@ -3,9 +3,9 @@
  * checked (./protocol.ts), its binary messages read as frames (./frame.ts), each handed on as a
  * typed event. It does not decode or draw (./decoder.ts does), so a Transport can wrap the two.
  */
-import { BridgeError } from './errors.ts';
-import { decodeVideoFrame, type BridgeFrame } from './frame.ts';
-import { encodeBridgeJson, parseBridgeMessage, type BridgeMessage, type PageRequest, type VideoCodecName, type ViewerState } from './protocol.ts';
+import { BridgeError } from '../bridge-wire/errors.ts';
+import { decodeVideoFrame, type BridgeFrame } from '../bridge-wire/frame.ts';
+import { encodeBridgeJson, parseBridgeMessage, type BridgeMessage, type PageRequest, type VideoCodecName, type ViewerState } from '../bridge-wire/protocol.ts';
 
 export interface BridgeAnswer {
   viewer: number;
