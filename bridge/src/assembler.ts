@@ -1,5 +1,5 @@
 import { dePacketizeRtpPackets, type RtpPacket } from 'werift';
-import type { VideoCodecName } from '../../src/bridge-wire/protocol.ts';
+import type { VideoCodecName } from '@pigeon/bridge-wire';
 
 /** A whole frame, as a decoder takes it. */
 export interface AssembledFrame {

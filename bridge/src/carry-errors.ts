@@ -1,4 +1,4 @@
-import { PigeonError } from '../../src/signal/index.ts';
+import { PigeonError } from '@pigeon/signal';
 
 /** What can go wrong carrying blobs over another program's stdio (`--carry -- ssh pi@robot pi-agent …`). */
 export type CarryErrorCode =

@@ -7,7 +7,7 @@
 //                  {"type":"error","code":"E_…","message":"…"}
 //   from the page  {"type":"answer","text":"pigeon:…"}  {"type":"offer","text":"pigeon:…"}
 import type { RawData, WebSocket } from 'ws';
-import { MAX_TEXT_CHARS, describe } from '../../src/signal/index.ts';
+import { MAX_TEXT_CHARS, describe } from '@pigeon/signal';
 import type { CarriedAgent, CarriedBlob } from './carried-agent.ts';
 import { CarryError } from './carry-errors.ts';
 import type { Emit } from './events.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { describe } from '../../src/signal/index.ts';
+import { describe } from '@pigeon/signal';
 import { Bridge } from './bridge.ts';
 import { Carry } from './carry.ts';
 import { BridgeFailure } from './errors.ts';

@@ -1,4 +1,4 @@
-import { PigeonError } from '../../src/signal/index.ts';
+import { PigeonError } from '@pigeon/signal';
 
 /** Failures the bridge expects and explains: to the person running it, or to the page that asked. */
 export type BridgeFailureCode =

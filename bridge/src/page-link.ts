@@ -1,7 +1,6 @@
 import type { RawData, WebSocket } from 'ws';
-import { BridgeError } from '../../src/bridge-wire/errors.ts';
-import { encodeBridgeJson, parsePageRequest, type BridgeMessage, type PageRequest } from '../../src/bridge-wire/protocol.ts';
-import { describe } from '../../src/signal/index.ts';
+import { BridgeError, encodeBridgeJson, parsePageRequest, type BridgeMessage, type PageRequest } from '@pigeon/bridge-wire';
+import { describe } from '@pigeon/signal';
 import { BridgeFailure } from './errors.ts';
 import type { Emit } from './events.ts';
 import type { Viewer, PageSink } from './viewer.ts';

@@ -1,7 +1,6 @@
 import { RTCPeerConnection, RTCRtpCodecParameters, type RTCDataChannel, type RTCRtpCodecParameters as Codec, type RtpPacket } from 'werift';
-import { describe, parseAgentMessage, type DecodedBlob, type Session } from '../../src/signal/index.ts';
-import { parseSdp } from '../../src/signal/sdp-parse.ts';
-import type { VideoCodecName } from '../../src/bridge-wire/protocol.ts';
+import { describe, parseAgentMessage, parseSdp, type DecodedBlob, type Session } from '@pigeon/signal';
+import type { VideoCodecName } from '@pigeon/bridge-wire';
 import { BridgeFailure } from './errors.ts';
 import { takeUnsignaledRtp } from './unsignaled.ts';
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MAX_REQUEST_CHARS } from '../../src/bridge-wire/protocol.ts';
+import { MAX_REQUEST_CHARS } from '@pigeon/bridge-wire';
 import { refusal } from './access.ts';
 import { BridgeFailure } from './errors.ts';
 import type { Emit } from './events.ts';

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RtpPacket } from 'werift';
-import { encodeVideoFrame } from '../../src/bridge-wire/frame.ts';
-import type { BridgeMessage, ViewerState } from '../../src/bridge-wire/protocol.ts';
+import { encodeVideoFrame, type BridgeMessage, type ViewerState } from '@pigeon/bridge-wire';
 import { FrameAssembler } from './assembler.ts';
 import type { Emit } from './events.ts';
 import type { BridgePeer } from './peer.ts';

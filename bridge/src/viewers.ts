@@ -1,5 +1,5 @@
-import { decodeBlob, encodeBlob, type EncodedBlob } from '../../src/signal/index.ts';
-import type { VideoCodecName } from '../../src/bridge-wire/protocol.ts';
+import { decodeBlob, encodeBlob, type EncodedBlob } from '@pigeon/signal';
+import type { VideoCodecName } from '@pigeon/bridge-wire';
 import { BridgeFailure } from './errors.ts';
 import type { Emit } from './events.ts';
 import { BridgePeer } from './peer.ts';

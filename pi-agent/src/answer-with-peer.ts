@@ -1,6 +1,6 @@
 // A browser's offer answered: a new peer, and its answer as a blob to hand back (by a person, or
 // over the data channel for a reconnect).
-import { encodeBlob, type DecodedBlob, type EncodedBlob } from '../../src/signal/index.ts';
+import { encodeBlob, type DecodedBlob, type EncodedBlob } from '@pigeon/signal';
 import { keepCandidates } from './candidates.ts';
 import { ViewerPeer, type PeerConfig } from './peer.ts';
 

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { candidateDropped, decodeBlob, encodeBlob, isAgentCodec, type BlobType, type CandidateFilter, type EncodeOptions } from '../../src/signal/index.ts';
-import { qrMatrix } from '../../src/qr/matrix.ts';
-import { renderTerminal } from '../../src/qr/terminal.ts';
+import { candidateDropped, decodeBlob, encodeBlob, isAgentCodec, type BlobType, type CandidateFilter, type EncodeOptions } from '@pigeon/signal';
+import { qrMatrix, renderTerminal } from '@pigeon/qr';
 import { AgentError } from './errors.ts';
 import { readAll, type Io } from './io.ts';
 

@@ -3,7 +3,7 @@
 // other quality, replaces it with one built for the new settings. Viewers stay connected across
 // the swap; the RTP link sees a restart and carries each viewer's stream on.
 import { EventEmitter } from 'node:events';
-import type { StreamSettings } from '../../src/signal/index.ts';
+import type { StreamSettings } from '@pigeon/signal';
 import { buildBranchPipeline } from './branch-spec.ts';
 import type { PipelineError } from './errors.ts';
 import type { SessionEvent } from './events.ts';

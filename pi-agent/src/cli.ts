@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe } from '../../src/signal/index.ts';
+import { describe } from '@pigeon/signal';
 import { BLOB_HELP, blobCommand } from './blob-command.ts';
 import { checkConfig, withConfig } from './config-file.ts';
 import { AgentError } from './errors.ts';

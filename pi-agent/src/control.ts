@@ -14,7 +14,7 @@ import {
   type Box,
   type StreamLimits,
   type StreamSettings,
-} from '../../src/signal/index.ts';
+} from '@pigeon/signal';
 import { refusal } from './errors.ts';
 import type { SessionEvent } from './events.ts';
 import type { ViewerPeer } from './peer.ts';

@@ -5,7 +5,7 @@
 //   Hailo's:       {"HailoROI":{…}, "timestamp (ms)", "buffer_offset"}   (see hailo-json.ts)
 //
 // Anything else, or either shape with a bad field, throws a DetectionError saying what was wrong.
-import { isBoxList } from '../../src/signal/index.ts';
+import { isBoxList } from '@pigeon/signal';
 import type { DetectionSet } from './detection-set.ts';
 import type { FrameRef } from './frame-ref.ts';
 import { DetectionError } from './errors.ts';

@@ -9,7 +9,7 @@
 // counted, with one `skipped` for the flood. A bad message is a `skipped` with its reason; nothing
 // here throws once started.
 import { EventEmitter } from 'node:events';
-import { MAX_MESSAGE_CHARS, type Box } from '../../src/signal/index.ts';
+import { MAX_MESSAGE_CHARS, type Box } from '@pigeon/signal';
 import { decodeDetections } from './detection-message.ts';
 import { DetectionFile, type MessageInput } from './detection-file.ts';
 import type { DetectionSet } from './detection-set.ts';

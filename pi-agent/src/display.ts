@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { QrMatrix } from '../../src/qr/matrix.ts';
+import type { QrMatrix } from '@pigeon/qr';
 import type { ShownEvent } from './events.ts';
 import { Pipeline } from './pipeline.ts';
 import { buildDisplayPipeline } from './pipeline-spec.ts';

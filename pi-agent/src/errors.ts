@@ -1,7 +1,7 @@
 // The agent's errors: one class per layer, each a PigeonError (src/signal/pigeon-error.ts) with the
 // same constructor shape — code, a message a person can act on, and options that keep the `cause`.
 // `describe()` is the one place a failure becomes words: the CLI's report and every refusal use it.
-import { PigeonError, describe } from '../../src/signal/index.ts';
+import { PigeonError, describe } from '@pigeon/signal';
 import type { RequiredElement } from './pipeline-spec.ts';
 
 /** Errors the CLI expects and explains; anything else is a bug and gets its stack printed. */

@@ -3,8 +3,8 @@
 // it again. `AgentEvent` is the line written for people (stderr) or, with --json, one JSON object
 // per line on stdout for scripts, systemd and Tauri: a public contract whose fields stay put
 // (json-line.ts turns the one into the other where the line is written).
-import type { QrMatrix } from '../../src/qr/matrix.ts';
-import type { EncodedBlob } from '../../src/signal/index.ts';
+import type { QrMatrix } from '@pigeon/qr';
+import type { EncodedBlob } from '@pigeon/signal';
 
 /** Events that concern no blob: the same as session events and as lines. */
 export type PlainEvent =

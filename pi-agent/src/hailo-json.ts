@@ -10,7 +10,7 @@
 // the whole frame), so nested detections — a face found inside a person — are placed on the frame
 // here. A tracker's HailoUniqueID becomes the box's `trackId`, classifications its `sublabel`;
 // landmarks, masks, matrices and tiles are left out. `class_id` -1 means unset (NULL_CLASS_ID).
-import type { Box } from '../../src/signal/index.ts';
+import type { Box } from '@pigeon/signal';
 import type { DetectionSet } from './detection-set.ts';
 import type { FrameRef } from './frame-ref.ts';
 import { DetectionError } from './errors.ts';

@@ -11,7 +11,7 @@ import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { setTimeout as rest } from 'node:timers/promises';
-import { MAX_TEXT_CHARS } from '../../src/signal/index.ts';
+import { MAX_TEXT_CHARS } from '@pigeon/signal';
 import { AgentError } from './errors.ts';
 import { LineReader, TOO_LONG } from './lines.ts';
 import { PasteJoiner } from './paste.ts';

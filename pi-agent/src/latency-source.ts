@@ -1,4 +1,4 @@
-import { qrMatrix } from '../../src/qr/matrix.ts';
+import { qrMatrix } from '@pigeon/qr';
 
 /**
  * --source latency: frames made here, each a QR code of the wall clock (ms since the epoch) at

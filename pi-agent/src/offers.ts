@@ -1,7 +1,7 @@
 // The offer showing for the next viewer: one at a time, single-use, gone after its lifetime
 // (--offer-ttl). Its peer waits, candidates gathered, for the answer that names its id.
 import { EventEmitter } from 'node:events';
-import { encodeBlob } from '../../src/signal/index.ts';
+import { encodeBlob } from '@pigeon/signal';
 import { hostAddresses } from './addresses.ts';
 import { keepCandidates } from './candidates.ts';
 import type { SessionEvent } from './events.ts';

@@ -1,7 +1,7 @@
 // Joins a code pasted over several lines: a line that reads as cut short waits for the next,
 // and the two are read together. Decided as each line is read, before anything is done with the
 // previous one, so the same lines join the same way whether they arrive in one write or many.
-import { isSignalError, readFrame } from '../../src/signal/index.ts';
+import { isSignalError, readFrame } from '@pigeon/signal';
 import { AgentError } from './errors.ts';
 
 export type Paste =

@@ -2,9 +2,8 @@
 // camera app opens (`URL#P:<digits>`), and the QR code that holds it (the link's, else the blob's
 // frame) is made here once, so the terminal, --qr-png, --display and the JSON line all show and
 // report the same code.
-import { linkSegments } from '../../src/qr/link-segments.ts';
-import { qrMatrix } from '../../src/qr/matrix.ts';
-import { frameToLink } from '../../src/signal/index.ts';
+import { linkSegments, qrMatrix } from '@pigeon/qr';
+import { frameToLink } from '@pigeon/signal';
 import type { SessionEvent, ShownEvent } from './events.ts';
 
 export function present(event: SessionEvent, pageUrl: string | undefined): ShownEvent {

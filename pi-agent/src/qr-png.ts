@@ -3,8 +3,8 @@
 // rename), so a display or a person reading the file never sees half a picture.
 import { rename, writeFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
-import type { QrMatrix } from '../../src/qr/matrix.ts';
-import { crc32 } from '../../src/signal/crc32.ts';
+import type { QrMatrix } from '@pigeon/qr';
+import { crc32 } from '@pigeon/signal';
 
 const QUIET = 4;
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -1,7 +1,6 @@
 // Turns the session's events into what a person or a program reads: QR codes and blobs on stdout
 // with status lines on stderr, or (--json) one JSON object per line on stdout and nothing else.
-import type { QrMatrix } from '../../src/qr/matrix.ts';
-import { renderTerminal } from '../../src/qr/terminal.ts';
+import { renderTerminal, type QrMatrix } from '@pigeon/qr';
 import type { AgentEvent, AnswerShown, OfferShown, ShownEvent } from './events.ts';
 import type { Io } from './io.ts';
 import { lineOf } from './json-line.ts';

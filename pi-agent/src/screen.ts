@@ -1,7 +1,7 @@
 // The Pi's screen as one greyscale picture (--display): the offer QR on the left, what the agent
 // has to tell the person beside it in a fixed grid of characters (font.ts), so a person reads it
 // across a desk and a test reads it back cell by cell.
-import type { QrMatrix } from '../../src/qr/matrix.ts';
+import type { QrMatrix } from '@pigeon/qr';
 import { GLYPH_HEIGHT, GLYPH_WIDTH, fontText, inked } from './font.ts';
 import { drawQr, greyPng, qrSide } from './qr-png.ts';
 

@@ -1,6 +1,6 @@
 // Decisions a streaming session makes before it builds anything: which codecs it offers and how
 // the QR reader's frames are sized. Separate from the session so the wiring stays a list of parts.
-import { describe } from '../../src/signal/index.ts';
+import { describe } from '@pigeon/signal';
 import { buildBranchPipeline } from './branch-spec.ts';
 import { checkElements } from './elements.ts';
 import type { Report } from './events.ts';

@@ -1,4 +1,4 @@
-import { SignalError, type DecodedBlob, type Session } from '../../src/signal/index.ts';
+import { SignalError, type DecodedBlob, type Session } from '@pigeon/signal';
 import type { VideoCodec } from './peer.ts';
 
 /**

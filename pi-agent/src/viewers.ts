@@ -3,7 +3,7 @@
 // answer never touches the viewers already watching. What happens is emitted as events: `report`
 // for what the session shows, `codecs` for the camera, `channel-*` for the data-channel protocol.
 import { EventEmitter } from 'node:events';
-import { decodeBlob, type EncodedBlob } from '../../src/signal/index.ts';
+import { decodeBlob, type EncodedBlob } from '@pigeon/signal';
 import { answerWithPeer } from './answer-with-peer.ts';
 import { AgentError } from './errors.ts';
 import type { SessionEvent } from './events.ts';

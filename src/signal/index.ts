@@ -17,3 +17,7 @@ export { MAX_TEXT_CHARS, TEXT_PREFIX } from './text.ts';
 export { LINK_MARK, frameToLink, linkDigits } from './link.ts';
 export { MAX_MESSAGE_CHARS, PROTOCOL_VERSION, ProtocolError, encodeMessage, isBoxList, parseAgentMessage, parseViewerMessage } from './protocol.ts';
 export type { AgentMessage, Box, ProtocolErrorCode, StreamLimits, StreamSettings, UnknownMessage, ViewerMessage } from './protocol.ts';
+export { parseSdp } from './sdp-parse.ts';
+export type { ParseOptions, ParsedSdp } from './sdp-parse.ts';
+/** CRC-32 (IEEE), the frame's checksum; also PNG's, for pi-agent's QR images. */
+export { crc32 } from './crc32.ts';

@@ -1,6 +1,9 @@
 // The agent's house rules that a reader checks by eye, checked here so they stay true: no file in
-// pi-agent/src over 350 lines, no function over 80 (issue 12), measured on the TypeScript syntax tree.
+// pi-agent/src over 350 lines, no function over 80 (issue 12), measured on the TypeScript syntax tree;
+// and the Node packages take the code they share with the page by its package name (@pigeon/signal,
+// @pigeon/bridge-wire, @pigeon/qr), never by a path into src/ (issue 25).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import ts from 'typescript';
@@ -29,4 +32,14 @@ test('no agent function is over 80 lines', () => {
     visit(source);
   }
   assert.deepEqual(long, []);
+});
+
+test('pi-agent, the bridge and the engine import the shared code by name, not by a path into src/', () => {
+  const root = new URL('../../', import.meta.url);
+  const sources = execFileSync('git', ['ls-files', 'pi-agent/src/*.ts', 'bridge/src/*.ts', 'engine/src/*.ts'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+  assert.ok(sources.length > 40, `found ${sources.length} files`);
+  const reaching = sources.flatMap((name) =>
+    [...readFileSync(new URL(name, root), 'utf8').matchAll(/from '((?:\.\.\/)+src\/[^']*)'/g)].map((match) => `${name}: ${match[1]}`),
+  );
+  assert.deepEqual(reaching, [], 'scripts/imports-by-name.sh rewrites these');
 });
