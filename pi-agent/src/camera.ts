@@ -142,7 +142,7 @@ export class Camera extends EventEmitter<CameraEvents> {
       emit({ type: 'pipeline', state: 'exited', codec, detail: `exit ${code ?? signalName}${last ? `: ${last}` : ''}` });
     });
     pipeline.on('restarting', (_attempt, delayMs) => emit({ type: 'pipeline', state: 'restarting', delayMs, codec }));
-    pipeline.on('error', (error) => {
+    pipeline.on('failed', (error) => {
       // Its viewers lose their video; the camera's own viewers play on.
       emit({ type: 'pipeline', state: 'exited', codec, detail: error.message });
       if (this.branchPipeline === pipeline) this.branchPipeline = undefined;
@@ -177,7 +177,7 @@ export class Camera extends EventEmitter<CameraEvents> {
       emit({ type: 'pipeline', state: 'exited', detail: `exit ${code ?? signalName}${last ? `: ${last}` : ''}` });
     });
     pipeline.on('restarting', (_attempt, delayMs) => emit({ type: 'pipeline', state: 'restarting', delayMs }));
-    pipeline.on('error', (error) => {
+    pipeline.on('failed', (error) => {
       if (this.pipeline === pipeline) this.emit('failed', error);
     });
     pipeline.on('scan', (chunk) => this.emit('scan', chunk));

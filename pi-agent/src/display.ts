@@ -57,6 +57,8 @@ export class OfferDisplay extends EventEmitter<OfferDisplayEvents> {
     await writePngFile(this.file, png);
     if (this.pipeline) return;
     this.pipeline = new Pipeline(buildDisplayPipeline({ file: this.file, sink: this.sink }), { env: this.env });
+    // A display pipeline that gives up later (the screen went away, restarts exhausted) is said too.
+    this.pipeline.on('failed', (error) => this.emit('failed', error));
     await this.pipeline.start();
   }
 }

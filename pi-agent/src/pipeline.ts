@@ -18,7 +18,7 @@ export interface PipelineRunOptions {
   /**
    * Restart a child that dies while running, waiting initialMs and doubling up to maxMs; the
    * delay starts over once a child has run resetAfterMs. Default 500 ms to 10 s, reset after
-   * 30 s. false: never restart (the death becomes an 'error' event).
+   * 30 s. false: never restart (the death becomes a 'failed' event).
    */
   restart?: { initialMs: number; maxMs: number; resetAfterMs?: number } | false;
   /** Aborting stops the pipeline. */
@@ -38,8 +38,11 @@ export interface PipelineEvents {
   exit: [code: number | null, signal: NodeJS.Signals | null, stderrTail: string];
   /** A child died while running; another starts in delayMs. attempt counts from 1 since the last healthy run. */
   restarting: [attempt: number, delayMs: number];
-  /** The pipeline gave up: restarts are off, or gst-launch could not be spawned any more. */
-  error: [error: PipelineError];
+  /**
+   * The pipeline gave up: restarts are off, or gst-launch could not be spawned any more. Not
+   * Node's special 'error' event, which throws when nobody listens: this is said either way.
+   */
+  failed: [error: PipelineError];
   /** Each line gst-launch prints, for logging with --verbose. */
   output: [stream: 'stdout' | 'stderr', line: string];
   /** Bytes of scan frames from fd 3 (spec.scan), in order; a new run starts on a frame boundary. */
@@ -310,7 +313,6 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
 
   private fail(error: PipelineError): void {
     this.currentState = 'failed';
-    // An 'error' event with no listener would throw from a timer and kill the agent.
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    this.emit('failed', error);
   }
 }

@@ -176,7 +176,7 @@ test('a child that keeps dying is restarted with doubling delays until stop()', 
 
 test('restart: false turns a death into an error event', async (t) => {
   const p = pipeline(t, {}, { gstLaunch: fake('gst-dies'), restart: false });
-  const failed = new Promise<Error & { code?: string }>((resolve) => p.once('error', resolve));
+  const failed = new Promise<Error & { code?: string }>((resolve) => p.once('failed', resolve));
   await p.start();
   const error = await failed;
   assert.equal(error.code, 'E_GST_EXIT');
