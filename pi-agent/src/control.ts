@@ -68,12 +68,6 @@ export class Control extends EventEmitter<ControlEvents> {
   constructor(private readonly parts: ControlParts) {
     super();
     this.viewers = parts.viewers;
-    this.viewers.on('channel-open', (viewer, peer) => this.open(viewer, peer));
-    this.viewers.on('channel-message', (viewer, peer, text) => this.message(viewer, peer, text));
-    this.viewers.on('channel-refused', (viewer, peer, error) => {
-      const { code, reason } = refusal(error);
-      this.refuse(viewer, peer, code, reason);
-    });
   }
 
   /** Telemetry to every viewer every `intervalMs`. */
@@ -99,11 +93,13 @@ export class Control extends EventEmitter<ControlEvents> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
-  private open(viewer: number, peer: ViewerPeer): void {
+  /** A viewer's channel opened: it is greeted with the stream's settings and limits. */
+  channelOpened(viewer: number, peer: ViewerPeer): void {
     this.send(peer, { v: 1, type: 'hello', agent: 'pi-agent', viewer, settings: this.parts.camera.settings(), limits: this.parts.limits });
   }
 
-  private message(viewer: number, peer: ViewerPeer, text: string): void {
+  /** A message from a viewer's channel: a request carried out, or refused with the reason. */
+  received(viewer: number, peer: ViewerPeer, text: string): void {
     let message: ReturnType<typeof parseViewerMessage>;
     try {
       message = parseViewerMessage(text);
@@ -217,6 +213,12 @@ export class Control extends EventEmitter<ControlEvents> {
         this.refuse(viewer, peer, code, reason);
       },
     );
+  }
+
+  /** A message the viewer's peer refused unread (too large, a flood): said to the log and to the viewer. */
+  refusedUnread(viewer: number, peer: ViewerPeer, error: unknown): void {
+    const { code, reason } = refusal(error);
+    this.refuse(viewer, peer, code, reason);
   }
 
   private refuse(viewer: number, peer: ViewerPeer, code: string, message: string): void {

@@ -159,6 +159,9 @@ async function build(b: Build): Promise<void> {
   viewers.on('codecs', (inUse) => void camera.useBranch(codecs.secondary !== undefined && inUse.has(codecs.secondary)));
   const limits = { minBitrate: 100, maxBitrate: options.maxBitrate, maxWidth: options.maxWidth, maxHeight: options.maxHeight, maxFps: options.maxFps };
   const control = new Control({ camera, encoder: encoders.primary, viewers, limits });
+  viewers.on('channel-open', (viewer, peer) => control.channelOpened(viewer, peer));
+  viewers.on('channel-message', (viewer, peer, text) => control.received(viewer, peer, text));
+  viewers.on('channel-refused', (viewer, peer, error) => control.refusedUnread(viewer, peer, error));
   control.on('report', report);
   control.start();
   teardown.add(reportMemoryOnSignal(report));
