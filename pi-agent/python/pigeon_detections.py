@@ -13,7 +13,9 @@ in the app's callback::
         return Gst.PadProbeReturn.OK
 
 Each frame's line carries the wall time of the call (`wallMs`) — called from the callback just
-before the app's shmsink, that names the frame for the agent — and the buffer's PTS and offset.
+before the app's shmsink, that names the frame for the agent — the buffer's PTS, and a frame
+count (`offset`): the buffer's offset when given, else the number of send() calls before this
+one. The agent uses the count's steps to tell frames apart that reached it in one burst.
 `send()` never blocks the caller's pipeline: the socket is non-blocking, a frame the agent is not
 taking (slow, stopped, restarting) is dropped and counted in `dropped`, and the connection is made
 again by itself, at most once a second. Detections may be hailo objects (get_label(),
@@ -86,12 +88,15 @@ class PigeonDetections:
         self.retry_s = retry_s
         self.sent = 0
         self.dropped = 0
+        self.calls = 0
         self._socket = None
         self._pending = b""
         self._next_try = 0.0
 
     def send(self, detections, pts=None, offset=None, rtp_timestamp=None):
         """Sends one frame's detections; returns True if the agent's socket took them."""
+        count = self.calls
+        self.calls += 1
         # Before any work on the frame: while the agent is away a call costs next to nothing.
         if not self._connected() or not self._flush():
             self.dropped += 1
@@ -100,8 +105,7 @@ class PigeonDetections:
         # A buffer without a time says so with GST_CLOCK_TIME_NONE / GST_BUFFER_OFFSET_NONE (2**64 - 1).
         if isinstance(pts, int) and 0 <= pts < 2**53:
             message["pts"] = pts
-        if isinstance(offset, int) and 0 <= offset < 2**53:
-            message["offset"] = offset
+        message["offset"] = offset if isinstance(offset, int) and 0 <= offset < 2**53 else count
         # When the callback saw the frame: what the agent maps to the frame it was computed on
         # (docs/protocol.md, "Which frame a set belongs to").
         message["wallMs"] = time.time() * 1000

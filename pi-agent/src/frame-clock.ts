@@ -3,12 +3,21 @@
 // identity, source-spec.ts) with its PTS; the payloaders run with timestamp-offset=0, so a
 // frame's RTP timestamp is its PTS at 90 kHz (measured in test/agent/frame-clock.test.ts).
 //
-//   offset  the agent's own Hailo pipeline: hailoexportzmq's buffer_offset counts the buffers
-//           it exported since the pipeline started, and the tap right after it sees the same
-//           buffers in the same order, so offset N is the Nth frame the tap printed.
+//   offset  'pipeline' (the agent's own Hailo pipeline): hailoexportzmq's buffer_offset counts the
+//           buffers it exported since the pipeline started, and the tap right after it sees the
+//           same buffers in the same order, so offset N is the Nth frame the tap printed.
 //   wallMs  another process (the user's hailo-apps app over shm): the time its callback saw the
 //           frame, just before its shmsink; the agent stamps each frame as it arrives (shmsrc
-//           do-timestamp), so the set belongs to the first frame that arrived at or after it.
+//           do-timestamp), so the frame is the first that arrived at or after it, or a later one:
+//           a frame never arrives before its callback ran.
+//   offset  'producer' (that app's own frame count, with wallMs): under load the agent reads shm
+//   + wallMs frames in bursts, and a frame held back arrives just before the next one, so wall time
+//           alone also matches the frame before. Frames keep their order, so the tap's index minus
+//           the producer's count (the lead) stays the same from frame to frame; it changes only when
+//           a frame is lost on the way (the app's leaky queue), and then goes down. So the lead is
+//           the most any set's wall-time match has shown, and when a set's match shows less, the
+//           frame the lead names is taken if it came in the same burst as the match (the match is
+//           the frame before, held back), else the lead goes down to the match's (a frame was lost).
 //   pts     not used: another pipeline's PTS means nothing here, and gdppay/gdpdepay (which would
 //           carry it over shm) cannot join a running app: gdpdepay refuses data before caps.
 import { EventEmitter } from 'node:events';
@@ -22,8 +31,11 @@ interface Frame {
 }
 
 export interface FrameClockOptions {
-  /** Honour `offset` (only the agent's own Hailo pipeline counts frames the way the tap does). */
-  offsets: boolean;
+  /**
+   * Whose count `offset` is: 'pipeline', the agent's own Hailo pipeline's, which counts frames as
+   * the tap does; 'producer', another process's, used only beside `wallMs` and only its differences.
+   */
+  offsets: 'pipeline' | 'producer';
   /** How long a set may wait for its frame to be seen (default 300 ms). */
   waitMs?: number;
 }
@@ -40,6 +52,8 @@ const KEEP = 300;
 const WALL_SLACK_NS = 3_000_000n;
 /** The most a frame may arrive after the time its set names (a frame at 10 fps, and some). */
 const WALL_REACH_NS = 150_000_000n;
+/** Frames the mean interval between frames is taken over: a second at 30 fps, bursts and all. */
+const INTERVAL_FRAMES = 30;
 const FRAME = new RegExp(`${FRAME_TAP}:sink\\) \\(\\d+ bytes, dts: [^,]*, pts: (\\d+):(\\d\\d):(\\d\\d)\\.(\\d{9})`);
 const NEW_RUN = /^Setting pipeline to PAUSED/;
 
@@ -57,6 +71,8 @@ export class FrameClock extends EventEmitter<FrameClockEvents> {
   private count = 0;
   /** Monotonic ns at running time 0: the least (seen - PTS) so far; each line only arrives later. */
   private baseNs: bigint | undefined;
+  /** Tap index minus the producer's frame count, for 'producer' offsets: see the header. */
+  private lead: number | undefined;
 
   constructor(private readonly options: FrameClockOptions) {
     super();
@@ -69,6 +85,7 @@ export class FrameClock extends EventEmitter<FrameClockEvents> {
       this.frames = [];
       this.count = 0;
       this.baseNs = undefined;
+      this.lead = undefined;
       return;
     }
     const match = FRAME.exec(text);
@@ -113,22 +130,49 @@ export class FrameClock extends EventEmitter<FrameClockEvents> {
 
   /** Whether the clock can ever name this set's frame. */
   private mapped(ref: FrameRef): boolean {
-    return (this.options.offsets && ref.offset !== undefined) || ref.wallMs !== undefined;
+    return (this.options.offsets === 'pipeline' && ref.offset !== undefined) || ref.wallMs !== undefined;
   }
 
   private find(ref: FrameRef): Frame | undefined {
-    if (this.options.offsets && ref.offset !== undefined) {
-      const first = this.frames[0];
-      return first && this.frames[ref.offset - first.index];
+    if (this.options.offsets === 'pipeline' && ref.offset !== undefined) return this.at(ref.offset);
+    if (ref.wallMs === undefined) return undefined;
+    const match = this.byWall(ref.wallMs);
+    if (!match || ref.offset === undefined) return match;
+    const lead = match.index - ref.offset;
+    if (this.lead === undefined || lead >= this.lead) {
+      this.lead = lead;
+      return match;
     }
-    if (ref.wallMs !== undefined && this.baseNs !== undefined) {
-      const realMinusMono = BigInt(Date.now()) * 1_000_000n - monotonicNs();
-      const target = BigInt(Math.round(ref.wallMs * 1000)) * 1000n - realMinusMono - WALL_SLACK_NS;
-      const base = this.baseNs;
-      const frame = this.frames.find((f) => f.ptsNs + base >= target);
-      // A set older than every frame kept has lost its frame: not the oldest one instead.
-      return frame && frame.ptsNs + base - target <= WALL_REACH_NS ? frame : undefined;
-    }
-    return undefined;
+    const named = this.at(ref.offset + this.lead);
+    // Not here yet: asked again at the next frame, which tells a burst from a lost frame.
+    if (!named) return undefined;
+    // Frames read as they come are a frame interval apart; from one burst, much less.
+    if ((named.ptsNs - match.ptsNs) * 2n < this.intervalNs()) return named;
+    this.lead = lead;
+    return match;
+  }
+
+  /** The mean time between the last frames' arrivals. */
+  private intervalNs(): bigint {
+    const last = this.frames.at(-1);
+    const first = this.frames.at(-Math.min(this.frames.length, INTERVAL_FRAMES + 1));
+    return last && first && last !== first ? (last.ptsNs - first.ptsNs) / BigInt(last.index - first.index) : 0n;
+  }
+
+  /** The frame the tap printed index-th in this run, if still kept. */
+  private at(index: number): Frame | undefined {
+    const first = this.frames[0];
+    return first && this.frames[index - first.index];
+  }
+
+  /** The first frame that arrived at or after the wall time (ms since 1970), if within reach. */
+  private byWall(wallMs: number): Frame | undefined {
+    if (this.baseNs === undefined) return undefined;
+    const realMinusMono = BigInt(Date.now()) * 1_000_000n - monotonicNs();
+    const target = BigInt(Math.round(wallMs * 1000)) * 1000n - realMinusMono - WALL_SLACK_NS;
+    const base = this.baseNs;
+    const frame = this.frames.find((f) => f.ptsNs + base >= target);
+    // A set older than every frame kept has lost its frame: not the oldest one instead.
+    return frame && frame.ptsNs + base - target <= WALL_REACH_NS ? frame : undefined;
   }
 }

@@ -148,7 +148,7 @@ async function build(b: Build): Promise<void> {
   const encoders = await openEncoders(codecs, teardown);
   const hailo = source === 'hailo' ? await hailoRun(options, io.env, teardown) : undefined;
   const camera = makeCamera(b, source, encoders, mode === 'offer' ? scanFrames(options, source) : undefined, hailo);
-  const frames = new FrameClock({ offsets: source === 'hailo' });
+  const frames = new FrameClock({ offsets: source === 'hailo' ? 'pipeline' : 'producer' });
   camera.on('stdout', (line) => frames.line(line));
   await checkElements(camera.elements, { env: io.env });
   // auto has just found the camera; an asked-for one is checked here, after its elements.

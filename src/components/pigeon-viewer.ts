@@ -212,6 +212,11 @@ export class PigeonViewer extends LitElement {
     return this.detections.drawn;
   }
 
+  /** The RTP timestamp of the frame on screen `drawnDetections` were picked for (undefined when not known). */
+  get drawnDetectionsFrame(): number | undefined {
+    return this.detections.drawnFor;
+  }
+
   /**
    * The other way round, for `pi-agent answer`: makes this viewer's own offer (fired as `offer`);
    * then set `answer` to the Pi's answer. Replaces any connection there was.

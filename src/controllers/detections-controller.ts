@@ -16,11 +16,15 @@ const MAX_LABELS = 100;
  * Draws the agent's detections on a canvas over the video, each set over the frame it was made
  * for: on every displayed frame (requestVideoFrameCallback) it picks the set whose RTP timestamp
  * is the closest one at or before the frame's, so boxes do not run ahead of the picture they
- * belong to. Sets without a timestamp, or a browser that gives none, fall back to the latest set.
+ * belong to. A set that comes after its frame was put on screen is drawn at once, over that
+ * frame (the video's path is usually the slower, but not always). Sets without a timestamp, or a
+ * browser that gives none, fall back to the latest set.
  */
 export class DetectionsController implements ReactiveController {
   /** The boxes drawn on the last frame: for the canvas's text alternative and for tests. */
   drawn: readonly Box[] = [];
+  /** The RTP timestamp of the frame on screen the boxes were picked for (undefined: none known). */
+  drawnFor: number | undefined;
   /** Set by the host; nothing is drawn while hidden. */
   hidden = false;
   /** Set by the host: only boxes with these labels are drawn; empty, all of them. */
@@ -62,6 +66,11 @@ export class DetectionsController implements ReactiveController {
     if (message.rtpTimestamp !== undefined) {
       this.recent.push(message);
       if (this.recent.length > KEEP) this.recent.splice(0, this.recent.length - KEEP);
+      // Late for the frame on screen: that frame's pick may be this set now, so it is drawn at once
+      // rather than at the next frame, which has a set of its own.
+      if (this.drawnFor === undefined) return;
+      const boxes = this.filter(this.pick(this.drawnFor)?.boxes);
+      if (boxes !== this.drawn) this.show(boxes, this.drawnFor);
     }
   }
 
@@ -71,7 +80,7 @@ export class DetectionsController implements ReactiveController {
     this.latest = undefined;
     this.seen = false;
     this.seenLabels.length = 0;
-    this.show([]);
+    this.show([], undefined);
   }
 
   /**
@@ -92,14 +101,17 @@ export class DetectionsController implements ReactiveController {
     }
   }
 
-  /** The set for a frame with this RTP timestamp: the closest one at or before it, on a 32-bit clock that wraps. */
+  /**
+   * The set for a frame with this RTP timestamp: the closest one at or before it, on a 32-bit
+   * clock that wraps; of two for the same frame the later one (a producer's correction).
+   */
   pick(rtpTimestamp: number | undefined, now = performance.now()): DetectionsMessage | undefined {
     if (rtpTimestamp !== undefined && this.recent.length > 0) {
       let best: DetectionsMessage | undefined;
       let bestBehind = Infinity;
       for (const message of this.recent) {
         const behind = (((rtpTimestamp - message.rtpTimestamp!) % TWO_32) + TWO_32) % TWO_32;
-        if (behind < TWO_32 / 2 && behind < bestBehind) {
+        if (behind < TWO_32 / 2 && behind <= bestBehind) {
           best = message;
           bestBehind = behind;
         }
@@ -113,12 +125,12 @@ export class DetectionsController implements ReactiveController {
     const video = this.picture;
     if (!(video instanceof HTMLVideoElement)) return;
     this.frameRequest = video.requestVideoFrameCallback(this.onFrame);
-    this.show(this.filter(this.pick(metadata.rtpTimestamp, now)?.boxes));
+    this.show(this.filter(this.pick(metadata.rtpTimestamp, now)?.boxes), metadata.rtpTimestamp);
   };
 
   private readonly onAnimationFrame = (now: number): void => {
     this.animationRequest = requestAnimationFrame(this.onAnimationFrame);
-    this.show(this.filter(this.pick(undefined, now)?.boxes));
+    this.show(this.filter(this.pick(undefined, now)?.boxes), undefined);
   };
 
   /** What of a set is drawn: nothing while hidden, else the boxes the label and confidence filters let through. */
@@ -135,11 +147,13 @@ export class DetectionsController implements ReactiveController {
     if (this.animationRequest !== undefined) cancelAnimationFrame(this.animationRequest);
     this.frameRequest = undefined;
     this.animationRequest = undefined;
+    this.drawnFor = undefined;
   }
 
-  private show(boxes: readonly Box[]): void {
+  private show(boxes: readonly Box[], frame: number | undefined): void {
     const changed = boxes !== this.drawn;
     this.drawn = boxes;
+    this.drawnFor = frame;
     const canvas = this.canvas;
     const picture = this.picture;
     if (!canvas || !picture) return;

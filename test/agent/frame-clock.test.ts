@@ -1,17 +1,19 @@
 /**
  * The frame clock against real GStreamer: the agent's own `--source shm` pipeline (pipeline-spec,
- * gst-launch -v, x264, rtph264pay) fed by a stand-in hailo-apps app (hailo-app.py), measured:
+ * gst-launch -v, x264, rtph264pay) fed by the stand-in hailo-apps app (hailo-app.py), whose
+ * callback sends each frame's set through Pigeon's helper (wall time and frame count), measured:
  *
  * - every RTP timestamp the payloader sends is the PTS the frame tap printed for a frame, at
  *   90 kHz (timestamp-offset=0), so the tap's lines name the encoder's frames;
- * - a set the app's callback labelled with its wall time lands on its own frame: frames cannot
- *   be reordered, so a set on its own frame keeps the same distance (tap frame index minus the
- *   app's frame number) as every other; the share of sets at the usual distance is the figure.
- *   (The frame's identity is inferred from order here, not read off its pixels.)
+ * - a set lands on its own frame: frames cannot be reordered, so a set on its own frame keeps the
+ *   same distance (tap frame index minus the app's frame number) as every other; the share of
+ *   sets at the usual distance is the figure, with the producer's count and, as the reference in
+ *   the same run, by wall time alone. (The frame's identity is inferred from order here; the
+ *   page reads it off the picture in test/web/alignment.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,14 +27,50 @@ import { TEST_OPTIONS } from '../pipeline/options.ts';
 
 const SETS = 200;
 
-test('shm source: RTP timestamps are the frame tap\'s PTS, and sets by wall time land on their own frame', async (t) => {
+interface Mapped {
+  frame: number;
+  rtp: number | undefined;
+}
+
+/** The share of sets at the most common distance from their frame, and the others' distances. */
+function onOwnFrame(sets: Mapped[], indexOf: Map<number, number>): { share: number; most: number; usual: number; others: [number, number][] } {
+  const counts = new Map<number, number>();
+  for (const s of sets) {
+    const index = s.rtp === undefined ? undefined : indexOf.get(s.rtp);
+    if (index !== undefined) counts.set(index - s.frame, (counts.get(index - s.frame) ?? 0) + 1);
+  }
+  const [usual, most] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
+  return { share: most / sets.length, most, usual, others: [...counts].filter(([d]) => d !== usual) };
+}
+
+test('shm source: RTP timestamps are the frame tap\'s PTS, and sets by wall time and frame count land on their own frame', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pigeon-frame-clock-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const shm = join(dir, 'app.shm');
-  const fifo = join(dir, 'detections.fifo');
-  execFileSync('mkfifo', [fifo]);
+  const unix = join(dir, 'detections.sock');
+  // The agent's side of the helper's socket, here: lines straight to the clocks under test.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(unix, resolve));
+  t.after(() => server.close());
 
-  const app = new HailoApp({ shm, fifo });
+  // The app's sets, from the moment the agent's pipeline plays (earlier frames never reached it);
+  // the helper may connect before that.
+  let from = Infinity;
+  const counted: Mapped[] = [];
+  const walled: Mapped[] = [];
+  server.on('connection', (socket) => {
+    createInterface({ input: socket }).on('line', (line) => {
+      const set = JSON.parse(line) as { offset: number; wallMs: number };
+      if (set.wallMs < from || counted.length >= SETS) return;
+      const a: Mapped = { frame: set.offset, rtp: undefined };
+      const b: Mapped = { frame: set.offset, rtp: undefined };
+      counted.push(a);
+      walled.push(b);
+      byCount.whenKnown({ wallMs: set.wallMs, offset: set.offset }, (rtpTs) => (a.rtp = rtpTs));
+      byWall.whenKnown({ wallMs: set.wallMs }, (rtpTs) => (b.rtp = rtpTs));
+    });
+  });
+  const app = new HailoApp({ unix, shm });
   t.after(() => app.stop());
   await app.started();
 
@@ -41,7 +79,9 @@ test('shm source: RTP timestamps are the frame tap\'s PTS, and sets by wall time
   const sent = new Set<number>();
   rtp.on('packet', (packet) => sent.add(packet.readUInt32BE(4)));
 
-  const clock = new FrameClock({ offsets: true });
+  const clock = new FrameClock({ offsets: 'pipeline' });
+  const byCount = new FrameClock({ offsets: 'producer' });
+  const byWall = new FrameClock({ offsets: 'producer' });
   /** RTP timestamp of the tap's k-th frame, in order. */
   const tapped: number[] = [];
   clock.on('frame', () => {
@@ -49,23 +89,17 @@ test('shm source: RTP timestamps are the frame tap\'s PTS, and sets by wall time
   });
   const spec = buildPipeline({ ...TEST_OPTIONS, source: 'shm', shm: { socketPath: shm }, width: 320, height: 240, rtpPort: rtp.rtpPort, rtcpPort: rtp.rtcpPort, rtcpInPort: rtp.rtcpInPort });
   const pipeline = new Pipeline(spec, { restart: false });
-  pipeline.on('output', (stream, line) => stream === 'stdout' && clock.line(line));
+  pipeline.on('output', (stream, line) => {
+    if (stream !== 'stdout') return;
+    const seen = process.hrtime.bigint();
+    for (const c of [clock, byCount, byWall]) c.line(line, seen);
+  });
   t.after(() => pipeline.stop());
   await pipeline.start();
 
-  // The app's sets, from the moment the agent's pipeline plays (earlier frames never reached it).
-  const from = Date.now() + 500;
-  const sets: { frame: number; rtp: number | undefined }[] = [];
-  const lines = createInterface({ input: createReadStream(fifo) });
-  lines.on('line', (line) => {
-    const set = JSON.parse(line) as { frame: number; wallMs: number };
-    if (set.wallMs < from || sets.length >= SETS) return;
-    const entry: { frame: number; rtp: number | undefined } = { frame: set.frame, rtp: undefined };
-    sets.push(entry);
-    clock.whenKnown({ wallMs: set.wallMs }, (rtpTs) => (entry.rtp = rtpTs));
-  });
-  t.after(() => lines.close());
-  const done = await eventually(() => sets.length >= SETS && tapped.length > 0 && sets.every((s) => s.rtp !== undefined) , (ok) => ok, 40_000);
+  from = Date.now() + 500;
+  const mapped = (sets: Mapped[]): boolean => sets.length >= SETS && sets.every((s) => s.rtp !== undefined);
+  const done = await eventually(() => mapped(counted) && mapped(walled) && tapped.length > 0, (ok) => ok, 40_000);
   // Let the last sets' waits (300 ms at most) end.
   await new Promise((resolve) => setTimeout(resolve, 400));
   await pipeline.stop();
@@ -73,19 +107,17 @@ test('shm source: RTP timestamps are the frame tap\'s PTS, and sets by wall time
   const tapSet = new Set(tapped);
   const onTap = [...sent].filter((ts) => tapSet.has(ts)).length;
   const indexOf = new Map(tapped.map((ts, k) => [ts, k]));
-  const distances = sets.filter((s) => s.rtp !== undefined && indexOf.has(s.rtp)).map((s) => indexOf.get(s.rtp!)! - s.frame);
-  const counts = new Map<number, number>();
-  for (const d of distances) counts.set(d, (counts.get(d) ?? 0) + 1);
-  const [usual, most] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
-  const share = most / sets.length;
+  const counts = onOwnFrame(counted, indexOf);
+  const wall = onOwnFrame(walled, indexOf);
   const callbackUs = app.rates.map((r) => r.callbackUs).filter((us) => us > 0);
   console.log(
     `frame clock: ${onTap}/${sent.size} RTP timestamps are tap PTS at 90 kHz; ${tapped.length} frames tapped; ` +
-      `${most}/${sets.length} sets (${(share * 100).toFixed(1)} %) on their own frame (distance ${usual}; others ${JSON.stringify([...counts].filter(([d]) => d !== usual))}); ` +
+      `with the app's frame count ${counts.most}/${counted.length} sets (${(counts.share * 100).toFixed(1)} %) on their own frame (distance ${counts.usual}; others ${JSON.stringify(counts.others)}); ` +
+      `by wall time alone ${wall.most}/${walled.length} (${(wall.share * 100).toFixed(1)} %, others ${JSON.stringify(wall.others)}); ` +
       `app callback ${callbackUs.length ? (callbackUs.reduce((a, b) => a + b, 0) / callbackUs.length).toFixed(0) : '?'} µs/frame`,
   );
-  assert.ok(done, `every set was mapped: ${sets.filter((s) => s.rtp === undefined).length} of ${sets.length} were not`);
+  assert.ok(done, `every set was mapped: ${counted.filter((s) => s.rtp === undefined).length} of ${counted.length} were not`);
   assert.ok(sent.size > 50, `the encoder sent frames: ${sent.size}`);
   assert.equal(onTap, sent.size, 'every RTP timestamp is a tapped frame\'s PTS at 90 kHz');
-  assert.ok(share >= 0.99, `at least 99 % of sets on their own frame: ${(share * 100).toFixed(1)} %`);
+  assert.ok(counts.share >= 0.99, `at least 99 % of sets on their own frame: ${(counts.share * 100).toFixed(1)} %`);
 });

@@ -1,31 +1,32 @@
 #!/usr/bin/python3
 """A GStreamer app standing in for a user's hailo-apps detection app, without Hailo elements.
 
-    /usr/bin/python3 hailo-app.py --shm PATH [--unix PATH | --fifo PATH] [--width 320 --height 240 --fps 30]
+    /usr/bin/python3 hailo-app.py --unix PATH [--shm PATH] [--width 320 --height 240 --fps 30]
 
 It has the shape docs/hailo.md asks a hailo-apps user to give theirs: the app's pipeline up to
-its user callback (here videotestsrc; in hailo-apps the camera, hailonet and hailofilter), the
-callback as a buffer probe on an identity (hailo-apps' `identity_callback`), then a tee with the
-app's own display branch and Pigeon's branch: a leaky queue and a shmsink that never waits for
-a reader.
+its user callback (here a camera made of numbered frames; in hailo-apps the camera, hailonet and
+hailofilter), the callback as a buffer probe on an identity (hailo-apps' `identity_callback`),
+then a tee with the app's own display branch and, with --shm, Pigeon's branch: a leaky queue and
+a shmsink that never waits for a reader.
 
-The callback sends, for every frame, one detection in Pigeon's JSON lines labelled with the
-frame's number and the wall time the callback saw it (`wallMs`, what frame-clock.ts maps). It
-never blocks: a datagram to --unix or a write to --fifo, both non-blocking; when the agent is
-slow, stopped or restarting, the set is dropped and counted. This is a minimal sender written
-for the tests; hailo-in's helper is the one users call.
+Frame n carries its number in the picture: along the top, 16 blocks (white 1, black 0) of
+n mod 65536, most significant first, and under them the same bits inverted, so a reader can tell
+a number read from a damaged one. The callback sends, for every frame, one detection labelled
+`frame n` (track id 1) through Pigeon's own helper, pi-agent/python/pigeon_detections.py, to the
+agent's `--detections unix:PATH` socket, as a hailo-apps callback would: the buffer's PTS and
+offset (n) with it. The helper never blocks; while the agent is away the set is dropped and
+counted.
 
 Prints JSON lines on stdout: {"event":"ready"} once playing, then once a second
-{"event":"fps","fps":…,"frames":…,"sent":…,"dropped":…,"callbackUs":…}.
+{"event":"fps","fps":…,"frames":…,"sent":…,"dropped":…,"callbackUs":…,"worstUs":…}
+(callbackUs the callback's mean cost per frame in that second, worstUs its slowest).
 Exits on SIGTERM/SIGINT or when stdin closes.
 """
 
 import argparse
-import errno
 import json
 import os
 import signal
-import socket
 import sys
 import time
 
@@ -34,51 +35,40 @@ import gi
 gi.require_version('Gst', '1.0')
 from gi.repository import GLib, Gst  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'pi-agent', 'python'))
+from pigeon_detections import PigeonDetections  # noqa: E402
+
+BITS = 16
+BAND = 20  # rows per band of blocks
+
 
 def emit(event):
     sys.stdout.write(json.dumps(event) + '\n')
     sys.stdout.flush()
 
 
-class Sender:
-    """Non-blocking delivery of one line per frame; drops (and counts) what cannot go at once."""
+class NumberedFrames:
+    """RGB frames with their number along the top (see the module's docstring)."""
 
-    def __init__(self, unix_path, fifo_path):
-        self.unix_path = unix_path
-        self.fifo_path = fifo_path
-        self.sock = None
-        self.fd = None
-        self.sent = 0
-        self.dropped = 0
-        if unix_path:
-            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            self.sock.setblocking(False)
+    def __init__(self, width, height):
+        self.block = width // BITS
+        self.width = width
+        self.rest = bytes([128]) * (width * (height - 2 * BAND) * 3)
 
-    def send(self, line):
-        data = (line + '\n').encode()
-        try:
-            if self.sock is not None:
-                self.sock.sendto(data, self.unix_path)
-            elif self.fifo_path:
-                if self.fd is None:
-                    # ENXIO while nobody reads: no wait for a reader.
-                    self.fd = os.open(self.fifo_path, os.O_WRONLY | os.O_NONBLOCK)
-                os.write(self.fd, data)
-            else:
-                return
-            self.sent += 1
-        except OSError as error:
-            self.dropped += 1
-            if error.errno in (errno.EPIPE, errno.EBADF) and self.fd is not None:
-                os.close(self.fd)
-                self.fd = None
+    def frame(self, n):
+        white = b'\xff' * (self.block * 3)
+        black = b'\x00' * (self.block * 3)
+        bits = [(n >> (BITS - 1 - i)) & 1 for i in range(BITS)]
+        pad = b'\x80' * ((self.width - self.block * BITS) * 3)
+        row = b''.join(white if bit else black for bit in bits) + pad
+        inverted = b''.join(black if bit else white for bit in bits) + pad
+        return row * BAND + inverted * BAND + self.rest
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument('--shm', required=True)
-    parser.add_argument('--unix')
-    parser.add_argument('--fifo')
+    parser.add_argument('--unix', required=True)
+    parser.add_argument('--shm')
     parser.add_argument('--width', type=int, default=320)
     parser.add_argument('--height', type=int, default=240)
     parser.add_argument('--fps', type=int, default=30)
@@ -86,25 +76,49 @@ def main():
 
     Gst.init(None)
     frame_bytes = args.width * args.height * 3
-    pipeline = Gst.parse_launch(
-        f'videotestsrc is-live=true pattern=ball ! video/x-raw,format=RGB,width={args.width},height={args.height},framerate={args.fps}/1 '
-        '! identity name=identity_callback ! tee name=app_tee '
-        'app_tee. ! queue ! fakesink name=app_display sync=true '
+    caps = f'video/x-raw,format=RGB,width={args.width},height={args.height},framerate={args.fps}/1'
+    pigeon_branch = (
         'app_tee. ! queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0 '
         f'! shmsink socket-path={args.shm} shm-size={frame_bytes * 4} wait-for-connection=false sync=false async=false'
+        if args.shm else ''
     )
-    sender = Sender(args.unix, args.fifo)
-    state = {'frames': 0, 'window': 0, 'callback_ns': 0, 'since': time.monotonic()}
+    # The camera: frames made here, paced to the clock as a live camera delivers them.
+    pipeline = Gst.parse_launch(
+        f'appsrc name=camera is-live=true format=time caps={caps} max-buffers=2 block=true ! identity sync=true '
+        '! identity name=identity_callback ! tee name=app_tee '
+        'app_tee. ! queue ! fakesink name=app_display sync=true ' + pigeon_branch
+    )
+    frames = NumberedFrames(args.width, args.height)
+    duration = Gst.SECOND // args.fps
+    camera = pipeline.get_by_name('camera')
+    made = {'n': 0}
+
+    def need_data(source, _length):
+        n = made['n']
+        made['n'] += 1
+        buffer = Gst.Buffer.new_wrapped(frames.frame(n))
+        buffer.pts = n * duration
+        buffer.duration = duration
+        buffer.offset = n
+        source.emit('push-buffer', buffer)
+
+    camera.connect('need-data', need_data)
+
+    pigeon = PigeonDetections(args.unix)
+    state = {'frames': 0, 'window': 0, 'callback_ns': 0, 'worst_ns': 0, 'since': time.monotonic()}
 
     def app_callback(_pad, info):
-        started = time.monotonic_ns()
-        n = state['frames']
+        started = time.perf_counter_ns()
+        buffer = info.get_buffer()
+        n = buffer.offset
+        # What a hailo-apps callback has to hand: the frame's detections, here one box per frame.
+        box = {'label': f'frame {n}', 'confidence': 0.9, 'x': (n % 50) / 100, 'y': 0.4, 'w': 0.3, 'h': 0.3, 'track_id': 1}
+        pigeon.send([box], pts=buffer.pts, offset=n)
+        spent = time.perf_counter_ns() - started
+        state['callback_ns'] += spent
+        state['worst_ns'] = max(state['worst_ns'], spent)
         state['frames'] += 1
         state['window'] += 1
-        # What a hailo-apps callback has to hand: the frame's detections, here one box per frame.
-        box = {'label': f'frame {n}', 'confidence': 0.9, 'x': 0.1, 'y': 0.1, 'w': 0.3, 'h': 0.3}
-        sender.send(json.dumps({'boxes': [box], 'wallMs': time.time() * 1000, 'frame': n}))
-        state['callback_ns'] += time.monotonic_ns() - started
         return Gst.PadProbeReturn.OK
 
     pipeline.get_by_name('identity_callback').get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER, app_callback)
@@ -114,18 +128,17 @@ def main():
     def report():
         now = time.monotonic()
         seconds = now - state['since']
-        frames = state['window']
+        count = state['window']
         emit({
             'event': 'fps',
-            'fps': round(frames / seconds, 2) if seconds > 0 else 0,
+            'fps': round(count / seconds, 2) if seconds > 0 else 0,
             'frames': state['frames'],
-            'sent': sender.sent,
-            'dropped': sender.dropped,
-            'callbackUs': round(state['callback_ns'] / frames / 1000, 1) if frames else 0,
+            'sent': pigeon.sent,
+            'dropped': pigeon.dropped,
+            'callbackUs': round(state['callback_ns'] / count / 1000, 1) if count else 0,
+            'worstUs': round(state['worst_ns'] / 1000, 1),
         })
-        state['since'] = now
-        state['window'] = 0
-        state['callback_ns'] = 0
+        state.update(since=now, window=0, callback_ns=0, worst_ns=0)
         return True
 
     def on_message(_bus, message):
@@ -150,6 +163,7 @@ def main():
         loop.run()
     finally:
         pipeline.set_state(Gst.State.NULL)
+        pigeon.close()
 
 
 if __name__ == '__main__':

@@ -1,6 +1,7 @@
-// A stand-in for a user's hailo-apps app (hailo-app.py, python3-gi): its frames on a shmsink,
-// one detection a frame from its callback into a FIFO without ever blocking, and its own
-// frame rate once a second, for tests of `--source shm` and the frame clock.
+// A stand-in for a user's hailo-apps app (hailo-app.py, python3-gi): numbered frames, on a
+// shmsink if asked, one detection a frame (`frame N`, N the number in the picture) from its
+// callback through Pigeon's helper to a unix socket without ever blocking, and its own frame rate
+// once a second, for tests of the helper, `--source shm`, the frame clock and alignment.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -12,14 +13,18 @@ export interface HailoAppRate {
   frames: number;
   sent: number;
   dropped: number;
-  /** The callback's cost per frame, µs (building and sending the set). */
+  /** The callback's mean cost per frame in that second, µs (building and sending the set). */
   callbackUs: number;
+  /** Its slowest call in that second, µs. */
+  worstUs: number;
   at: number;
 }
 
 export interface HailoAppOptions {
-  shm: string;
-  fifo?: string;
+  /** The agent's `--detections unix:PATH` socket. */
+  unix: string;
+  /** The app's shmsink socket; none: no Pigeon branch for frames. */
+  shm?: string;
   width?: number;
   height?: number;
   fps?: number;
@@ -33,8 +38,8 @@ export class HailoApp {
   readonly exited: Promise<number | null>;
 
   constructor(options: HailoAppOptions) {
-    const args = [SCRIPT, '--shm', options.shm, '--width', String(options.width ?? 320), '--height', String(options.height ?? 240), '--fps', String(options.fps ?? 30)];
-    if (options.fifo) args.push('--fifo', options.fifo);
+    const args = [SCRIPT, '--unix', options.unix, '--width', String(options.width ?? 320), '--height', String(options.height ?? 240), '--fps', String(options.fps ?? 30)];
+    if (options.shm) args.push('--shm', options.shm);
     this.child = spawn('/usr/bin/python3', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
     createInterface({ input: this.child.stderr! }).on('line', (line) => this.stderr.push(line));

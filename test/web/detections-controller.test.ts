@@ -27,6 +27,14 @@ test('a frame gets the set with the closest RTP timestamp at or before its own, 
   assert.equal(label(d.pick(15000)), 'c');
 });
 
+test('of two sets for the same frame the later one is drawn: a producer\'s correction, or the next set when its own frame never came', () => {
+  const d = new DetectionsController(host);
+  d.add(set('first', 6000));
+  d.add(set('second', 6000));
+  assert.equal(label(d.pick(6000)), 'second');
+  assert.equal(label(d.pick(8999)), 'second');
+});
+
 test('a frame older than every set gets none; a set more than a second behind the frame is stale', () => {
   const d = new DetectionsController(host);
   d.add(set('a', 100_000));

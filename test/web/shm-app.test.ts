@@ -1,14 +1,11 @@
 /**
  * The user's own hailo-apps app keeps the camera and the Hailo (docs/hailo.md): a stand-in app
  * (test/harness/hailo-app.py, python3-gi, no Hailo elements) puts its frames on a shmsink and
- * sends one set of boxes a frame from its callback into the agent's --detections FIFO, never
+ * sends one set of boxes a frame from its callback through Pigeon's helper
+ * (pi-agent/python/pigeon_detections.py) to the agent's `--detections unix:` socket, never
  * blocking. The agent reads the frames with --source shm; a Chromium page watches.
- *
- * The sender is a minimal non-blocking one written for this test; hailo-in's helper (and its
- * unix-socket input) replaces it once merged.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,13 +60,12 @@ test('the app\'s frames and boxes reach the page; the agent stopped 10 s does no
   const dir = mkdtempSync(join(tmpdir(), 'pigeon-shm-app-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const shm = join(dir, 'app.shm');
-  const fifo = join(dir, 'detections.fifo');
-  execFileSync('mkfifo', [fifo]);
-  const app = new HailoApp({ shm, fifo });
+  const unix = join(dir, 'detections.sock');
+  const app = new HailoApp({ unix, shm });
   t.after(() => app.stop());
   await app.started();
 
-  const args = ['offer', '--source', 'shm', '--shm', shm, '--width', '320', '--height', '240', '--fps', '30', '--detections', fifo, '--stats-interval', '0'];
+  const args = ['offer', '--source', 'shm', '--shm', shm, '--width', '320', '--height', '240', '--fps', '30', '--detections', `unix:${unix}`, '--stats-interval', '0'];
   const first = rig.startAgent(args);
   const ready = await first.next('ready', { timeoutMs: 30_000 });
   assert.match(ready.pipeline ?? '', /QR reader/, 'the QR reader reads the app\'s frames by default');
@@ -104,7 +100,7 @@ test('the app\'s frames and boxes reach the page; the agent stopped 10 s does no
   // until the new shmsink is there, and the same viewer plays on.
   await app.stop();
   await second.next('pipeline', { where: (e) => e.state === 'exited', timeoutMs: 20_000 });
-  const restarted = new HailoApp({ shm, fifo });
+  const restarted = new HailoApp({ unix, shm });
   t.after(() => restarted.stop());
   await restarted.started();
   await second.next('pipeline', { where: (e) => e.state === 'started', after: second.events.length, timeoutMs: 30_000 });
