@@ -3,6 +3,10 @@
 // callback through Pigeon's helper to a unix socket without ever blocking, and its own frame rate
 // once a second, for tests of the helper, `--source shm`, the frame clock and alignment.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -71,4 +75,19 @@ export class HailoApp {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     await this.exited;
   }
+}
+
+/**
+ * The stand-in app playing, its shmsink and the agent's detections socket in a temporary
+ * folder; both removed, and the app stopped, when the test ends.
+ */
+export async function hailoAppOverShm(t: TestContext, name: string): Promise<{ app: HailoApp; shm: string; unix: string }> {
+  const dir = mkdtempSync(join(tmpdir(), `pigeon-${name}-`));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const shm = join(dir, 'app.shm');
+  const unix = join(dir, 'detections.sock');
+  const app = new HailoApp({ unix, shm });
+  t.after(() => app.stop());
+  await app.started();
+  return { app, shm, unix };
 }

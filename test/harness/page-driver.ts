@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CDPSession, JSHandle, Page } from 'puppeteer-core';
+import type { AgentProcess } from './agent-process.ts';
 import type { ChromiumHandle } from './chromium.ts';
 import type { AppProbe, AppProbeGlobal, Seen } from './page/app-api.ts';
 import { pageScript } from './page-script.ts';
@@ -150,4 +151,16 @@ export async function screenshots(page: Page, state: string): Promise<void> {
 export async function firstFrame(page: Page, timeoutMs: number): Promise<number> {
   await ensureProbe(page);
   return page.evaluate((limit) => (globalThis as unknown as AppProbeGlobal).pigeonAppProbe.firstFrame(limit), timeoutMs);
+}
+
+/** A fresh page given the agent's next offer, its answer handed back, until it plays: the page watching `agent`. */
+export async function watchAgent(agent: AgentProcess, chromium: ChromiumHandle): Promise<Page> {
+  const offer = await agent.next('offer', { timeoutMs: 30_000 });
+  const { page } = await open(chromium);
+  await paste(page, offer.text);
+  const shown = await until(page, 'the answer', (s) => s.answer !== '');
+  agent.write(shown.answer);
+  await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
+  await until(page, 'connected', (s) => s.viewerStatus === 'connected', 30_000);
+  return page;
 }

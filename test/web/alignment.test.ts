@@ -12,12 +12,10 @@
  * The figure is printed with the load average it was measured at; docs/protocol.md has the runs.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { type AgentProcess, HailoApp, agentRig, eventually, open, paste, until } from '../harness/index.ts';
+import { agentRig, eventually, hailoAppOverShm, watchAgent } from '../harness/index.ts';
 
 const rig = agentRig();
 /** Frames presented to measure over: 20 s at 30 fps. */
@@ -42,17 +40,6 @@ interface Received {
   number: number;
   rtp: number | undefined;
   at: number;
-}
-
-async function watch(agent: AgentProcess): Promise<Page> {
-  const offer = await agent.next('offer', { timeoutMs: 30_000 });
-  const { page } = await open(rig.chromium());
-  await paste(page, offer.text);
-  const shown = await until(page, 'the answer', (s) => s.answer !== '');
-  agent.write(shown.answer);
-  await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
-  await until(page, 'connected', (s) => s.viewerStatus === 'connected', 30_000);
-  return page;
 }
 
 /**
@@ -151,17 +138,11 @@ async function measure(page: Page, count: number, timeoutMs: number): Promise<{ 
 }
 
 test('each set of boxes is drawn over its own frame: at least 99 % of the frames presented, read off the picture', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'pigeon-alignment-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const shm = join(dir, 'app.shm');
-  const unix = join(dir, 'detections.sock');
-  const app = new HailoApp({ unix, shm });
-  t.after(() => app.stop());
-  await app.started();
+  const { app, shm, unix } = await hailoAppOverShm(t, 'alignment');
 
   const agent = rig.startAgent(['offer', '--source', 'shm', '--shm', shm, '--width', '320', '--height', '240', '--fps', '30', '--detections', `unix:${unix}`, '--no-scan', '--stats-interval', '0']);
   t.after(() => agent.stop());
-  const page = await watch(agent);
+  const page = await watchAgent(agent, rig.chromium());
   // The helper reconnects at most once a second: wait for its sets to be drawn before measuring.
   await eventually(() => page.evaluate(() => document.querySelector('pigeon-app')!.shadowRoot!.querySelector('pigeon-viewer')!.drawnDetections.length), (n) => n > 0, 30_000, 200);
   const load = loadavg()[0]!;

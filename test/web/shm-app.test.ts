@@ -6,28 +6,13 @@
  * blocking. The agent reads the frames with --source shm; a Chromium page watches.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
-import { type AgentProcess, HailoApp, agentRig, eventually, open, paste, until } from '../harness/index.ts';
+import { HailoApp, agentRig, eventually, hailoAppOverShm, watchAgent } from '../harness/index.ts';
 
 const rig = agentRig();
 const STOPPED_MS = 10_000;
-
-/** Connects a fresh page to the agent's next offer. */
-async function watch(agent: AgentProcess): Promise<Page> {
-  const offer = await agent.next('offer', { timeoutMs: 30_000 });
-  const { page } = await open(rig.chromium());
-  await paste(page, offer.text);
-  const shown = await until(page, 'the answer', (s) => s.answer !== '');
-  agent.write(shown.answer);
-  await agent.next('viewer-joined', { where: (e) => e.viewer === offer.offerId });
-  await until(page, 'connected', (s) => s.viewerStatus === 'connected', 30_000);
-  return page;
-}
 
 /** Frames the page's <video> presented (requestVideoFrameCallback) and the boxes it draws now. */
 async function seen(page: Page, ms = 1000): Promise<{ frames: number; width: number; labels: string[] }> {
@@ -57,19 +42,13 @@ async function playsWithBoxes(page: Page, what: string): Promise<void> {
 }
 
 test('the app\'s frames and boxes reach the page; the agent stopped 10 s does not slow the app; a new agent picks up again; the app restarting does not end the agent', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'pigeon-shm-app-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const shm = join(dir, 'app.shm');
-  const unix = join(dir, 'detections.sock');
-  const app = new HailoApp({ unix, shm });
-  t.after(() => app.stop());
-  await app.started();
+  const { app, shm, unix } = await hailoAppOverShm(t, 'shm-app');
 
   const args = ['offer', '--source', 'shm', '--shm', shm, '--width', '320', '--height', '240', '--fps', '30', '--detections', `unix:${unix}`, '--stats-interval', '0'];
   const first = rig.startAgent(args);
   const ready = await first.next('ready', { timeoutMs: 30_000 });
   assert.match(ready.pipeline ?? '', /QR reader/, 'the QR reader reads the app\'s frames by default');
-  const page = await watch(first);
+  const page = await watchAgent(first, rig.chromium());
   await playsWithBoxes(page, 'first agent');
   await page.close();
 
@@ -93,7 +72,7 @@ test('the app\'s frames and boxes reach the page; the agent stopped 10 s does no
   assert.ok((last?.dropped ?? 0) - droppedBefore > 0, 'sets nobody read were dropped, not waited on');
 
   const second = rig.startAgent(args);
-  const again = await watch(second);
+  const again = await watchAgent(second, rig.chromium());
   await playsWithBoxes(again, 'second agent');
 
   // The app stops and starts again: the agent's pipeline loses its shmsrc, restarts with backoff
