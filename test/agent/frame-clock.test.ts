@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { FrameClock } from '../../pi-agent/src/frame-clock.ts';
+import { FrameClock, rtpOfPts } from '../../pi-agent/src/frame-clock.ts';
 import { buildPipeline } from '../../pi-agent/src/pipeline-spec.ts';
 import { Pipeline } from '../../pi-agent/src/pipeline.ts';
 import { RtpIn } from '../../pi-agent/src/rtp-in.ts';
@@ -120,4 +120,40 @@ test('shm source: RTP timestamps are the frame tap\'s PTS, and sets by wall time
   assert.ok(sent.size > 50, `the encoder sent frames: ${sent.size}`);
   assert.equal(onTap, sent.size, 'every RTP timestamp is a tapped frame\'s PTS at 90 kHz');
   assert.ok(counts.share >= 0.99, `at least 99 % of sets on their own frame: ${(counts.share * 100).toFixed(1)} %`);
+});
+
+/** A frame tap's line as gst-launch -v prints it, for a frame with this PTS (ns). */
+function tapLine(ptsNs: bigint): string {
+  const ns = ptsNs % 1_000_000_000n;
+  const seconds = ptsNs / 1_000_000_000n;
+  const time = `${seconds / 3600n}:${String((seconds / 60n) % 60n).padStart(2, '0')}:${String(seconds % 60n).padStart(2, '0')}.${String(ns).padStart(9, '0')}`;
+  return `/GstPipeline:pipeline0/GstIdentity:pigeon_frames: last-message = chain   ******* (pigeon_frames:sink) (230400 bytes, dts: none, pts: ${time}, duration: 0:00:00.033333333, offset: -1, offset_end: -1, flags: 00000040 , meta: none) 0x7f0000000000`;
+}
+
+test('a burst and a lost frame: the producer\'s count names the frame wall time alone misses, and a lost frame does not shift the sets after it', () => {
+  const FRAME_NS = 33_333_333n;
+  const monoNow = process.hrtime.bigint();
+  const wallNow = Date.now();
+  // Monotonic ns at running time 0, and a wall time (ms) for a monotonic one, as the app's clock reads.
+  const base = monoNow - 10_000_000_000n;
+  const wallOf = (mono: bigint): number => wallNow + Number(mono - monoNow) / 1e6;
+  // The app's callbacks, a frame interval apart, ending a second ago; its count starts at 100.
+  const callback = (k: number): bigint => monoNow - 1_000_000_000n + BigInt(k) * FRAME_NS;
+  // Frames arrive a millisecond after their callback; frame 4 is held back and comes in one burst
+  // with frame 5; frame 7 is lost on the way (the app's leaky queue).
+  const arrival = (k: number): bigint | undefined => (k === 7 ? undefined : k === 4 ? callback(5) + 1_000_000n : callback(k) + (k === 5 ? 1_500_000n : 1_000_000n));
+  const byCount = new FrameClock({ offsets: 'producer' });
+  const byWall = new FrameClock({ offsets: 'producer' });
+  const rtpOf = new Map<number, number>();
+  for (let k = 0; k < 12; k++) {
+    const at = arrival(k);
+    if (at === undefined) continue;
+    rtpOf.set(k, rtpOfPts(at - base));
+    for (const clock of [byCount, byWall]) clock.line(tapLine(at - base), at);
+  }
+  const counted = [...Array(12).keys()].map((k) => byCount.rtpTimestamp({ wallMs: wallOf(callback(k)), offset: 100 + k }));
+  const walled = [...Array(12).keys()].map((k) => byWall.rtpTimestamp({ wallMs: wallOf(callback(k)) }));
+  const expected = [...Array(12).keys()].map((k) => rtpOf.get(k === 7 ? 8 : k));
+  assert.deepEqual(counted, expected, 'with the count: every set on its own frame; the lost frame\'s set on the frame after it');
+  assert.equal(walled[5], rtpOf.get(4), 'by wall time alone the set after a held-back frame lands on that frame (the reference)');
 });
