@@ -3,11 +3,11 @@
  * (test/harness/hailo-app.py) numbers each frame in its picture and labels that frame's set
  * `frame N` from its callback, through Pigeon's helper to the agent's `--detections unix:`
  * socket; its frames reach the agent over shm (`--source shm`), which gives each set its frame's
- * RTP timestamp (frame-clock.ts). A Chromium page shows the video: for every frame it presents
- * (requestVideoFrameCallback) the test reads the frame's number off the picture and which set the
- * viewer drew over that frame, when the frame was put on screen and last while it stayed there (a
- * set later than its frame is drawn over it at once). The figure: of the frames presented with a
- * set drawn, the share whose set is their own.
+ * RTP timestamp (frame-clock.ts). A Chromium page shows the video: the test reads each decoded
+ * frame's number off its picture, keyed by its RTP timestamp, and for every frame presented
+ * (requestVideoFrameCallback) which set the viewer drew over it, when the frame was put on screen
+ * and last while it stayed there (a set later than its frame is drawn over it at once). The
+ * figure: of the frames presented with a set drawn, the share whose set is their own.
  *
  * The figure is printed with the load average it was measured at; docs/protocol.md has the runs.
  */
