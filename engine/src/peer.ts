@@ -1,0 +1,478 @@
+// One WebRTC peer connection on libdatachannel, and its only owner: one video section (sent or
+// received) and one data channel beside it, negotiated without trickle (every description it
+// gives out holds all its candidates, since a blob is one message).
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { CODECS, preferred, type VideoCodec } from './codecs.ts';
+import { EngineError } from './errors.ts';
+import { guarded } from './guard.ts';
+import { opened, released } from './lifetime.ts';
+import { checkChannel, native, type DataChannel, type PeerConnection, type Track, type Video } from './native.ts';
+import { readRtcp, senderReport } from './rtcp.ts';
+import { randomSsrc } from './rtp.ts';
+import { asOurAnswer, asOurOffer, candidatesOpen, fingerprintOf, videoSection, withoutIpv6 } from './sdp.ts';
+
+/** A STUN or TURN server, as WebRTC configurations name one. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface EngineConfig {
+  /** Empty: no STUN or TURN server, so nothing is sent off this machine but to the peer itself. */
+  iceServers: readonly IceServer[];
+  /** Offer and accept IPv6 host candidates too. */
+  ipv6: boolean;
+  /** The most bytes one data-channel message may have; advertised as max-message-size. */
+  maxMessageBytes: number;
+}
+
+export type EngineState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+
+/** The video section: which way the video goes, and the codecs in order of preference. */
+export interface VideoPlan {
+  direction: 'sendonly' | 'recvonly';
+  codecs: readonly VideoCodec[];
+}
+
+export interface EnginePeerEvents {
+  /** The connection's state; 'connected' only once the remote certificate matched its fingerprint. */
+  state: [state: EngineState];
+  /** Sending: the remote asked for a keyframe (PLI or FIR). */
+  keyframe: [];
+  /** Receiving: one RTP packet of the remote's video. */
+  rtp: [packet: Buffer];
+  /** A data-channel message within the cap. */
+  message: [data: string | Buffer];
+  /** A data-channel message over the cap: refused unread (the library kept no more than cap + 1 bytes of it). */
+  tooLarge: [];
+  channelOpen: [];
+  /** The data channel closed from the remote side (never for a close of ours). */
+  channelClosed: [];
+}
+
+/** How long close() waits for the library to report the connection closed. */
+const CLOSE_WAIT_MS = 2000;
+/** How long offer() and answer() wait for candidate gathering to complete. */
+const GATHER_WAIT_MS = 5000;
+const SENDER_REPORT_MS = 1000;
+/** How long the engine lets other pending native callbacks reach JavaScript before it says what ended a connection. */
+const ORDER_SETTLE_MS = 20;
+/** A connection that ends within this long of the remote's last packet was ended by the remote. */
+const REMOTE_END_HEARD_MS = 3000;
+
+/**
+ * ICE credentials in lower-case hex: Pigeon's blob carries hex in 4 bits a character (6 for
+ * libdatachannel's own base64 ones), 7 bytes less in every QR code. 4 and 22 characters, the least
+ * RFC 8839 allows; the password's 88 random bits are what werift, the agent's earlier stack, gave.
+ */
+function iceCredentials(): { iceUfrag: string; icePwd: string } {
+  return { iceUfrag: randomBytes(2).toString('hex'), icePwd: randomBytes(11).toString('hex') };
+}
+
+/** STUN/TURN servers as libdatachannel takes them: "stun:host:port", "turn:user:password@host:port". */
+function iceServerUrls(servers: readonly IceServer[]): string[] {
+  return servers.flatMap((server) =>
+    [server.urls].flat().map((url) => {
+      const match = /^(turns?):(.*)$/i.exec(url);
+      if (!match || server.username === undefined) return url;
+      const credentials = `${encodeURIComponent(server.username)}:${encodeURIComponent(server.credential ?? '')}`;
+      return `${match[1]}:${credentials}@${match[2]}`;
+    }),
+  );
+}
+
+/** One codec of a video section, with its fmtp parameters if it has any. */
+function addCodec(video: Video, payloadType: number, codec: VideoCodec, fmtp: string | undefined): void {
+  if (fmtp === undefined) video.addVideoCodec(payloadType, CODECS[codec].name);
+  else video.addVideoCodec(payloadType, CODECS[codec].name, fmtp);
+}
+
+export class EnginePeer extends EventEmitter<EnginePeerEvents> {
+  private readonly pc: PeerConnection;
+  private track: Track | undefined;
+  private channel: DataChannel | undefined;
+  private readonly ssrc = randomSsrc();
+  private negotiated: { codec: VideoCodec; payloadType: number } | undefined;
+  private remoteSdp: string | undefined;
+  private closing = false;
+  /** close() was called, or the fingerprint did not match: nothing the remote sends is taken any more. */
+  private closedByUs = false;
+  private channelClosedSaid = false;
+  private closedState = false;
+  private readonly closedWaiters: (() => void)[] = [];
+  private verified = false;
+  private failureReason: 'fingerprint' | undefined;
+  private channelOpened = false;
+  private rechecks = 0;
+  /** The remote closed the data channel while the connection was up. */
+  private remoteClosedChannel = false;
+  /** 'failed' was emitted. */
+  private failedSaid = false;
+  private heardAt: number | undefined;
+  private bytesHeard = 0;
+  private rtcpRttMs: number | undefined;
+  private reportTimer: NodeJS.Timeout | undefined;
+  /** What was sent, for sender reports: set by the caller's RTP path (see sent()). */
+  private sentPackets = 0;
+  private sentOctets = 0;
+  private lastTimestamp = 0;
+
+  private constructor(
+    private readonly config: EngineConfig,
+    private readonly plan: VideoPlan,
+  ) {
+    super();
+    this.pc = new native.PeerConnection('pigeon', {
+      iceServers: iceServerUrls(config.iceServers),
+      // Negotiation is ours: one description each way, made when we say.
+      disableAutoNegotiation: true,
+      // One byte over the cap: the library truncates a longer message to this, so a message that
+      // arrives longer than the cap was over it (see onChannelMessage).
+      maxMessageSize: config.maxMessageBytes + 1,
+      // Checked by us when the connection comes up (verify()), so that a mismatch is told apart
+      // from any other failure: libdatachannel's own check only fails the connection.
+      disableFingerprintVerification: true,
+    });
+    opened();
+    this.pc.onStateChange(guarded((state) => this.onState(state as EngineState)));
+    this.pc.onDataChannel(guarded((channel) => this.adopt(channel)));
+  }
+
+  /** A peer with its offer made and every candidate gathered; the offer says a=setup:active. */
+  static async offer(config: EngineConfig, plan: VideoPlan): Promise<{ peer: EnginePeer; sdp: string }> {
+    const peer = new EnginePeer(config, plan);
+    try {
+      const video = new native.Video('0', plan.direction === 'sendonly' ? 'SendOnly' : 'RecvOnly');
+      for (const codec of plan.codecs) addCodec(video, CODECS[codec].payloadType, codec, CODECS[codec].fmtp);
+      if (plan.direction === 'sendonly') video.addSSRC(peer.ssrc, 'pigeon', 'pigeon', 'video');
+      peer.attach(peer.pc.addTrack(video));
+      peer.adopt(peer.pc.createDataChannel('pigeon'));
+      peer.pc.setLocalDescription('offer', iceCredentials());
+      // We are the DTLS client of every connection we offer. The usual actpass would let the
+      // answerer be the client and send its ClientHello as soon as its ICE checks are answered,
+      // which libjuice does before we have the answer; a person carries the answer over in
+      // seconds to minutes, and the answerer's retransmission backoff (1, 2, 4 … s) would then
+      // decide when video starts. Saying active, the answerer is the DTLS server and waits for
+      // our hello, which goes out a round trip after the answer arrives, however long that took.
+      // libdatachannel takes its role from the answer's a=setup:passive.
+      return { peer, sdp: asOurOffer(await peer.gathered(), config.maxMessageBytes) };
+    } catch (error) {
+      await peer.close();
+      throw error;
+    }
+  }
+
+  /**
+   * A peer answering a remote offer, with every candidate gathered. The caller checks first that
+   * the offer has a video section with one of `plan.codecs` (E_ENGINE_NO_CODEC otherwise).
+   */
+  static async answer(config: EngineConfig, plan: VideoPlan, offerSdp: string): Promise<{ peer: EnginePeer; sdp: string }> {
+    const section = videoSection(offerSdp);
+    const chosen = section && preferred(section.codecs, plan.codecs);
+    if (!section || !chosen) throw new EngineError('E_ENGINE_NO_CODEC', `the offer has no video section with ${plan.codecs.join(' or ')}`);
+    const peer = new EnginePeer(config, plan);
+    try {
+      peer.remoteSdp = config.ipv6 ? offerSdp : withoutIpv6(offerSdp);
+      peer.pc.setRemoteDescription(candidatesOpen(peer.remoteSdp), 'offer');
+      const video = new native.Video(section.mid, plan.direction === 'sendonly' ? 'SendOnly' : 'RecvOnly');
+      addCodec(video, chosen.entry.payloadType, chosen.codec, chosen.entry.fmtp);
+      if (plan.direction === 'sendonly') video.addSSRC(peer.ssrc, 'pigeon', 'pigeon', 'video');
+      peer.attach(peer.pc.addTrack(video));
+      peer.negotiated = { codec: chosen.codec, payloadType: chosen.entry.payloadType };
+      peer.pc.setLocalDescription('answer', iceCredentials());
+      return { peer, sdp: asOurAnswer(await peer.gathered(), config.maxMessageBytes) };
+    } catch (error) {
+      await peer.close();
+      throw error;
+    }
+  }
+
+  /** Takes the answer to our offer; the codec sent is the first of the plan's that it kept. */
+  acceptAnswer(sdp: string): void {
+    const remote = this.config.ipv6 ? sdp : withoutIpv6(sdp);
+    const chosen = preferred(videoSection(remote)?.codecs ?? [], this.plan.codecs);
+    this.remoteSdp = remote;
+    this.pc.setRemoteDescription(candidatesOpen(remote), 'answer');
+    if (chosen) this.negotiated = { codec: chosen.codec, payloadType: chosen.entry.payloadType };
+  }
+
+  /** The codec and payload type of the video, once both descriptions are known. */
+  get video(): { codec: VideoCodec; payloadType: number; ssrc: number } | undefined {
+    return this.negotiated && { ...this.negotiated, ssrc: this.ssrc };
+  }
+
+  get state(): EngineState {
+    if (this.closedState || this.closing) return 'closed';
+    const state = this.pc.state() as EngineState;
+    return state === 'connected' && !this.verified ? 'connecting' : state;
+  }
+
+  /** Set when the connection failed because the remote's DTLS certificate did not match its description's fingerprint. */
+  get failure(): 'fingerprint' | undefined {
+    return this.failureReason;
+  }
+
+  get channelIsOpen(): boolean {
+    return this.channelOpened && !this.closing;
+  }
+
+  /**
+   * Sends one RTP packet, already rewritten to this peer's SSRC and payload type (RtpRewriter);
+   * false when it was not sent (not connected, or the library refused it).
+   */
+  sendRtp(packet: Buffer): boolean {
+    const track = this.track;
+    if (!track || !this.verified || this.closing || !track.isOpen()) return false;
+    this.sentPackets += 1;
+    this.sentOctets += packet.length - 12;
+    this.lastTimestamp = packet.readUInt32BE(4);
+    return track.sendMessageBinary(packet);
+  }
+
+  /** Receiving: asks the remote for a keyframe (a PLI). */
+  requestKeyframe(): boolean {
+    return this.track !== undefined && !this.closing && this.track.isOpen() && this.track.requestKeyframe();
+  }
+
+  /** Sends a text message on the data channel; false if it is not open. */
+  send(text: string): boolean {
+    const channel = this.channel;
+    if (!channel || !this.channelIsOpen || !channel.isOpen()) return false;
+    return channel.sendMessage(text);
+  }
+
+  /** Resolves once the library has handed everything sent on the channel to SCTP, or after `timeoutMs`. */
+  async flushed(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.channelIsOpen && this.channel?.isOpen() && this.channel.bufferedAmount() > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** Round trip in ms: from the remote's receiver reports on our video, else the SCTP association's. */
+  rttMs(): number | undefined {
+    if (this.rtcpRttMs !== undefined) return this.rtcpRttMs;
+    if (this.closing || !this.verified) return undefined;
+    const rtt = this.pc.rtt();
+    return rtt > 0 ? rtt : undefined;
+  }
+
+  /**
+   * Date.now() of the last thing heard from the remote: RTCP, a data-channel message, SCTP data
+   * (the library's bytesReceived), or the connection coming up. Undefined before it did.
+   */
+  lastHeardAt(): number | undefined {
+    if (this.verified && !this.closing) {
+      const bytes = this.pc.bytesReceived();
+      if (bytes !== this.bytesHeard) {
+        this.bytesHeard = bytes;
+        this.heardAt = Date.now();
+      }
+    }
+    return this.heardAt;
+  }
+
+  /** 'channelClosed', once: the remote ended the channel (or the connection with it). */
+  private sayChannelClosed(): void {
+    if (this.channelClosedSaid) return;
+    this.channelClosedSaid = true;
+    this.emit('channelClosed');
+  }
+
+  private heardWithin(ms: number): boolean {
+    const heard = this.lastHeardAt();
+    return heard !== undefined && Date.now() - heard < ms;
+  }
+
+  /**
+   * After this machine's address changed: a connectivity check on the path in use, sent now
+   * instead of at libjuice's next consent check (every 4-6 s). libjuice checks a remote candidate
+   * the moment it is added, so the remote's address in use is added again, as a peer-reflexive
+   * candidate of the highest priority: the check leaves the wildcard-bound socket from wherever
+   * our address went, the remote answers it and adopts the new address, and being the best pair
+   * the controlling side nominates it. False if there is no path to check.
+   */
+  recheckPath(): boolean {
+    const pair = this.closing ? null : this.pc.getSelectedCandidatePair();
+    const mid = this.remoteSdp === undefined ? undefined : videoSection(this.remoteSdp)?.mid;
+    if (!pair || mid === undefined) return false;
+    this.rechecks += 1;
+    try {
+      this.pc.addRemoteCandidate(`candidate:pigeon${this.rechecks} 1 UDP 2130706431 ${pair.remote.address} ${pair.remote.port} typ prflx`, mid);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The local address and port of the candidate pair in use, if one is. */
+  selectedPath(): { local: string; remote: string } | undefined {
+    if (this.closing) return undefined;
+    const pair = this.pc.getSelectedCandidatePair();
+    return pair ? { local: `${pair.local.address}:${pair.local.port}`, remote: `${pair.remote.address}:${pair.remote.port}` } : undefined;
+  }
+
+  /** Closes the connection; resolves once the library reports it closed (2 s at most). */
+  async close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      this.closedByUs = true;
+      clearInterval(this.reportTimer);
+      this.pc.close();
+    }
+    if (this.closedState) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      this.closedWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private onState(state: EngineState): void {
+    if (this.closedState) return;
+    if (state === 'closed') {
+      this.closedState = true;
+      clearInterval(this.reportTimer);
+      const ours = this.closedByUs;
+      // The library closed it by itself (the remote went): let go of the native connection now,
+      // or cleanup() waits for it (lifetime.ts) and times out.
+      this.closing = true;
+      this.pc.close();
+      released();
+      for (const waiter of this.closedWaiters.splice(0)) waiter();
+      if (ours) {
+        this.emit('state', 'closed');
+        return;
+      }
+      // Not our close: the remote ended it (an SCTP ABORT, a DTLS close alert), or it died under us
+      // (the library gave up on a remote gone silent). Callbacks of different kinds reach
+      // JavaScript in no fixed order, so which came first cannot tell them apart; the remote
+      // having been heard just now can (a viewer sends RTCP every second or so).
+      const endedByRemote = this.remoteClosedChannel || this.heardWithin(REMOTE_END_HEARD_MS);
+      if (endedByRemote) this.remoteClosedChannel = true;
+      setTimeout(() => {
+        if (endedByRemote) this.sayChannelClosed();
+        else if (!this.failedSaid) this.emit('state', 'failed');
+        this.emit('state', 'closed');
+      }, ORDER_SETTLE_MS * 2);
+      return;
+    }
+    if (this.closing) return;
+    if (state === 'failed') this.failedSaid = true;
+    if (state === 'connected') {
+      if (!this.verify()) return;
+      this.heardAt = Date.now();
+      this.startReports();
+      if (this.channelOpened) this.emit('channelOpen');
+    }
+    this.emit('state', state);
+  }
+
+  /**
+   * Whether the remote's DTLS certificate is the one its description's a=fingerprint names,
+   * checked once, before any media or channel data passes either way. A mismatch closes the
+   * connection at once with `failure` 'fingerprint'. libdatachannel reports the certificate's
+   * SHA-256; a description naming another hash cannot be checked and is treated as a mismatch
+   * (every WebRTC stack Pigeon meets writes sha-256).
+   */
+  private verify(): boolean {
+    if (this.verified) return true;
+    if (this.closing) return false;
+    const expected = this.remoteSdp === undefined ? undefined : fingerprintOf(this.remoteSdp);
+    const actual = this.pc.remoteFingerprint();
+    if (!actual.value) return false;
+    if (!expected || expected.algorithm !== actual.algorithm || expected.value !== actual.value.toUpperCase()) {
+      this.failureReason = 'fingerprint';
+      this.closing = true;
+      this.closedByUs = true;
+      this.pc.close();
+      this.emit('state', 'failed');
+      return false;
+    }
+    this.verified = true;
+    return true;
+  }
+
+  /** Sender reports once a second while sending, so the remote's receiver reports give the round trip. */
+  private startReports(): void {
+    if (this.plan.direction !== 'sendonly' || this.reportTimer) return;
+    this.reportTimer = setInterval(() => {
+      const track = this.track;
+      if (this.sentPackets === 0 || !track?.isOpen() || this.closing) return;
+      track.sendMessageBinary(senderReport(this.ssrc, Date.now(), this.lastTimestamp, this.sentPackets, this.sentOctets));
+    }, SENDER_REPORT_MS);
+    this.reportTimer.unref();
+  }
+
+  private attach(track: Track): void {
+    this.track = track;
+    track.onMessage(
+      guarded((data) => {
+        if (this.closing) return;
+        this.heardAt = Date.now();
+        const second = data[1] ?? 0;
+        // RTCP packet types 192-223 share the RTP header's second byte (RFC 5761).
+        if (second >= 192 && second <= 223) {
+          const seen = readRtcp(data, this.ssrc, Date.now());
+          if (seen.rttMs !== undefined) this.rtcpRttMs = seen.rttMs;
+          if (seen.keyframe && this.plan.direction === 'sendonly' && this.verified) this.emit('keyframe');
+        } else if (this.plan.direction === 'recvonly' && this.verify()) {
+          this.emit('rtp', data);
+        }
+      }),
+    );
+    if (this.plan.direction === 'recvonly') track.setMediaHandler(new native.RtcpReceivingSession());
+  }
+
+  private adopt(channel: DataChannel): void {
+    checkChannel(channel);
+    if (this.channel) {
+      // One channel per connection: a second one the remote opens is closed unread.
+      channel.close();
+      return;
+    }
+    this.channel = channel;
+    channel.onOpen(
+      guarded(() => {
+        this.channelOpened = true;
+        if (this.verify() && !this.closing) this.emit('channelOpen');
+      }),
+    );
+    channel.onClosed(
+      guarded(() => {
+        this.channelOpened = false;
+        if (this.closedByUs) return;
+        // Closed while the connection is still up, or as it ended with the remote heard just now:
+        // the remote closed it. Said a moment later, after any message it sent before closing
+        // (a separate callback, in no fixed order).
+        if (this.pc.state() === 'connected' || this.heardWithin(REMOTE_END_HEARD_MS)) this.remoteClosedChannel = true;
+        setTimeout(() => this.remoteClosedChannel && this.sayChannelClosed(), ORDER_SETTLE_MS);
+      }),
+    );
+    channel.onMessage(guarded((data) => this.onChannelMessage(data)));
+  }
+
+  private onChannelMessage(data: string | Buffer | ArrayBuffer): void {
+    if (this.closedByUs || !this.verify()) return;
+    this.heardAt = Date.now();
+    const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    if (bytes > this.config.maxMessageBytes) {
+      this.emit('tooLarge');
+      return;
+    }
+    this.emit('message', data instanceof ArrayBuffer ? Buffer.from(data) : data);
+  }
+
+  /** Our local description once gathering is complete (all candidates in it). */
+  private async gathered(): Promise<string> {
+    const deadline = Date.now() + GATHER_WAIT_MS;
+    while (this.pc.gatheringState() !== 'complete' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    const sdp = this.pc.localDescription()?.sdp;
+    if (!sdp) throw new Error('libdatachannel gave no local description');
+    return this.config.ipv6 ? sdp : withoutIpv6(sdp);
+  }
+}
