@@ -6,13 +6,12 @@
  *     viewers at about 2 Mbit/s of H.264.
  * Prints figures; asserts nothing.
  */
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBlob, encodeBlob } from '../src/signal/index.ts';
 import { AgentProcess, type BrowserPeer, type ChromiumHandle, launchChromium } from '../test/harness/index.ts';
+import { cpuSeconds } from './proc-cpu.ts';
 
 const RUNS = Number(process.env.RUNS ?? 12);
-const TICKS = 100; // USER_HZ on Linux
 
 async function join(chromium: ChromiumHandle, agent: AgentProcess, used: Set<number>): Promise<{ viewer: BrowserPeer; answeredAt: number }> {
   const offer = await agent.next('offer', { where: (e) => !used.has(e.offerId) });
@@ -58,11 +57,6 @@ async function firstFrames(chromium: ChromiumHandle, extra: string[]): Promise<n
     await agent.stop();
   }
   return times;
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime + stime
 }
 
 async function cpuPerViewer(chromium: ChromiumHandle): Promise<void> {

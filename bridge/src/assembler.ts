@@ -1,5 +1,11 @@
-import { dePacketizeRtpPackets, type RtpPacket } from 'werift';
 import type { VideoCodecName } from '@pigeon/bridge-wire';
+import { h264AccessUnit, hasIdr, vp8Frame } from './depacketize/index.ts';
+
+/** What the assembler reads of an RTP packet (werift's RtpPacket has this shape, as will the engine's). */
+export interface RtpPacket {
+  header: { sequenceNumber: number; timestamp: number; marker: boolean };
+  payload: Buffer;
+}
 
 /** A whole frame, as a decoder takes it. */
 export interface AssembledFrame {
@@ -19,7 +25,6 @@ export interface AssembledFrame {
  */
 export type Assembled = { kind: 'frame'; frame: AssembledFrame } | { kind: 'lost' } | { kind: 'need-keyframe' };
 
-const WERIFT_CODEC: Record<VideoCodecName, 'MPEG4/ISO/AVC' | 'VP8'> = { H264: 'MPEG4/ISO/AVC', VP8: 'VP8' };
 const CLOCK_RATE = 90_000;
 
 /**
@@ -71,8 +76,7 @@ export class FrameAssembler {
       this.skipped = true;
       return { kind: 'lost' };
     }
-    const { data, isKeyframe } = dePacketizeRtpPackets(WERIFT_CODEC[this.codec], packets);
-    const keyframe = this.codec === 'H264' ? hasIdr(data) : isKeyframe;
+    const { data, keyframe } = this.depacketize(packets.map((p) => p.payload));
     if (this.waitingForKeyframe && !keyframe) {
       this.skipped = true;
       return { kind: 'need-keyframe' };
@@ -81,6 +85,12 @@ export class FrameAssembler {
     const discontinuity = this.skipped;
     this.skipped = false;
     return { kind: 'frame', frame: { keyframe, discontinuity, rtpTimestamp: timestamp, timestampUs: this.presentationTime(timestamp), data } };
+  }
+
+  private depacketize(payloads: Buffer[]): { data: Buffer; keyframe: boolean } {
+    if (this.codec === 'VP8') return vp8Frame(payloads);
+    const data = h264AccessUnit(payloads);
+    return { data, keyframe: hasIdr(data) };
   }
 
   /** After the page missed frames of its own (a reload, a full socket): wait for a keyframe. */
@@ -100,15 +110,4 @@ export class FrameAssembler {
     this.unwrapped += step;
     return Math.round((this.unwrapped * 1_000_000) / CLOCK_RATE);
   }
-}
-
-/**
- * Whether an Annex B access unit holds an IDR slice (NAL type 5). werift's own flag also fires on
- * a STAP-A whose first length byte happens to look like one, so the NAL units are read here.
- */
-export function hasIdr(annexB: Uint8Array): boolean {
-  for (let i = 0; i + 3 < annexB.length; i++) {
-    if (annexB[i] === 0 && annexB[i + 1] === 0 && annexB[i + 2] === 1 && ((annexB[i + 3] ?? 0) & 0x1f) === 5) return true;
-  }
-  return false;
 }
