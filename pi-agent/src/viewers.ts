@@ -11,6 +11,7 @@ import { FanOut } from './fan-out.ts';
 import { Offers } from './offers.ts';
 import { type ViewerPeer, type PeerConfig, type VideoCodec } from './peer.ts';
 import type { RtpIn } from './rtp-in.ts';
+import { SilenceWatch } from './silence-watch.ts';
 import { checkUsable } from './usable.ts';
 
 export interface ViewersOptions {
@@ -64,6 +65,8 @@ export class Viewers extends EventEmitter<ViewersEvents> {
   private stopped = false;
   /** Handshakes one at a time, in the order they came: the viewer limit holds across awaits. */
   private turn: Promise<unknown> = Promise.resolve();
+  /** Drops a joined viewer that sends nothing for a few seconds (silence-watch.ts). */
+  private readonly silence: SilenceWatch<ViewerPeer>;
 
   /** `rtp`: each codec's encoder output; a viewer gets the one for the codec its browser chose. */
   constructor(
@@ -75,6 +78,14 @@ export class Viewers extends EventEmitter<ViewersEvents> {
     this.offers.on('report', (event) => this.emit('report', event));
     this.offers.on('expired', () => void this.offerNext());
     this.fanOut = new FanOut(rtp);
+    // One handing over to a new connection is left to that hand-over (its old path may be dead).
+    this.silence = new SilenceWatch(
+      () => [...this.viewers.values()].filter((v) => v.joined && !v.successor).map((v) => v.peer),
+      (peer, quietMs) => {
+        const viewer = [...this.viewers.values()].find((v) => v.peer === peer);
+        if (viewer) this.drop(viewer, SilenceWatch.reason(quietMs));
+      },
+    );
     this.fanOut.on('failed', (peer, error) => {
       const viewer = [...this.viewers.values()].find((v) => v.peer === peer);
       if (viewer) this.drop(viewer, `sending to it failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -178,6 +189,7 @@ export class Viewers extends EventEmitter<ViewersEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.silence.stop();
     await this.offers.stop();
     for (const viewer of this.viewers.values()) {
       clearTimeout(viewer.deadline);
@@ -257,7 +269,15 @@ export class Viewers extends EventEmitter<ViewersEvents> {
         const failed = viewer.joined
           ? 'connection failed (network changed, or the viewer went away)'
           : 'its connection failed before it came up (ICE or DTLS: same network as the Pi? a firewall?)';
-        this.drop(viewer, state === 'failed' ? failed : 'closed');
+        if (state === 'failed' && !viewer.joined && peer.failure === 'fingerprint') {
+          // Not the network: the answer named another certificate than the one this viewer showed.
+          this.emit('report', {
+            type: 'refused',
+            code: 'E_DTLS_FINGERPRINT',
+            reason: `viewer #${id}: its certificate did not match its answer's fingerprint (a mistaken or forged answer, not the network); a fresh code is shown for the right answer`,
+          });
+        }
+        this.drop(viewer, state === 'failed' ? (peer.failure === 'fingerprint' ? 'its certificate did not match its answer' : failed) : 'closed');
       }
     });
     peer.on('keyframe', () => {
