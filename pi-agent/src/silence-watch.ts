@@ -2,10 +2,11 @@
 // every second (Chromium and werift: 0.5–1.5 s apart), so a joined viewer that sends nothing at all
 // for SILENT_AFTER_MS is gone — a closed lid, a killed browser, Wi-Fi gone — long before ICE
 // consent (~30 s) would say so. The window outlasts a 2–3 s network outage plus one report's gap.
+// Viewers leaves out one handing over to a new connection: that hand-over decides.
 
-/** What the watch needs of a viewer's connection: the Date.now() of the last packet it sent us. */
+/** What the watch needs of a viewer: its connection's Date.now() of the last packet it sent us. */
 export interface Heard {
-  lastHeardAt(): number | undefined;
+  peer: { lastHeardAt(): number | undefined };
 }
 
 export const SILENT_AFTER_MS = 4000;
@@ -23,7 +24,7 @@ export class SilenceWatch<T extends Heard> {
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const viewer of [...watched()]) {
-        const heard = viewer.lastHeardAt();
+        const heard = viewer.peer.lastHeardAt();
         if (heard !== undefined && now - heard >= this.afterMs) silent(viewer, now - heard);
       }
     }, CHECK_EVERY_MS);

@@ -8,6 +8,7 @@ import { answerWithPeer } from './answer-with-peer.ts';
 import { AgentError } from './errors.ts';
 import type { SessionEvent } from './events.ts';
 import { FanOut } from './fan-out.ts';
+import { departure } from './departure.ts';
 import { Offers } from './offers.ts';
 import { type ViewerPeer, type PeerConfig, type VideoCodec } from './peer.ts';
 import type { RtpIn } from './rtp-in.ts';
@@ -65,8 +66,7 @@ export class Viewers extends EventEmitter<ViewersEvents> {
   private stopped = false;
   /** Handshakes one at a time, in the order they came: the viewer limit holds across awaits. */
   private turn: Promise<unknown> = Promise.resolve();
-  /** Drops a joined viewer that sends nothing for a few seconds (silence-watch.ts). */
-  private readonly silence: SilenceWatch<ViewerPeer>;
+  private readonly silence = new SilenceWatch(() => [...this.viewers.values()].filter((v) => v.joined && !v.successor), (v, ms) => this.drop(v, SilenceWatch.reason(ms)));
 
   /** `rtp`: each codec's encoder output; a viewer gets the one for the codec its browser chose. */
   constructor(
@@ -78,14 +78,6 @@ export class Viewers extends EventEmitter<ViewersEvents> {
     this.offers.on('report', (event) => this.emit('report', event));
     this.offers.on('expired', () => void this.offerNext());
     this.fanOut = new FanOut(rtp);
-    // One handing over to a new connection is left to that hand-over (its old path may be dead).
-    this.silence = new SilenceWatch(
-      () => [...this.viewers.values()].filter((v) => v.joined && !v.successor).map((v) => v.peer),
-      (peer, quietMs) => {
-        const viewer = [...this.viewers.values()].find((v) => v.peer === peer);
-        if (viewer) this.drop(viewer, SilenceWatch.reason(quietMs));
-      },
-    );
     this.fanOut.on('failed', (peer, error) => {
       const viewer = [...this.viewers.values()].find((v) => v.peer === peer);
       if (viewer) this.drop(viewer, `sending to it failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -265,20 +257,7 @@ export class Viewers extends EventEmitter<ViewersEvents> {
         // Its first frame should not wait for the periodic keyframe.
         this.fanOut.add(peer, this.options.keyframeOnJoin);
         void this.offerNext();
-      } else if (state === 'failed' || state === 'closed') {
-        const failed = viewer.joined
-          ? 'connection failed (network changed, or the viewer went away)'
-          : 'its connection failed before it came up (ICE or DTLS: same network as the Pi? a firewall?)';
-        if (state === 'failed' && !viewer.joined && peer.failure === 'fingerprint') {
-          // Not the network: the answer named another certificate than the one this viewer showed.
-          this.emit('report', {
-            type: 'refused',
-            code: 'E_DTLS_FINGERPRINT',
-            reason: `viewer #${id}: its certificate did not match its answer's fingerprint (a mistaken or forged answer, not the network); a fresh code is shown for the right answer`,
-          });
-        }
-        this.drop(viewer, state === 'failed' ? (peer.failure === 'fingerprint' ? 'its certificate did not match its answer' : failed) : 'closed');
-      }
+      } else if (state === 'failed' || state === 'closed') this.drop(viewer, departure(id, state, viewer.joined, peer.failure, (refusal) => this.emit('report', refusal)));
     });
     peer.on('keyframe', () => {
       if (this.options.keyframeOnJoin) this.fanOut.keyframe(peer);
