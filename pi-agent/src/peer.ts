@@ -12,6 +12,7 @@ import {
   type RTCIceServer,
   type RTCRtpTransceiver,
 } from 'werift';
+import { onFingerprintMismatch } from './dtls-fingerprint.ts';
 import { helloWithoutDelay } from './dtls-start.ts';
 import { AgentError, PeerError } from './errors.ts';
 import { checkPathNow } from './ice-path.ts';
@@ -66,6 +67,9 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
   private pathCheck: Promise<number | undefined> | undefined;
   /** Read once both descriptions are set: it is asked for every packet. */
   private negotiated: VideoCodec | undefined;
+  /** Date.now() of the last RTCP packet or data-channel message from the viewer, once connected. */
+  private heardAt: number | undefined;
+  private failed: 'fingerprint' | undefined;
 
   private constructor(private readonly config: PeerConfig) {
     super();
@@ -145,6 +149,20 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
       this.negotiated = mime === 'video/h264' ? 'H264' : mime === 'video/vp8' ? 'VP8' : undefined;
     }
     return this.negotiated;
+  }
+
+  /**
+   * Date.now() ms of the last packet received from the viewer (its RTCP, which a receiving browser
+   * sends about every second, or a data-channel message); undefined before the connection is up.
+   */
+  lastHeardAt(): number | undefined {
+    if (this.heardAt === undefined && this.pc.connectionState === 'connected') this.heardAt = Date.now();
+    return this.heardAt;
+  }
+
+  /** Why the connection failed, when it is known: 'fingerprint', the viewer's certificate did not match its answer. */
+  get failure(): 'fingerprint' | undefined {
+    return this.failed;
   }
 
   get state(): PeerState {
@@ -262,6 +280,7 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
     for (const transport of this.pc.dtlsTransports) {
       transport.role = 'client';
       helloWithoutDelay(transport);
+      onFingerprintMismatch(transport, () => (this.failed = 'fingerprint'));
     }
   }
 
@@ -289,6 +308,7 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
   private attach(transceiver: RTCRtpTransceiver): void {
     this.transceiver = transceiver;
     transceiver.sender.onRtcp.subscribe((packet) => {
+      this.heardAt = Date.now();
       // PLI, or FIR (format 4); the other payload-specific feedback here is REMB.
       if (!(packet instanceof RtcpPayloadSpecificFeedback)) return;
       if (packet.feedback instanceof PictureLossIndication || packet.feedback.count === 4) this.emit('keyframe');
@@ -304,6 +324,7 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
       this.emit('channelOpen');
     });
     channel.onMessage.subscribe((data) => {
+      this.heardAt = Date.now();
       const verdict = this.budget.take();
       if (verdict === 'take') this.emit('message', typeof data === 'string' ? data : data.toString('utf8'));
       else if (verdict === 'refuse') this.emit('refused', new AgentError('E_MSG_FLOOD', `over ${MESSAGE_BURST} data-channel messages at once or ${MESSAGES_PER_SECOND} a second; the rest are dropped unread until it slows down`));

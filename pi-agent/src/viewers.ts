@@ -8,9 +8,11 @@ import { answerWithPeer } from './answer-with-peer.ts';
 import { AgentError } from './errors.ts';
 import type { SessionEvent } from './events.ts';
 import { FanOut } from './fan-out.ts';
+import { departure } from './departure.ts';
 import { Offers } from './offers.ts';
 import { type ViewerPeer, type PeerConfig, type VideoCodec } from './peer.ts';
 import type { RtpIn } from './rtp-in.ts';
+import { SilenceWatch } from './silence-watch.ts';
 import { checkUsable } from './usable.ts';
 
 export interface ViewersOptions {
@@ -64,6 +66,7 @@ export class Viewers extends EventEmitter<ViewersEvents> {
   private stopped = false;
   /** Handshakes one at a time, in the order they came: the viewer limit holds across awaits. */
   private turn: Promise<unknown> = Promise.resolve();
+  private readonly silence = new SilenceWatch(() => [...this.viewers.values()].filter((v) => v.joined && !v.successor), (v, ms) => this.drop(v, SilenceWatch.reason(ms)));
 
   /** `rtp`: each codec's encoder output; a viewer gets the one for the codec its browser chose. */
   constructor(
@@ -178,6 +181,7 @@ export class Viewers extends EventEmitter<ViewersEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.silence.stop();
     await this.offers.stop();
     for (const viewer of this.viewers.values()) {
       clearTimeout(viewer.deadline);
@@ -253,12 +257,7 @@ export class Viewers extends EventEmitter<ViewersEvents> {
         // Its first frame should not wait for the periodic keyframe.
         this.fanOut.add(peer, this.options.keyframeOnJoin);
         void this.offerNext();
-      } else if (state === 'failed' || state === 'closed') {
-        const failed = viewer.joined
-          ? 'connection failed (network changed, or the viewer went away)'
-          : 'its connection failed before it came up (ICE or DTLS: same network as the Pi? a firewall?)';
-        this.drop(viewer, state === 'failed' ? failed : 'closed');
-      }
+      } else if (state === 'failed' || state === 'closed') this.drop(viewer, departure(id, state, viewer.joined, peer.failure, (refusal) => this.emit('report', refusal)));
     });
     peer.on('keyframe', () => {
       if (this.options.keyframeOnJoin) this.fanOut.keyframe(peer);

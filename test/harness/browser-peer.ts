@@ -53,6 +53,8 @@ export interface BrowserHandle {
   /** A plain tab, for tests that drive a page of their own. */
   newPage(): Promise<Page>;
   close(): Promise<void>;
+  /** SIGKILL, as a killed browser or a power cut: no goodbye on any connection. Resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 export function browserHandle(browser: Browser, profileDir: string): BrowserHandle {
@@ -65,6 +67,15 @@ export function browserHandle(browser: Browser, profileDir: string): BrowserHand
       } finally {
         await rm(profileDir, { recursive: true, force: true });
       }
+    },
+    kill: async () => {
+      const child = browser.process();
+      if (child && child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      await rm(profileDir, { recursive: true, force: true });
     },
   };
 }

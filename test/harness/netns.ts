@@ -40,9 +40,10 @@ export class NetnsPair {
   private readonly viewerLink: string;
   private made: string[] = [];
 
-  constructor(tag = `${process.pid}`) {
-    this.agentNs = `pigeon-${tag}-agent`;
-    this.viewerNs = `pigeon-${tag}-viewer`;
+  /** `prefix` names the namespaces, e.g. after the branch whose tests make them. */
+  constructor(tag = `${process.pid}`, prefix = 'pigeon') {
+    this.agentNs = `${prefix}-${tag}-agent`;
+    this.viewerNs = `${prefix}-${tag}-viewer`;
     // Interface names hold at most 15 characters.
     this.agentLink = `pga${tag}`.slice(0, 15);
     this.viewerLink = `pgv${tag}`.slice(0, 15);
@@ -73,6 +74,11 @@ export class NetnsPair {
 
   removeAgentAddress(host: number): void {
     ip('-n', this.agentNs, 'addr', 'del', `${NetnsPair.SUBNET}.${host}/24`, 'dev', this.agentLink);
+  }
+
+  /** The link between them down (no packet either way; addresses stay, carriers drop) or up again. */
+  linkUp(up: boolean): void {
+    ip('-n', this.viewerNs, 'link', 'set', this.viewerLink, up ? 'up' : 'down');
   }
 
   /** The agent's IPv4 addresses now. */
