@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
-import { spawnTied } from '../../pi-agent/src/spawn-tied.ts';
+import { spawnTied } from '@pigeon/node-common';
 import { CarryError, exitFailure } from './carry-errors.ts';
 
 /** A blob the agent showed: its offer (refreshed after each join and when one expires) or an answer. */

@@ -1,4 +1,4 @@
-import { spawnTied } from './spawn-tied.ts';
+import { spawnTied } from '@pigeon/node-common';
 
 export type CameraProbe = { found: true } | { found: false; none: boolean; detail: string };
 

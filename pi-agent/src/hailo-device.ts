@@ -1,7 +1,7 @@
 // Which Hailo the Pi has, asked the way hailo-apps asks (`hailortcli fw-control identify`), and
 // the network Raspberry Pi OS's hailo-models package ships for it.
 import { PipelineError } from './errors.ts';
-import { spawnTied } from './spawn-tied.ts';
+import { spawnTied } from '@pigeon/node-common';
 
 export type HailoArch = 'hailo8' | 'hailo8l';
 

@@ -12,7 +12,7 @@ import {
   type RTCIceServer,
   type RTCRtpTransceiver,
 } from 'werift';
-import { onFingerprintMismatch } from './dtls-fingerprint.ts';
+import { onFingerprintMismatch } from '@pigeon/node-common';
 import { helloWithoutDelay } from './dtls-start.ts';
 import { AgentError, PeerError } from './errors.ts';
 import { checkPathNow } from './ice-path.ts';

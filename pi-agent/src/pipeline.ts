@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { checkElements } from './elements.ts';
 import { PipelineError } from './errors.ts';
 import type { PipelineSpec } from './pipeline-spec.ts';
-import { spawnTied } from './spawn-tied.ts';
+import { spawnTied } from '@pigeon/node-common';
 
 export { PipelineError, isPipelineError, type PipelineErrorCode } from './errors.ts';
 

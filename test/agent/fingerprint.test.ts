@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { WERIFT_MISMATCH } from '../../pi-agent/src/dtls-fingerprint.ts';
+import { WERIFT_MISMATCH } from '@pigeon/node-common';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
 import { agentRig, launchChromium } from '../harness/index.ts';
 

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { spawnTied } from '../../pi-agent/src/spawn-tied.ts';
+import { spawnTied } from '../../node-common/src/spawn-tied.ts';
 import { alive, sleep } from './rtp.ts';
 
-const SPAWN_TIED_TS = fileURLToPath(new URL('../../pi-agent/src/spawn-tied.ts', import.meta.url));
+const SPAWN_TIED_TS = fileURLToPath(new URL('../../node-common/src/spawn-tied.ts', import.meta.url));
 const which = (tool: string): string => execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
 
 /** A Node parent that spawns `sleep 60` through spawnTied, prints the child's pid, then idles. */

@@ -1,3 +1,4 @@
+import { PigeonError } from '@pigeon/signal';
 import type { RTCDtlsTransport } from 'werift';
 
 /*
@@ -11,7 +12,7 @@ export const WERIFT_MISMATCH = 'remote certificate fingerprint mismatch';
 
 /** Calls `mismatched` when `transport`'s DTLS fails because the certificate does not match the answer. */
 export function onFingerprintMismatch(transport: RTCDtlsTransport, mismatched: () => void): void {
-  if (typeof transport.start !== 'function') throw new Error('werift changed: RTCDtlsTransport.start() is gone (dtls-fingerprint.ts)');
+  if (typeof transport.start !== 'function') throw new PigeonError('E_WERIFT_CHANGED', 'werift changed: RTCDtlsTransport.start() is gone (node-common/src/dtls-fingerprint.ts)');
   const start = transport.start.bind(transport);
   transport.start = async () => {
     try {
