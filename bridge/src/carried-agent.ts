@@ -1,7 +1,7 @@
 // The one owner of the carried command's process (`ssh pi@robot pi-agent offer --json`, or the
-// agent itself): spawned tied to this process (pi-agent/src/spawn-tied.ts), its --json event lines
-// read from stdout (pi-agent/src/json-line.ts), blobs written to its stdin one line each (the
-// agent's paste input, pi-agent/src/inputs.ts), stderr kept for the error when it ends, and killed
+// agent itself): spawned tied to this process (@pigeon/node-common: spawn-tied.ts), its --json event lines
+// read from stdout (pi-agent/src/output/json-line.ts), blobs written to its stdin one line each (the
+// agent's paste input, pi-agent/src/input/inputs.ts), stderr kept for the error when it ends, and killed
 // when the bridge stops or exits.
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';

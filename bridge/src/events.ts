@@ -1,7 +1,7 @@
 /**
  * Everything the bridge reports, as data. The CLI prints these as status lines for people
  * (stderr) or, with --json, one JSON object per line on stdout (after the URL line) for Tauri
- * and scripts, as the agent does (pi-agent/src/events.ts).
+ * and scripts, as the agent does (pi-agent/src/core/events.ts).
  */
 export type BridgeEvent =
   | { type: 'listening'; url: string; pid: number }

@@ -6,7 +6,7 @@ import { PigeonError } from '@pigeon/signal';
  * is not there (another node-datachannel version); the message names each one. E_ENGINE_NO_CODEC:
  * answer() was given an offer without a video codec of the plan (its callers check that first).
  */
-export type EngineErrorCode = 'E_ENGINE_LOAD' | 'E_ENGINE_MISSING' | 'E_ENGINE_NO_CODEC';
+export type EngineErrorCode = 'E_ENGINE_LOAD' | 'E_ENGINE_MISSING' | 'E_ENGINE_NO_CODEC' | 'E_ENGINE_NO_DESCRIPTION';
 
 export class EngineError extends PigeonError<EngineErrorCode> {
   override readonly name = 'EngineError';

@@ -472,7 +472,7 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
     const deadline = Date.now() + GATHER_WAIT_MS;
     while (this.pc.gatheringState() !== 'complete' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     const sdp = this.pc.localDescription()?.sdp;
-    if (!sdp) throw new Error('libdatachannel gave no local description');
+    if (!sdp) throw new EngineError('E_ENGINE_NO_DESCRIPTION', 'libdatachannel gave no local description');
     return this.config.ipv6 ? sdp : withoutIpv6(sdp);
   }
 }

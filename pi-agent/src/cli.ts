@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe } from '@pigeon/signal';
-import { BLOB_HELP, blobCommand } from './blob-command.ts';
-import { checkConfig, withConfig } from './config-file.ts';
-import { AgentError } from './errors.ts';
-import type { Io } from './io.ts';
-import { STREAM_HELP, parseStreamOptions } from './options.ts';
-import { stream } from './stream.ts';
+import { BLOB_HELP, blobCommand } from './cli/blob-command.ts';
+import { checkConfig, withConfig } from './cli/config-file.ts';
+import { AgentError } from './core/errors.ts';
+import type { Io } from './core/io.ts';
+import { STREAM_HELP, parseStreamOptions } from './cli/options.ts';
+import { stream } from './session/stream.ts';
+import { PACKAGE_DIR } from './package-dir.ts';
 
 const HELP = `Usage: pi-agent <command> [options]
 
@@ -25,7 +26,7 @@ Run "pi-agent offer --help" or "pi-agent blob --help" for their options.
 `;
 
 function agentVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL('package.json', PACKAGE_DIR), 'utf8')) as { version: string }).version;
 }
 
 /**

@@ -1,6 +1,12 @@
 import { PigeonError } from './pigeon-error.ts';
 
 /**
+ * The one code, in every layer (codec, agent inputs, data channel, detections), for an input
+ * refused unread because of its size: defined here once, taken into the agent's code unions.
+ */
+export type TooLargeCode = 'E_TOO_LARGE';
+
+/**
  * Every way a blob or an SDP can be refused. Each code has one message a person can act on; the
  * `detail` carries what a developer needs (offsets, the offending line) without cluttering it.
  */
@@ -12,7 +18,7 @@ export type SignalErrorCode =
   | 'E_EXPECTED_OFFER'
   | 'E_EXPECTED_ANSWER'
   | 'E_MALFORMED'
-  | 'E_TOO_LARGE'
+  | TooLargeCode
   | 'E_SDP_INVALID'
   | 'E_SDP_NO_ICE'
   | 'E_SDP_NO_FINGERPRINT'

@@ -9,7 +9,7 @@ export { isAgentCodec } from './codecs.ts';
 export { SignalError, isSignalError } from './errors.ts';
 export { PigeonError, describe, isPigeonError } from './pigeon-error.ts';
 export type { Described } from './pigeon-error.ts';
-export type { SignalErrorCode } from './errors.ts';
+export type { SignalErrorCode, TooLargeCode } from './errors.ts';
 export { MAX_SDP_BYTES } from './fallback.ts';
 export { FRAME_VERSION } from './frame.ts';
 export type { BlobMode, BlobType, Candidate, Codec, MediaSection, Session } from './model.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { NetworkInterfaceInfo } from 'node:os';
 import { test } from 'node:test';
-import { AddressWatch, hostAddresses } from '../../pi-agent/src/addresses.ts';
+import { AddressWatch, hostAddresses } from '../../pi-agent/src/webrtc/addresses.ts';
 import { eventually } from '../harness/index.ts';
 
 const info = (address: string, internal = false): NetworkInterfaceInfo =>

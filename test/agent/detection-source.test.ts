@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { BUDGET, openDetections, type DetectionSet, type DetectionSource } from '../../pi-agent/src/detection-source.ts';
-import { DetectionError } from '../../pi-agent/src/errors.ts';
+import { BUDGET, openDetections, type DetectionSet, type DetectionSource } from '../../pi-agent/src/detections/detection-source.ts';
+import { DetectionError } from '../../pi-agent/src/core/errors.ts';
 import { MAX_MESSAGE_CHARS, encodeMessage } from '../../src/signal/index.ts';
 import { eventually } from '../harness/index.ts';
 

@@ -18,10 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { FrameClock, rtpOfPts } from '../../pi-agent/src/frame-clock.ts';
-import { buildPipeline } from '../../pi-agent/src/pipeline-spec.ts';
-import { Pipeline } from '../../pi-agent/src/pipeline.ts';
-import { RtpIn } from '../../pi-agent/src/rtp-in.ts';
+import { FrameClock, rtpOfPts } from '../../pi-agent/src/detections/frame-clock.ts';
+import { buildPipeline } from '../../pi-agent/src/gst/pipeline-spec.ts';
+import { Pipeline } from '../../pi-agent/src/gst/pipeline.ts';
+import { RtpIn } from '../../pi-agent/src/rtp/rtp-in.ts';
 import { HailoApp, eventually } from '../harness/index.ts';
 import { TEST_OPTIONS } from '../pipeline/options.ts';
 

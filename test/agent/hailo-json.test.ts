@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { decodeDetections } from '../../pi-agent/src/detection-message.ts';
-import { DetectionError } from '../../pi-agent/src/errors.ts';
-import { JsonArrayScanner, TOO_LARGE } from '../../pi-agent/src/json-array-scanner.ts';
+import { decodeDetections } from '../../pi-agent/src/detections/detection-message.ts';
+import { DetectionError } from '../../pi-agent/src/core/errors.ts';
+import { JsonArrayScanner, TOO_LARGE } from '../../pi-agent/src/detections/json-array-scanner.ts';
 
 const FIXTURE = readFileSync(new URL('../fixtures/hailo/roi-messages.txt', import.meta.url), 'utf8')
   .split('\n')

@@ -9,8 +9,8 @@ import { PassThrough } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { qrMatrix } from '../../src/qr/matrix.ts';
 import { encodeBlob, isPigeonError } from '../../src/signal/index.ts';
-import { BlobInput } from '../../pi-agent/src/inputs.ts';
-import { QrScanner } from '../../pi-agent/src/scanner.ts';
+import { BlobInput } from '../../pi-agent/src/input/inputs.ts';
+import { QrScanner } from '../../pi-agent/src/input/scanner.ts';
 import { eventually } from '../harness/index.ts';
 
 const SDP = readFileSync(new URL('../fixtures/werift-offer.sdp', import.meta.url), 'utf8');

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import jsQR from 'jsqr';
-import { LatencySource } from '../../pi-agent/src/latency-source.ts';
+import { LatencySource } from '../../pi-agent/src/gst/latency-source.ts';
 
 function read(frame: Buffer, width: number, height: number): string | undefined {
   const rgba = new Uint8ClampedArray(width * height * 4);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { PAGE_DIR, PageServer } from '../../pi-agent/src/page-server.ts';
+import { PAGE_DIR, PageServer } from '../../pi-agent/src/output/page-server.ts';
 
 /* --serve-page's server on loopback: the page and nothing else, and no client holds it up. */
 let server: PageServer;

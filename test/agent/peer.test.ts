@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
-import { PeerError } from '../../pi-agent/src/errors.ts';
-import { ViewerPeer, type PeerConfig, type PeerState } from '../../pi-agent/src/peer.ts';
-import { codecParameters, type VideoCodec } from '../../pi-agent/src/werift-codecs.ts';
+import { PeerError } from '../../pi-agent/src/core/errors.ts';
+import { ViewerPeer, type PeerConfig, type PeerState } from '../../pi-agent/src/webrtc/peer.ts';
+import { codecParameters, type VideoCodec } from '../../pi-agent/src/webrtc/werift-codecs.ts';
 import { eventually } from '../harness/index.ts';
 
 const CONFIG: PeerConfig = { codecs: ['H264', 'VP8'], iceServers: [], ipv6: false };

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { test } from 'node:test';
-import { RtpIn } from '../../pi-agent/src/rtp-in.ts';
+import { RtpIn } from '../../pi-agent/src/rtp/rtp-in.ts';
 import { eventually } from '../harness/index.ts';
 
 const HOST = '127.0.0.1';

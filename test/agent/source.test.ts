@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { probeCamera } from '../../pi-agent/src/camera-probe.ts';
+import { probeCamera } from '../../pi-agent/src/gst/camera-probe.ts';
 import { AgentProcess } from '../harness/index.ts';
 
 const noCamera = probeCamera({ env: process.env }).then((probe) => (probe.found ? 'this machine has a camera' : undefined));

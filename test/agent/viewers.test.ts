@@ -7,10 +7,12 @@ import { createSocket } from 'node:dgram';
 import { test, type TestContext } from 'node:test';
 import { RTCPeerConnection } from 'werift';
 import { decodeBlob, encodeBlob, isPigeonError, type EncodedBlob } from '../../src/signal/index.ts';
-import type { SessionEvent } from '../../pi-agent/src/events.ts';
-import { codecParameters, type VideoCodec } from '../../pi-agent/src/werift-codecs.ts';
-import { RtpIn } from '../../pi-agent/src/rtp-in.ts';
-import { Viewers, type ViewersOptions } from '../../pi-agent/src/viewers.ts';
+import type { SessionEvent } from '../../pi-agent/src/core/events.ts';
+import { codecParameters, type VideoCodec } from '../../pi-agent/src/webrtc/werift-codecs.ts';
+import { RtpIn } from '../../pi-agent/src/rtp/rtp-in.ts';
+import { Viewers, type ViewersOptions } from '../../pi-agent/src/viewers/viewers.ts';
+import { Offers } from '../../pi-agent/src/viewers/offers.ts';
+import { FanOut } from '../../pi-agent/src/rtp/fan-out.ts';
 import { eventually } from '../harness/index.ts';
 
 const OPTIONS: ViewersOptions = {
@@ -31,13 +33,22 @@ interface Rig {
 
 async function rig(t: TestContext, options: Partial<ViewersOptions> = {}): Promise<Rig> {
   const rtp = await RtpIn.open();
-  const viewers = new Viewers({ ...OPTIONS, ...options }, new Map<VideoCodec, RtpIn>([['H264', rtp]]));
+  // Wired as the session wires them (pi-agent/src/session/stream.ts).
+  const settings = { ...OPTIONS, ...options };
+  const offers = new Offers(settings);
+  const fanOut = new FanOut(new Map<VideoCodec, RtpIn>([['H264', rtp]]));
+  const viewers = new Viewers(settings, offers, fanOut);
   const reports: SessionEvent[] = [];
+  offers.on('report', (event) => reports.push(event));
+  offers.on('expired', () => void viewers.offerNext());
+  fanOut.on('failed', (peer, error) => viewers.sendingFailed(peer, error));
   viewers.on('report', (event) => reports.push(event));
   const socket = createSocket('udp4');
   let seq = 0;
   t.after(async () => {
     await viewers.stop();
+    fanOut.close();
+    await offers.stop();
     rtp.close();
     socket.close();
   });

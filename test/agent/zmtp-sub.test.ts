@@ -7,7 +7,7 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ZmqSubscriber, parseZmqEndpoint } from '../../pi-agent/src/zmtp-sub.ts';
+import { ZmqSubscriber, parseZmqEndpoint } from '../../pi-agent/src/detections/zmtp-sub.ts';
 import { eventually } from '../harness/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pigeon-zmtp-'));

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { AgentEvent } from '../../pi-agent/src/events.ts';
+import type { AgentEvent } from '../../pi-agent/src/core/events.ts';
 
 const BIN = fileURLToPath(new URL('../../pi-agent/bin/pi-agent.js', import.meta.url));
 

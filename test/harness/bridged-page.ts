@@ -1,4 +1,4 @@
-import type { AgentEvent } from '../../pi-agent/src/events.ts';
+import type { AgentEvent } from '../../pi-agent/src/core/events.ts';
 import type { BridgeEvent } from '../../bridge/src/events.ts';
 import { AgentProcess } from './agent-process.ts';
 import { BridgeProcess } from './bridge-process.ts';

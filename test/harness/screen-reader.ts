@@ -2,8 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { GLYPH_HEIGHT, GLYPH_WIDTH, fontCharacters, inked } from '../../pi-agent/src/font.ts';
-import { CELL, SCREEN } from '../../pi-agent/src/screen.ts';
+import { GLYPH_HEIGHT, GLYPH_WIDTH, fontCharacters, inked } from '../../pi-agent/src/output/font.ts';
+import { CELL, SCREEN } from '../../pi-agent/src/output/screen.ts';
 
 /**
  * Reads the Pi's screen (--display) back from a frame its pipeline wrote: the QR code with jsQR,

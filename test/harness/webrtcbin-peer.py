@@ -38,7 +38,7 @@ from gi.repository import GLib, Gst, GstSdp, GstWebRTC  # noqa: E402
 
 FRAME_EVERY = 30
 
-# What the Pi agent advertises (pi-agent/src/peer.ts). x264 marks constrained baseline with
+# What the Pi agent advertises (pi-agent/src/webrtc/peer.ts). x264 marks constrained baseline with
 # constraint_set0/1 only, so rtph264pay derives 42c01e; the codec table in src/signal knows 42e01f.
 # Both name constrained baseline, and the stream's level (3.0) is within 3.1. SPS/PPS travel
 # in-band (config-interval=-1), so sprop-parameter-sets is left out, as the agent does.
@@ -62,7 +62,7 @@ def emit(obj):
 
 
 def send_pipeline(args):
-    # As the agent builds it (pi-agent/src/pipeline-spec.ts: test source, x264 encoder).
+    # As the agent builds it (pi-agent/src/gst/pipeline-spec.ts: test source, x264 encoder).
     return (
         f'videotestsrc is-live=true pattern=smpte horizontal-speed=2 '
         f'! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1 '

@@ -1,7 +1,7 @@
 // A real werift viewer of the agent, as a Node program (a robot's controller, a script) would be:
 // it answers the agent's offer receiving the video, and opens the 'pigeon' data channel.
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
-import { codecParameters } from '../../pi-agent/src/werift-codecs.ts';
+import { codecParameters } from '../../pi-agent/src/webrtc/werift-codecs.ts';
 import { takeOfferedDtlsRole } from './werift.ts';
 
 export interface WeriftViewer {

@@ -2,7 +2,7 @@
 // one video codec and carries the 'pigeon' data channel.
 import { RTCPeerConnection, type RTCDataChannel, type RTCRtpTransceiver } from 'werift';
 // The agent's own codec and codec choice, so these tests exercise what the agent does.
-import { codecParameters, pickCodec } from '../../pi-agent/src/werift-codecs.ts';
+import { codecParameters, pickCodec } from '../../pi-agent/src/webrtc/werift-codecs.ts';
 import { Inbox } from './inbox.ts';
 import type { TestPeer } from './test-peer.ts';
 

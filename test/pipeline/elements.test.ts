@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { checkElements, hasElement } from '../../pi-agent/src/elements.ts';
-import { buildPipeline, isPipelineError } from '../../pi-agent/src/pipeline-spec.ts';
+import { checkElements, hasElement } from '../../pi-agent/src/gst/elements.ts';
+import { buildPipeline, isPipelineError } from '../../pi-agent/src/gst/pipeline-spec.ts';
 import { TEST_OPTIONS } from './options.ts';
 
 const OPTIONS = TEST_OPTIONS;

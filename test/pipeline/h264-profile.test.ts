@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { codecParameters } from '../../pi-agent/src/werift-codecs.ts';
-import { encoder } from '../../pi-agent/src/pipeline-spec.ts';
+import { codecParameters } from '../../pi-agent/src/webrtc/werift-codecs.ts';
+import { encoder } from '../../pi-agent/src/gst/pipeline-spec.ts';
 
 /*
  * iOS Safari decodes what the SDP promised: the agent offers H.264 profile-level-id 42e01f

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { test } from 'node:test';
-import { KeyframeCache, hasKeyframe } from '../../pi-agent/src/keyframe-cache.ts';
-import type { VideoCodec } from '../../pi-agent/src/peer.ts';
+import { KeyframeCache, hasKeyframe } from '../../pi-agent/src/rtp/keyframe-cache.ts';
+import type { VideoCodec } from '../../pi-agent/src/webrtc/peer.ts';
 
 /*
  * Which RTP packets start a keyframe, on real encoder output (x264 and vp8enc through the

@@ -1,4 +1,4 @@
-import type { PipelineOptions } from '../../pi-agent/src/pipeline-spec.ts';
+import type { PipelineOptions } from '../../pi-agent/src/gst/pipeline-spec.ts';
 
 /** The agent's defaults at 640×480@30 with a 10 s keyframe interval; tests override what they test. */
 export const TEST_OPTIONS: PipelineOptions = {

@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Pipeline, type PipelineRunOptions } from '../../pi-agent/src/pipeline.ts';
-import { buildPipeline, isPipelineError, type PipelineOptions } from '../../pi-agent/src/pipeline-spec.ts';
+import { Pipeline, type PipelineRunOptions } from '../../pi-agent/src/gst/pipeline.ts';
+import { buildPipeline, isPipelineError, type PipelineOptions } from '../../pi-agent/src/gst/pipeline-spec.ts';
 import { alive, sleep } from './rtp.ts';
 import { TEST_OPTIONS } from './options.ts';
 
 const FAKES = fileURLToPath(new URL('../fixtures/fake-gst/', import.meta.url));
 const fake = (name: string): string => join(FAKES, name);
-const PIPELINE_TS = fileURLToPath(new URL('../../pi-agent/src/pipeline.ts', import.meta.url));
+const PIPELINE_TS = fileURLToPath(new URL('../../pi-agent/src/gst/pipeline.ts', import.meta.url));
 
 const OPTIONS: PipelineOptions = { ...TEST_OPTIONS, ssrc: 1234 };
 

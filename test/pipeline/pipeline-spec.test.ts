@@ -11,7 +11,7 @@ import {
   type EncoderKind,
   type PipelineOptions,
   type SourceKind,
-} from '../../pi-agent/src/pipeline-spec.ts';
+} from '../../pi-agent/src/gst/pipeline-spec.ts';
 
 const BASE: PipelineOptions = {
   source: 'test',

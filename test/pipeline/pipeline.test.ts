@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { Pipeline, type PipelineRunOptions } from '../../pi-agent/src/pipeline.ts';
-import { buildPipeline, isPipelineError, type PipelineOptions } from '../../pi-agent/src/pipeline-spec.ts';
+import { Pipeline, type PipelineRunOptions } from '../../pi-agent/src/gst/pipeline.ts';
+import { buildPipeline, isPipelineError, type PipelineOptions } from '../../pi-agent/src/gst/pipeline-spec.ts';
 import { alive, freePort, isH264Keyframe, isVp8Keyframe, parseRtp, receiver, rtcpPli, rtcpReceiverReport, sleep, type Receiver } from './rtp.ts';
 import { TEST_OPTIONS } from './options.ts';
 

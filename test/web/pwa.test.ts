@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
-import { PageServer } from '../../pi-agent/src/page-server.ts';
+import { PageServer } from '../../pi-agent/src/output/page-server.ts';
 import { type ChromiumHandle, launchChromium, PAGE, until } from '../harness/index.ts';
 import { encodeBlob, frameToLink } from '../../src/signal/index.ts';
 
