@@ -10,14 +10,9 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { WERIFT_MISMATCH } from '@pigeon/node-common';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
-import { agentRig, launchChromium } from '../harness/index.ts';
+import { agentRig, forgedFingerprint, launchChromium } from '../harness/index.ts';
 
 const rig = agentRig();
-
-/** The answer's a=fingerprint with its first byte changed (in every section): what a mistaken or forged answer carries. */
-function forged(sdp: string): string {
-  return sdp.replace(/^(a=fingerprint:\S+ )([0-9A-Fa-f]{2})/gm, (_, head: string, byte: string) => head + ((parseInt(byte, 16) ^ 0xff).toString(16).padStart(2, '0').toUpperCase()));
-}
 
 test('werift still names a fingerprint mismatch by the message dtls-fingerprint.ts looks for', () => {
   const require = createRequire(join(process.cwd(), 'pi-agent', 'package.json'));
@@ -32,7 +27,7 @@ test('an answer whose fingerprint was altered is refused as E_DTLS_FINGERPRINT, 
   const offer = await agent.next('offer');
   const viewer = await chromium.newPeer();
   const sdp = await viewer.acceptOffer(decodeBlob(offer.text).sdp);
-  const altered = forged(sdp);
+  const altered = forgedFingerprint(sdp);
   assert.notEqual(altered, sdp, 'the fingerprint was changed');
   const blob = encodeBlob({ type: 'answer', sdp: altered }, { offerId: offer.offerId });
   assert.notEqual(decodeBlob(blob.text).sdp.match(/a=fingerprint:.*/)?.[0], sdp.match(/a=fingerprint:.*/)?.[0], 'the blob carries the altered fingerprint');

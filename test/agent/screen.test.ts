@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
-import { agentRig, eventually, screenshotDir } from '../harness/index.ts';
+import { agentRig, eventually, forgedFingerprint, screenshotDir } from '../harness/index.ts';
 import { newestFrame, readScreen, says, type ReadScreen } from '../harness/screen-reader.ts';
 
 /*
@@ -81,6 +81,15 @@ test('the Pi\'s screen says each refusal in words a person acts on, beside the Q
   await joining.close();
   const left = await agent.next('viewer-left');
   keep('6-left', (await screenShows(['0 watching.', `Viewer #${left.viewer} left: `])).png);
+
+  // An answer whose fingerprint is not its browser's certificate's (mistaken, or forged on the LAN).
+  const forger = await rig.chromium().newPeer();
+  const showing = agent.events.filter((e) => e.type === 'offer').at(-1)!;
+  const forgedSdp = forgedFingerprint(await forger.acceptOffer(decodeBlob(showing.text).sdp));
+  agent.write(encodeBlob({ type: 'answer', sdp: forgedSdp }, { offerId: showing.offerId }).text);
+  await agent.next('refused', { where: (e) => e.code === 'E_DTLS_FINGERPRINT', timeoutMs: 30_000 });
+  keep('7-forged', (await screenShows(['That answer did not match the browser that made it (mistaken or forged) - scan the new code.'])).png);
+  await forger.close();
   await viewer.close();
   assert.equal(await agent.stop(), 0);
 });

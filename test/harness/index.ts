@@ -16,6 +16,7 @@ export { PAGE, firstFrame, inViewer, look, open, paste, probe, resize, screensho
 export { MAX_GAP_MS, assertNoStall, controlGap, stallVerdict } from './stall.ts';
 export { StandInCamera, onCameraFrame } from './stand-in-camera.ts';
 export { screenshotDir } from './screenshot-dir.ts';
+export { forgedFingerprint } from './forged-sdp.ts';
 export type { TestPeer } from './test-peer.ts';
 export {
   WEBRTCBIN_PACKAGES,

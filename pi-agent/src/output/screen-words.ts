@@ -17,6 +17,8 @@ export function refusalWords(code: string, reason: string): string {
       return 'That answer is for a code this Pi did not show (another Pi?) - scan this one.';
     case 'E_NO_OFFER_ID':
       return 'That answer does not say which code it answers - scan this code with the Pigeon page.';
+    case 'E_DTLS_FINGERPRINT':
+      return 'That answer did not match the browser that made it (mistaken or forged) - scan the new code.';
     case 'E_FULL':
       return 'The Pi has all the viewers it takes - wait for one to leave.';
     case 'E_EXPECTED_ANSWER':
