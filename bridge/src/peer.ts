@@ -1,4 +1,5 @@
 import { RTCPeerConnection, RTCRtpCodecParameters, type RTCDataChannel, type RTCRtpCodecParameters as Codec, type RtpPacket } from 'werift';
+import { onFingerprintMismatch } from '@pigeon/node-common';
 import { describe, parseAgentMessage, parseSdp, type DecodedBlob, type Session } from '@pigeon/signal';
 import type { VideoCodecName } from '@pigeon/bridge-wire';
 import { BridgeFailure } from './errors.ts';
@@ -65,6 +66,8 @@ export class BridgePeer {
   private isUp = false;
   private closing = false;
   private ended = false;
+  /** werift's DTLS found the Pi's certificate unlike the fingerprint in the Pi's SDP (fingerprintMismatch). */
+  private mismatched = false;
 
   /**
    * @param codecs what this peer receives, preferred first (one when answering).
@@ -78,7 +81,7 @@ export class BridgePeer {
     this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', codecs: { video: codecs.map(codecParameters), audio: [] } });
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') this.up();
-      if (state === 'failed') this.end('E_CONNECTION_FAILED', 'the connection to the Pi failed (ICE or DTLS gave up)');
+      if (state === 'failed') this.failed();
     });
     this.pc.onDataChannel.subscribe((channel) => this.adopt(channel));
   }
@@ -103,6 +106,7 @@ export class BridgePeer {
       // The agent offers a=setup:active (it is the DTLS client, so a slow pigeon loses no hello);
       // werift 0.24 answers as the client whatever the offer says, so it is told to be the server.
       if (offer.session.setup === 'active') for (const transport of peer.pc.dtlsTransports) transport.role = 'server';
+      peer.watchFingerprint();
       peer.withoutStun();
       await peer.pc.setLocalDescription(await peer.pc.createAnswer());
       return { peer, sdp: peer.localSdp(), codec: name };
@@ -122,6 +126,7 @@ export class BridgePeer {
     try {
       peer.pc.addTransceiver('video', { direction: 'recvonly' });
       peer.adopt(peer.pc.createDataChannel('pigeon'));
+      peer.watchFingerprint();
       peer.withoutStun();
       await peer.pc.setLocalDescription(await peer.pc.createOffer());
       return { peer, sdp: peer.localSdp() };
@@ -215,6 +220,26 @@ export class BridgePeer {
         this.listeners.rtp?.(packet);
       });
     });
+  }
+
+  /**
+   * werift checks the Pi's certificate against the fingerprint in the Pi's SDP (its offer when
+   * answering, its answer when offering) and, on a mismatch, says only 'failed': the seam in
+   * @pigeon/node-common tells this peer, so the failure is named for what it is. With max-bundle
+   * there is one DTLS transport, made with the first description; none is added later.
+   */
+  private watchFingerprint(): void {
+    for (const transport of this.pc.dtlsTransports) onFingerprintMismatch(transport, () => (this.mismatched = true));
+  }
+
+  /** ICE or DTLS gave up; or DTLS found the Pi's certificate not the one its SDP promised: a code not from this Pi. */
+  private failed(): void {
+    if (!this.mismatched) return this.end('E_CONNECTION_FAILED', 'the connection to the Pi failed (ICE or DTLS gave up)');
+    const sdp = this.waitForChannel ? 'answer' : 'offer';
+    this.end(
+      'E_DTLS_FINGERPRINT',
+      `the Pi this bridge reached presented a certificate that did not match the fingerprint in the Pi's ${sdp} (a mistaken or forged ${sdp}, not the network): that ${sdp} did not come from this Pi; ${this.waitForChannel ? "carry the Pi's answer again" : "scan the Pi's code again"}`,
+    );
   }
 
   /** werift falls back to Google's STUN server when none is given: nobody asked for that traffic. */
