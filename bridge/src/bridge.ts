@@ -9,8 +9,8 @@ import { BridgeViewers } from './bridge-viewers.ts';
 /**
  * One run of the bridge, built in dependency order: the viewers (each a werift peer of the Pi),
  * then the loopback server whose pages use them, and subscribed to each other here: the parts
- * emit, this session listens. `stop` says goodbye to the agent for every
- * viewer before the sockets close.
+ * emit, this session listens. `stop` says goodbye to the agent for every viewer before the
+ * sockets close.
  */
 export class Bridge {
   private readonly viewers: BridgeViewers;

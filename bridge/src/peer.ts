@@ -66,7 +66,7 @@ export class BridgePeer extends EventEmitter<BridgePeerEvents> {
   private isUp = false;
   private closing = false;
   private ended = false;
-  /** werift's DTLS found the Pi's certificate unlike the fingerprint in the Pi's SDP (fingerprintMismatch). */
+  /** werift's DTLS found the Pi's certificate unlike the fingerprint in the Pi's SDP (watchFingerprint). */
   private mismatched = false;
 
   /**
