@@ -50,7 +50,7 @@ function sameSecret(given: string, secret: string): boolean {
 }
 
 /** Why `knock` is turned away, or undefined to let it in. */
-export function refusal(knock: Knock, secret: string, allowedOrigins: readonly string[]): Refusal | undefined {
+export function accessRefusal(knock: Knock, secret: string, allowedOrigins: readonly string[]): Refusal | undefined {
   if (!isLoopback(knock.remoteAddress)) {
     return { status: 403, code: 'E_NOT_LOOPBACK', reason: `a connection from ${knock.remoteAddress ?? 'an unknown address'}: the bridge serves this machine only` };
   }

@@ -130,6 +130,6 @@ export class CarriedAgent extends EventEmitter<CarriedAgentEvents> {
   private fail(error: CarryError): void {
     if (this.failed) return;
     this.failed = true;
-    if (this.listenerCount('failed') > 0) this.emit('failed', error);
+    this.emit('failed', error);
   }
 }

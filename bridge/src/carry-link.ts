@@ -6,11 +6,12 @@
 //   to the page    {"type":"offer","text":"pigeon:…"}   {"type":"answer","text":"pigeon:…"}
 //                  {"type":"error","code":"E_…","message":"…"}
 //   from the page  {"type":"answer","text":"pigeon:…"}  {"type":"offer","text":"pigeon:…"}
+import { EventEmitter } from 'node:events';
 import type { RawData, WebSocket } from 'ws';
 import { MAX_TEXT_CHARS, describe } from '@pigeon/signal';
 import type { CarriedAgent, CarriedBlob } from './carried-agent.ts';
 import { CarryError } from './carry-errors.ts';
-import type { Emit } from './events.ts';
+import type { BridgeEvent } from './events.ts';
 
 export type CarryMessage =
   | { type: 'offer' | 'answer'; text: string; offerId?: number; expiresAt?: string }
@@ -42,7 +43,12 @@ export function parseCarryMessage(data: RawData, isBinary: boolean): { type: 'of
   return { type, text };
 }
 
-export class CarryLinks {
+export interface CarryLinksEvents {
+  /** What the carrier reports: pages that came, blobs carried, the carried command failing. */
+  report: [event: BridgeEvent];
+}
+
+export class CarryLinks extends EventEmitter<CarryLinksEvents> {
   private readonly pages = new Map<WebSocket, PageState>();
   private latest: CarriedBlob | undefined;
   private failure: CarryError | undefined;
@@ -50,21 +56,8 @@ export class CarryLinks {
   private lastWriter: WebSocket | undefined;
   private count = 0;
 
-  constructor(
-    private readonly agent: CarriedAgent,
-    private readonly emit: Emit,
-  ) {
-    agent.on('offer', (offer) => this.offered(offer));
-    agent.on('answer', (answer) => {
-      if (this.lastWriter) this.send(this.lastWriter, { type: 'answer', ...answer });
-      this.emit({ type: 'carried', what: 'answer', to: this.lastWriter ? 'page' : 'nobody' });
-    });
-    agent.on('refused', (code, reason) => this.refused(code, reason));
-    agent.on('failed', (error) => {
-      this.failure = error;
-      for (const socket of this.pages.keys()) this.send(socket, { type: 'error', code: error.code, message: error.message });
-      this.emit({ type: 'carry-failed', code: error.code, reason: error.message });
-    });
+  constructor(private readonly agent: CarriedAgent) {
+    super();
   }
 
   /** A page's socket, let in by the server: it gets the current offer, or the failure, at once. */
@@ -77,12 +70,26 @@ export class CarryLinks {
       if (this.lastWriter === socket) this.lastWriter = undefined;
     });
     socket.on('error', () => undefined);
-    this.emit({ type: 'carry-page', page });
+    this.emit('report', { type: 'carry-page', page });
     if (this.failure) this.send(socket, { type: 'error', code: this.failure.code, message: this.failure.message });
     else if (this.latest) this.send(socket, { type: 'offer', ...this.latest });
   }
 
-  private offered(offer: CarriedBlob): void {
+  /** The agent's answer (to the offer a page gave it) goes to that page. */
+  answered(answer: CarriedBlob): void {
+    if (this.lastWriter) this.send(this.lastWriter, { type: 'answer', ...answer });
+    this.emit('report', { type: 'carried', what: 'answer', to: this.lastWriter ? 'page' : 'nobody' });
+  }
+
+  /** The carried command ended or never spoke: every page is told, and every page that comes later. */
+  failed(error: CarryError): void {
+    this.failure = error;
+    for (const socket of this.pages.keys()) this.send(socket, { type: 'error', code: error.code, message: error.message });
+    this.emit('report', { type: 'carry-failed', code: error.code, reason: error.message });
+  }
+
+  /** The agent's offer (a fresh one after each join, or when one expires) goes to every page that has not answered. */
+  offered(offer: CarriedBlob): void {
     this.latest = offer;
     let to = 0;
     for (const [socket, state] of this.pages) {
@@ -90,10 +97,11 @@ export class CarryLinks {
       this.send(socket, { type: 'offer', ...offer });
       to++;
     }
-    this.emit({ type: 'carried', what: 'offer', to: to > 0 ? 'page' : 'nobody' });
+    this.emit('report', { type: 'carried', what: 'offer', to: to > 0 ? 'page' : 'nobody' });
   }
 
-  private refused(code: string, reason: string): void {
+  /** The agent refused what the last page gave it: that page is told. */
+  refused(code: string, reason: string): void {
     const socket = this.lastWriter;
     if (!socket) return;
     this.send(socket, { type: 'error', code, message: reason });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CarriedAgent } from './carried-agent.ts';
 import { CarryLinks } from './carry-link.ts';
 import type { Emit } from './events.ts';
-import { PageServer } from './server.ts';
+import { PageSocketServer } from './page-socket-server.ts';
 
 /**
  * `pigeon-bridge --carry -- COMMAND…`: the carrier's parts built in dependency order: the carried
@@ -16,7 +16,7 @@ export class Carry {
 
   private constructor(
     private readonly agent: CarriedAgent,
-    private readonly server: PageServer,
+    private readonly server: PageSocketServer,
   ) {}
 
   static async start(
@@ -26,8 +26,16 @@ export class Carry {
   ): Promise<{ carry: Carry; url: string }> {
     const secret = randomBytes(24).toString('base64url');
     const agent = CarriedAgent.start(command, options);
-    const links = new CarryLinks(agent, emit);
-    const server = new PageServer({ port: 0, secret, allowedOrigins: options.allowedOrigins }, emit, (socket) => links.add(socket));
+    const links = new CarryLinks(agent);
+    const server = new PageSocketServer({ port: 0, secret, allowedOrigins: options.allowedOrigins });
+    // Every subscription between the parts.
+    agent.on('offer', (offer) => links.offered(offer));
+    agent.on('answer', (answer) => links.answered(answer));
+    agent.on('refused', (code, reason) => links.refused(code, reason));
+    agent.on('failed', (error) => links.failed(error));
+    links.on('report', emit);
+    server.on('report', emit);
+    server.on('page', (socket) => links.add(socket));
     const carry = new Carry(agent, server);
     try {
       const port = await server.listen();

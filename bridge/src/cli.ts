@@ -3,14 +3,14 @@ import type { Readable, Writable } from 'node:stream';
 import { describe } from '@pigeon/signal';
 import { Bridge } from './bridge.ts';
 import { Carry } from './carry.ts';
-import { BridgeFailure } from './errors.ts';
+import { BridgeProcessError } from './errors.ts';
 import type { BridgeEvent, Emit } from './events.ts';
 import { HELP, parseOptions } from './options.ts';
-import { watchParent } from './parent.ts';
+import { ParentWatch } from './parent.ts';
 import { statusLine } from './render.ts';
 
 /** The process's streams, passed in so tests can run the bridge in-process. */
-export interface Io {
+export interface BridgeIo {
   argv: string[];
   stdin: Readable;
   stdout: Writable;
@@ -37,8 +37,8 @@ function processSignal(): AbortSignal {
 }
 
 /** Runs the bridge until it is told to stop. Returns the exit code; never throws for expected errors. */
-export async function main(partial: Partial<Io> = {}): Promise<number> {
-  const io: Io = {
+export async function main(partial: Partial<BridgeIo> = {}): Promise<number> {
+  const io: BridgeIo = {
     argv: partial.argv ?? process.argv.slice(2),
     stdin: partial.stdin ?? process.stdin,
     stdout: partial.stdout ?? process.stdout,
@@ -62,9 +62,10 @@ export async function main(partial: Partial<Io> = {}): Promise<number> {
     }
     emit({ type: 'listening', url, pid: process.pid });
     const parentGone = new AbortController();
-    const unwatch = watchParent(io.stdin, (why) => parentGone.abort(`the bridge stopped: ${why}`));
+    const parent = new ParentWatch(io.stdin);
+    parent.on('gone', (why) => parentGone.abort(`the bridge stopped: ${why}`));
     const reason = await firstAbort([signal, parentGone.signal]);
-    unwatch();
+    parent.stop();
     await carried?.carry.stop();
     await bridge.stop(reason);
     emit({ type: 'stopped', reason });
@@ -94,8 +95,8 @@ function firstAbort(signals: AbortSignal[]): Promise<string> {
   });
 }
 
-function report(error: unknown, io: Io): number {
-  if (error instanceof BridgeFailure && error.code === 'E_USAGE') {
+function report(error: unknown, io: BridgeIo): number {
+  if (error instanceof BridgeProcessError && error.code === 'E_USAGE') {
     io.stderr.write(`pigeon-bridge: ${error.message}\n\nRun "pigeon-bridge --help" for the options.\n`);
     return 2;
   }

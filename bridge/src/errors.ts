@@ -1,7 +1,11 @@
 import { PigeonError } from '@pigeon/signal';
 
-/** Failures the bridge expects and explains: to the person running it, or to the page that asked. */
-export type BridgeFailureCode =
+/**
+ * Failures the bridge process expects and explains: to the person running it, or to the page that
+ * asked. Not @pigeon/bridge-wire's BridgeError, which is about the wire itself (a request or frame
+ * that is not what the protocol says, a link gone) and is thrown by the page as by the bridge.
+ */
+export type BridgeProcessErrorCode =
   | 'E_USAGE'
   | 'E_LISTEN'
   | 'E_NO_VIDEO'
@@ -16,6 +20,6 @@ export type BridgeFailureCode =
   | 'E_ANSWERED'
   | 'E_ANSWER_REFUSED';
 
-export class BridgeFailure extends PigeonError<BridgeFailureCode> {
-  override readonly name = 'BridgeFailure';
+export class BridgeProcessError extends PigeonError<BridgeProcessErrorCode> {
+  override readonly name = 'BridgeProcessError';
 }

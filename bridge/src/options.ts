@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { BridgeFailure } from './errors.ts';
+import { BridgeProcessError } from './errors.ts';
 
 export interface BridgeOptions {
   help: boolean;
@@ -43,13 +43,13 @@ See docs/bridge.md for the protocol.
 function integer(value: string | undefined, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new BridgeFailure('E_USAGE', `--${name} must be a whole number from ${min} to ${max}, not "${value}"`);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new BridgeProcessError('E_USAGE', `--${name} must be a whole number from ${min} to ${max}, not "${value}"`);
   return n;
 }
 
 function origin(value: string): string {
   if (!/^[a-z][a-z0-9+.-]*:\/\/[^/\s]*$/i.test(value) && value !== 'null') {
-    throw new BridgeFailure('E_USAGE', `--allow-origin takes an origin such as https://example.local:8443 (scheme, host, port; no path), not "${value}"`);
+    throw new BridgeProcessError('E_USAGE', `--allow-origin takes an origin such as https://example.local:8443 (scheme, host, port; no path), not "${value}"`);
   }
   return value;
 }
@@ -72,8 +72,8 @@ export function parseOptions(argv: string[]): BridgeOptions {
       version: { type: 'boolean', short: 'v', default: false },
     },
   });
-  if (values.carry && command.length === 0) throw new BridgeFailure('E_USAGE', '--carry needs the command after "--", e.g. --carry -- ssh pi@robot pi-agent offer --json');
-  if (!values.carry && split >= 0) throw new BridgeFailure('E_USAGE', `a command after "--" is for --carry, which was not given (${command.join(' ')})`);
+  if (values.carry && command.length === 0) throw new BridgeProcessError('E_USAGE', '--carry needs the command after "--", e.g. --carry -- ssh pi@robot pi-agent offer --json');
+  if (!values.carry && split >= 0) throw new BridgeProcessError('E_USAGE', `a command after "--" is for --carry, which was not given (${command.join(' ')})`);
   return {
     help: values.help ?? false,
     version: values.version ?? false,

@@ -1,29 +1,35 @@
+import { EventEmitter } from 'node:events';
 import type { RawData, WebSocket } from 'ws';
 import { BridgeError, encodeBridgeJson, parsePageRequest, type BridgeMessage, type PageRequest } from '@pigeon/bridge-wire';
 import { describe } from '@pigeon/signal';
-import { BridgeFailure } from './errors.ts';
-import type { Emit } from './events.ts';
+import { BridgeProcessError } from './errors.ts';
+import type { BridgeEvent } from './events.ts';
 import type { Viewer, PageSink } from './viewer.ts';
-import type { Viewers } from './viewers.ts';
+import type { BridgeViewers } from './bridge-viewers.ts';
 
 /** A page this far behind on video (unsent bytes) gets no more frames until it catches up. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+export interface PageLinkEvents {
+  /** What the bridge reports about this page: a request refused, an answer taken, the page gone. */
+  report: [event: BridgeEvent];
+}
 
 /**
  * One page's WebSocket: reads its requests, holds the one viewer it watches, and carries that
  * viewer's messages and frames back. A bad request gets an `error` message and changes nothing;
  * the connection stays open, since the page may well send a good one next.
  */
-export class PageLink implements PageSink {
+export class PageLink extends EventEmitter<PageLinkEvents> implements PageSink {
   private viewer: Viewer | undefined;
   private accepting = false;
 
   constructor(
     readonly page: number,
     private readonly socket: WebSocket,
-    private readonly viewers: Viewers,
-    private readonly emit: Emit,
+    private readonly viewers: BridgeViewers,
   ) {
+    super();
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('close', () => this.gone());
     // A broken frame from the page (ws closes the socket itself): nothing else is affected.
@@ -57,7 +63,7 @@ export class PageLink implements PageSink {
   private async handle(request: PageRequest): Promise<void> {
     switch (request.type) {
       case 'accept': {
-        if (this.accepting || this.viewer) throw new BridgeFailure('E_HAS_VIEWER', `this page already watches${this.viewer ? ` as viewer ${this.viewer.id}` : ''}: close it first`);
+        if (this.accepting || this.viewer) throw new BridgeProcessError('E_HAS_VIEWER', `this page already watches${this.viewer ? ` as viewer ${this.viewer.id}` : ''}: close it first`);
         this.accepting = true;
         try {
           this.viewer = await this.viewers.accept(request.offer, request.codecs ?? ['H264', 'VP8'], this);
@@ -67,7 +73,7 @@ export class PageLink implements PageSink {
         return;
       }
       case 'offer': {
-        if (this.accepting || this.viewer) throw new BridgeFailure('E_HAS_VIEWER', `this page already watches${this.viewer ? ` as viewer ${this.viewer.id}` : ''}: close it first`);
+        if (this.accepting || this.viewer) throw new BridgeProcessError('E_HAS_VIEWER', `this page already watches${this.viewer ? ` as viewer ${this.viewer.id}` : ''}: close it first`);
         this.accepting = true;
         try {
           this.viewer = await this.viewers.offer(request.codecs ?? ['H264', 'VP8'], this);
@@ -79,18 +85,18 @@ export class PageLink implements PageSink {
       case 'answer': {
         const viewer = this.current();
         await viewer.acceptAnswer(request.sdp);
-        this.emit({ type: 'answered', viewer: viewer.id });
+        this.emit('report', { type: 'answered', viewer: viewer.id });
         return;
       }
       case 'attach':
-        if (this.viewer) throw new BridgeFailure('E_HAS_VIEWER', `this page already watches as viewer ${this.viewer.id}`);
+        if (this.viewer) throw new BridgeProcessError('E_HAS_VIEWER', `this page already watches as viewer ${this.viewer.id}`);
         this.viewer = this.viewers.attach(request.viewer, request.token, this);
         return;
       case 'keyframe':
         this.current().requestKeyframe();
         return;
       case 'send':
-        if (!this.current().send(request.text)) throw new BridgeFailure('E_NOT_CONNECTED', 'the data channel to the Pi is not open yet');
+        if (!this.current().send(request.text)) throw new BridgeProcessError('E_NOT_CONNECTED', 'the data channel to the Pi is not open yet');
         return;
       case 'close': {
         const viewer = this.current();
@@ -102,18 +108,18 @@ export class PageLink implements PageSink {
   }
 
   private current(): Viewer {
-    if (!this.viewer) throw new BridgeFailure('E_NO_VIEWER', 'this page watches nothing yet: send "accept" with the Pi\'s offer, or "attach"');
+    if (!this.viewer) throw new BridgeProcessError('E_NO_VIEWER', 'this page watches nothing yet: send "accept" with the Pi\'s offer, or "attach"');
     return this.viewer;
   }
 
   private refuse(error: unknown): void {
     const { code, message } = describe(error, 'E_WEBRTC');
     this.json({ v: 1, type: 'error', code, message });
-    this.emit({ type: 'request-refused', page: this.page, code, reason: message });
+    this.emit('report', { type: 'request-refused', page: this.page, code, reason: message });
   }
 
   private gone(): void {
     if (this.viewer) this.viewers.detach(this.viewer, this);
-    this.emit({ type: 'page-left', page: this.page });
+    this.emit('report', { type: 'page-left', page: this.page });
   }
 }

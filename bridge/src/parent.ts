@@ -1,32 +1,48 @@
+import { EventEmitter } from 'node:events';
 import { fstatSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
+export interface ParentWatchEvents {
+  /** The process that started the bridge is gone, and how that was seen. */
+  gone: [why: string];
+}
+
 /**
- * Calls `gone` when the process that started the bridge goes, however it went (a crash, kill -9,
+ * Emits `gone` when the process that started the bridge goes, however it went (a crash, kill -9,
  * a Tauri app closing): a bridge nobody can reach any more only holds the Pi's viewer slot.
  * Two signs, either enough: our parent pid changes (the orphan is adopted by init or a
  * subreaper), checked every `everyMs`; and, when stdin is a pipe or socket from the parent (or a stream
  * given in-process), it reaching its end. A terminal or /dev/null on stdin is not watched: neither ends with a parent.
  */
-export function watchParent(stdin: Readable, gone: (why: string) => void, everyMs = 500): () => void {
-  const parent = process.ppid;
-  const timer = setInterval(() => {
-    if (process.ppid !== parent) gone(`its parent process (${parent}) exited`);
-  }, everyMs);
-  timer.unref();
-  const piped = stdin !== process.stdin || isPipe(0);
-  const ended = (): void => gone('its standard input closed (the parent process went)');
-  if (piped) {
-    stdin.on('end', ended);
-    stdin.on('error', ended);
-    stdin.resume();
+export class ParentWatch extends EventEmitter<ParentWatchEvents> {
+  private readonly timer: NodeJS.Timeout;
+  private readonly piped: boolean;
+  private readonly ended = (): void => void this.emit('gone', 'its standard input closed (the parent process went)');
+
+  constructor(
+    private readonly stdin: Readable,
+    everyMs = 500,
+  ) {
+    super();
+    const parent = process.ppid;
+    this.timer = setInterval(() => {
+      if (process.ppid !== parent) this.emit('gone', `its parent process (${parent}) exited`);
+    }, everyMs);
+    this.timer.unref();
+    this.piped = stdin !== process.stdin || isPipe(0);
+    if (this.piped) {
+      stdin.on('end', this.ended);
+      stdin.on('error', this.ended);
+      stdin.resume();
+    }
   }
-  return () => {
-    clearInterval(timer);
-    stdin.off('end', ended);
-    stdin.off('error', ended);
-    if (piped) stdin.pause();
-  };
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.stdin.off('end', this.ended);
+    this.stdin.off('error', this.ended);
+    if (this.piped) this.stdin.pause();
+  }
 }
 
 /** Whether file descriptor `fd` is a pipe or socket (what a parent's spawn gives), not a terminal or a file. */

@@ -1,7 +1,9 @@
+import { EventEmitter } from 'node:events';
 import { RTCPeerConnection, RTCRtpCodecParameters, type RTCDataChannel, type RTCRtpCodecParameters as Codec, type RtpPacket } from 'werift';
+import { onFingerprintMismatch } from '@pigeon/node-common';
 import { describe, parseAgentMessage, parseSdp, type DecodedBlob, type Session } from '@pigeon/signal';
 import type { VideoCodecName } from '@pigeon/bridge-wire';
-import { BridgeFailure } from './errors.ts';
+import { BridgeProcessError } from './errors.ts';
 import { takeUnsignaledRtp } from './unsignaled.ts';
 
 /**
@@ -10,13 +12,13 @@ import { takeUnsignaledRtp } from './unsignaled.ts';
  * (opening the channel itself), and receives the video (recvonly). To the agent it is what a
  * browser is: the same answer or offer, the same RTCP, the same goodbye.
  */
-export interface PeerEvents {
+export interface BridgePeerEvents {
   /** The Pi took the answer (or answered): DTLS is up, the video is on its way, and an offerer's channel is open. */
-  connected(): void;
-  rtp(packet: RtpPacket): void;
-  message(text: string): void;
-  /** The connection ended from the Pi's side or the network's, with why. */
-  ended(code: string, reason: string): void;
+  connected: [];
+  rtp: [packet: RtpPacket];
+  message: [text: string];
+  /** The connection ended from the Pi's side or the network's, with why; once, and never for a `leave` of our own. */
+  ended: [code: string, reason: string];
 }
 
 const FEEDBACK = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }];
@@ -53,10 +55,9 @@ function chooseName(offer: DecodedBlob, wanted: readonly VideoCodecName[]): Vide
   return wanted.find((name) => offered.some((c) => usable(name, c.name, (key) => c.params[key]?.toLowerCase())));
 }
 
-export class BridgePeer {
+export class BridgePeer extends EventEmitter<BridgePeerEvents> {
   private readonly pc: RTCPeerConnection;
   private channel: RTCDataChannel | undefined;
-  private listeners: Partial<PeerEvents> = {};
   private ssrc: number | undefined;
   /** The codec the video comes in: chosen when answering, the agent's choice when offering. */
   private negotiated: VideoCodecName | undefined;
@@ -65,6 +66,8 @@ export class BridgePeer {
   private isUp = false;
   private closing = false;
   private ended = false;
+  /** werift's DTLS found the Pi's certificate unlike the fingerprint in the Pi's SDP (watchFingerprint). */
+  private mismatched = false;
 
   /**
    * @param codecs what this peer receives, preferred first (one when answering).
@@ -75,10 +78,11 @@ export class BridgePeer {
     codecs: readonly VideoCodecName[],
     private readonly waitForChannel: boolean,
   ) {
+    super();
     this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', codecs: { video: codecs.map(codecParameters), audio: [] } });
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') this.up();
-      if (state === 'failed') this.end('E_CONNECTION_FAILED', 'the connection to the Pi failed (ICE or DTLS gave up)');
+      if (state === 'failed') this.failed();
     });
     this.pc.onDataChannel.subscribe((channel) => this.adopt(channel));
   }
@@ -93,9 +97,9 @@ export class BridgePeer {
    * every candidate gathered (a blob is one message).
    */
   static async answer(offer: DecodedBlob, codecs: readonly VideoCodecName[]): Promise<{ peer: BridgePeer; sdp: string; codec: VideoCodecName }> {
-    if (!offer.session.media.some((m) => m.kind === 'video')) throw new BridgeFailure('E_NO_VIDEO', "the Pi's offer has no video section");
+    if (!offer.session.media.some((m) => m.kind === 'video')) throw new BridgeProcessError('E_NO_VIDEO', "the Pi's offer has no video section");
     const name = chooseName(offer, codecs);
-    if (!name) throw new BridgeFailure('E_CODEC_MISMATCH', `the Pi offers none of ${codecs.join(', ')}, the codecs this page can decode`);
+    if (!name) throw new BridgeProcessError('E_CODEC_MISMATCH', `the Pi offers none of ${codecs.join(', ')}, the codecs this page can decode`);
     const peer = new BridgePeer([name], false);
     try {
       await peer.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
@@ -103,6 +107,7 @@ export class BridgePeer {
       // The agent offers a=setup:active (it is the DTLS client, so a slow pigeon loses no hello);
       // werift 0.24 answers as the client whatever the offer says, so it is told to be the server.
       if (offer.session.setup === 'active') for (const transport of peer.pc.dtlsTransports) transport.role = 'server';
+      peer.watchFingerprint();
       peer.withoutStun();
       await peer.pc.setLocalDescription(await peer.pc.createAnswer());
       return { peer, sdp: peer.localSdp(), codec: name };
@@ -122,6 +127,7 @@ export class BridgePeer {
     try {
       peer.pc.addTransceiver('video', { direction: 'recvonly' });
       peer.adopt(peer.pc.createDataChannel('pigeon'));
+      peer.watchFingerprint();
       peer.withoutStun();
       await peer.pc.setLocalDescription(await peer.pc.createOffer());
       return { peer, sdp: peer.localSdp() };
@@ -137,33 +143,28 @@ export class BridgePeer {
    * browser does, so nothing is overridden here. The video's codec is the one the agent chose.
    */
   async acceptAnswer(sdp: string): Promise<void> {
-    if (!this.waitForChannel) throw new BridgeFailure('E_NOT_OFFERING', 'this viewer answered the Pi; it has no offer of its own to take an answer for');
-    if (this.answered) throw new BridgeFailure('E_ANSWERED', "this viewer's offer has been answered already");
+    if (!this.waitForChannel) throw new BridgeProcessError('E_NOT_OFFERING', 'this viewer answered the Pi; it has no offer of its own to take an answer for');
+    if (this.answered) throw new BridgeProcessError('E_ANSWERED', "this viewer's offer has been answered already");
     // werift 0.24 takes any text as an answer (even "not an SDP") and fails only when ICE gives up.
     let session: Session;
     try {
       session = parseSdp(sdp).session;
     } catch (error) {
-      throw new BridgeFailure('E_ANSWER_REFUSED', `the Pi's answer is not an SDP this bridge can use: ${describe(error).message}`, { cause: error });
+      throw new BridgeProcessError('E_ANSWER_REFUSED', `the Pi's answer is not an SDP this bridge can use: ${describe(error).message}`, { cause: error });
     }
-    if (!session.media.some((m) => m.kind === 'video' && !m.rejected)) throw new BridgeFailure('E_NO_VIDEO', "the Pi's answer has no video section");
+    if (!session.media.some((m) => m.kind === 'video' && !m.rejected)) throw new BridgeProcessError('E_NO_VIDEO', "the Pi's answer has no video section");
     this.answered = true;
     try {
       await this.pc.setRemoteDescription({ type: 'answer', sdp });
     } catch (error) {
       // Nothing was applied: the offer stands for the right answer.
       this.answered = false;
-      throw new BridgeFailure('E_ANSWER_REFUSED', `werift could not use the Pi's answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new BridgeProcessError('E_ANSWER_REFUSED', `werift could not use the Pi's answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'video');
     const codec = transceiver?.codecs.find((c) => usable('H264', mimeName(c), (key) => fmtp(c, key)) || usable('VP8', mimeName(c), (key) => fmtp(c, key)));
-    if (!codec) throw new BridgeFailure('E_CODEC_MISMATCH', "the Pi's answer has none of the codecs offered");
+    if (!codec) throw new BridgeProcessError('E_CODEC_MISMATCH', "the Pi's answer has none of the codecs offered");
     this.receive(mimeName(codec).toUpperCase() === 'VP8' ? 'VP8' : 'H264');
-  }
-
-  /** One listener per event: the viewer that owns this peer. */
-  on<K extends keyof PeerEvents>(event: K, listener: PeerEvents[K]): void {
-    this.listeners[event] = listener;
   }
 
   /** Asks the Pi's encoder for a keyframe, as a browser does: an RTCP picture loss indication. */
@@ -204,7 +205,7 @@ export class BridgePeer {
     const transceiver = this.pc.getTransceivers().find((t) => t.kind === 'video');
     // The remote description's own entry (its payload type), as werift matched it to ours.
     const chosen = transceiver?.codecs.find((c) => usable(name, mimeName(c), (key) => fmtp(c, key)));
-    if (!transceiver || !chosen) throw new BridgeFailure('E_CODEC_MISMATCH', `werift found no ${name} in the Pi's description`);
+    if (!transceiver || !chosen) throw new BridgeProcessError('E_CODEC_MISMATCH', `werift found no ${name} in the Pi's description`);
     this.negotiated = name;
     transceiver.codecs = [chosen];
     transceiver.setDirection('recvonly');
@@ -212,9 +213,29 @@ export class BridgePeer {
     transceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((packet) => {
         this.ssrc = packet.header.ssrc;
-        this.listeners.rtp?.(packet);
+        this.emit('rtp', packet);
       });
     });
+  }
+
+  /**
+   * werift checks the Pi's certificate against the fingerprint in the Pi's SDP (its offer when
+   * answering, its answer when offering) and, on a mismatch, says only 'failed': the seam in
+   * @pigeon/node-common tells this peer, so the failure is named for what it is. With max-bundle
+   * there is one DTLS transport, made with the first description; none is added later.
+   */
+  private watchFingerprint(): void {
+    for (const transport of this.pc.dtlsTransports) onFingerprintMismatch(transport, () => (this.mismatched = true));
+  }
+
+  /** ICE or DTLS gave up; or DTLS found the Pi's certificate not the one its SDP promised: a code not from this Pi. */
+  private failed(): void {
+    if (!this.mismatched) return this.end('E_CONNECTION_FAILED', 'the connection to the Pi failed (ICE or DTLS gave up)');
+    const sdp = this.waitForChannel ? 'answer' : 'offer';
+    this.end(
+      'E_DTLS_FINGERPRINT',
+      `the Pi this bridge reached presented a certificate that did not match the fingerprint in the Pi's ${sdp} (a mistaken or forged ${sdp}, not the network): that ${sdp} did not come from this Pi; ${this.waitForChannel ? "carry the Pi's answer again" : "scan the Pi's code again"}`,
+    );
   }
 
   /** werift falls back to Google's STUN server when none is given: nobody asked for that traffic. */
@@ -224,7 +245,7 @@ export class BridgePeer {
 
   private localSdp(): string {
     const sdp = this.pc.localDescription?.sdp;
-    if (!sdp) throw new BridgeFailure('E_WEBRTC', 'werift gave no local description');
+    if (!sdp) throw new BridgeProcessError('E_WEBRTC', 'werift gave no local description');
     return sdp;
   }
 
@@ -233,14 +254,14 @@ export class BridgePeer {
     if (this.isUp || this.pc.connectionState !== 'connected') return;
     if (this.waitForChannel && this.channel?.readyState !== 'open') return;
     this.isUp = true;
-    this.listeners.connected?.();
+    this.emit('connected');
   }
 
   private adopt(channel: RTCDataChannel): void {
     this.channel = channel;
     channel.onMessage.subscribe((data) => {
       const text = typeof data === 'string' ? data : data.toString('utf8');
-      this.listeners.message?.(text);
+      this.emit('message', text);
       const bye = agentBye(text);
       if (bye !== undefined) this.end('E_AGENT_BYE', `the Pi stopped the video: ${bye}`);
     });
@@ -253,7 +274,7 @@ export class BridgePeer {
   private end(code: string, reason: string): void {
     if (this.ended || this.closing) return;
     this.ended = true;
-    this.listeners.ended?.(code, reason);
+    this.emit('ended', code, reason);
   }
 }
 

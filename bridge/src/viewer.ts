@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { RtpPacket } from 'werift';
 import { encodeVideoFrame, type BridgeMessage, type ViewerState } from '@pigeon/bridge-wire';
 import { FrameAssembler } from './assembler.ts';
-import type { Emit } from './events.ts';
+import type { BridgeEvent } from './events.ts';
 import type { BridgePeer } from './peer.ts';
 
 /** Where a viewer's messages and frames go: the page that holds it now. */
@@ -15,6 +16,13 @@ export interface PageSink {
   released(viewer: number): void;
 }
 
+export interface ViewerEvents {
+  /** Something the bridge reports (viewer-connected, stats, viewer-closed). */
+  report: [event: BridgeEvent];
+  /** The viewer is over for good: its peer has left, its page was told. */
+  ended: [];
+}
+
 /** Keyframe requests on loss are spaced by this: the first one's keyframe is on its way. */
 const LOSS_PLI_SPACING_MS = 500;
 const STATS_EVERY_MS = 5000;
@@ -25,7 +33,7 @@ const MAX_HELD_MESSAGES = 64;
  * One viewer of the Pi through the bridge: its peer, the frames made from its RTP, and the page
  * it reports to, which may change (a reload attaches the new page) or be missing for a while.
  */
-export class Viewer {
+export class Viewer extends EventEmitter<ViewerEvents> {
   readonly token = randomBytes(16).toString('base64url');
   private sink: PageSink | undefined;
   private state: ViewerState = 'waiting';
@@ -47,15 +55,14 @@ export class Viewer {
   constructor(
     readonly id: number,
     private readonly peer: BridgePeer,
-    private readonly emit: Emit,
-    private readonly onEnd: (viewer: Viewer) => void,
   ) {
+    super();
+    // The viewer owns its peer: all of the peer's wiring is here.
     peer.on('connected', () => this.connected());
     peer.on('rtp', (packet) => this.rtp(packet));
     peer.on('message', (text) => this.message(text));
     peer.on('ended', (code, reason) => void this.leave(code, reason));
   }
-
 
   get page(): number | undefined {
     return this.sink?.page;
@@ -81,7 +88,7 @@ export class Viewer {
     this.peer.requestKeyframe();
   }
 
-  /** The agent's answer to this viewer's offer (`Viewers.offer`): the Pi took the offer, ICE and DTLS follow. */
+  /** The agent's answer to this viewer's offer (`BridgeViewers.offer`): the Pi took the offer, ICE and DTLS follow. */
   async acceptAnswer(sdp: string): Promise<void> {
     await this.peer.acceptAnswer(sdp);
     if (this.state !== 'waiting') return;
@@ -111,7 +118,7 @@ export class Viewer {
     this.state = 'connected';
     this.sink?.json(this.status());
     for (const text of this.held.splice(0)) this.sink?.json({ v: 1, type: 'message', text });
-    this.emit({ type: 'viewer-connected', viewer: this.id });
+    this.emit('report', { type: 'viewer-connected', viewer: this.id });
     this.statsTimer = setInterval(() => this.stats(), STATS_EVERY_MS);
     this.statsTimer.unref();
   }
@@ -151,7 +158,7 @@ export class Viewer {
   private stats(): void {
     const { frames, bytes, lost, skipped } = this.counts;
     const seconds = STATS_EVERY_MS / 1000;
-    this.emit({ type: 'stats', viewer: this.id, fps: Math.round((frames / seconds) * 10) / 10, kbps: Math.round((bytes * 8) / seconds / 1000), frames, lost, skipped });
+    this.emit('report', { type: 'stats', viewer: this.id, fps: Math.round((frames / seconds) * 10) / 10, kbps: Math.round((bytes * 8) / seconds / 1000), frames, lost, skipped });
     Object.assign(this.counts, { frames: 0, bytes: 0, lost: 0, skipped: 0 });
   }
 
@@ -160,8 +167,8 @@ export class Viewer {
     this.sink?.json(this.status());
     this.sink?.released(this.id);
     const { code, reason } = this.ending ?? { code: 'E_CLOSED', reason: 'closed' };
-    this.emit({ type: 'viewer-closed', viewer: this.id, code, reason });
-    this.onEnd(this);
+    this.emit('report', { type: 'viewer-closed', viewer: this.id, code, reason });
+    this.emit('ended');
   }
 
   private status(): BridgeMessage {

@@ -16,6 +16,8 @@ export type BridgeErrorCode =
   | 'E_BRIDGE_URL'
   | 'E_BRIDGE_UNREACHABLE'
   | 'E_BRIDGE_GONE'
+  /** The bridge's viewer reached a Pi whose certificate its code (offer or answer) did not name. */
+  | 'E_DTLS_FINGERPRINT'
   | 'E_DECODER';
 
 export class BridgeError extends PigeonError<BridgeErrorCode> {

@@ -203,6 +203,8 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
         switch (code) {
           case 'E_CONNECTION_FAILED':
             return this.setState('failed');
+          case 'E_DTLS_FINGERPRINT':
+            return this.end(new BridgeError('E_DTLS_FINGERPRINT', FINGERPRINT_MISMATCH));
           case 'E_AGENT_GONE':
             // The agent's channel closed: the page's words for that come from the channel's close.
             return this.dataChannel.ended();
@@ -269,6 +271,13 @@ export class BridgeTransport extends Emitter<TransportEvents> implements Transpo
     if (!this.closed) this.emit(type, detail);
   }
 }
+
+/**
+ * The bridge reached a Pi whose DTLS certificate is not the one the code (its offer, or its
+ * answer) names: the code came from somewhere else — mistaken, or forged by someone on the way.
+ */
+const FINGERPRINT_MISMATCH =
+  'The Pi the bridge reached is not the one that made this code: its certificate did not match the code’s fingerprint. That is a mistaken or forged code, not a network problem. Scan (or paste) the code again from the Pi’s own screen or terminal.';
 
 /** Held frames a CanvasDecoder takes at once without skipping to a keyframe (its queue allows 8). */
 const MAX_HELD_FRAMES = 8;
