@@ -9,14 +9,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeBlob, encodeBlob } from '../../src/signal/index.ts';
-import { agentRig, BridgeProcess, builtPageInChromium, builtPageUrl, pageShows, WsPage } from '../harness/index.ts';
+import { agentRig, BridgeProcess, builtPageInChromium, builtPageUrl, forgedFingerprint, pageShows, WsPage } from '../harness/index.ts';
 
 const rig = agentRig();
 const AGENT = ['--source', 'test', '--stats-interval', '0'];
 
 /** The SDP's a=fingerprint with its first byte changed (in every section): what a mistaken or forged code carries. */
 function forged(sdp: string): string {
-  const altered = sdp.replace(/^(a=fingerprint:\S+ )([0-9A-Fa-f]{2})/gm, (_, head: string, byte: string) => head + (parseInt(byte, 16) ^ 0xff).toString(16).padStart(2, '0').toUpperCase());
+  const altered = forgedFingerprint(sdp);
   assert.notEqual(altered, sdp, 'the fingerprint was changed');
   return altered;
 }
