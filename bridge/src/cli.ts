@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { describe } from '@pigeon/signal';
-import { Bridge } from './bridge.ts';
-import { Carry } from './carry.ts';
-import { BridgeProcessError } from './errors.ts';
-import type { BridgeEvent, Emit } from './events.ts';
-import { HELP, parseOptions } from './options.ts';
-import { ParentWatch } from './parent.ts';
-import { statusLine } from './render.ts';
+import { Bridge } from './serve/bridge.ts';
+import { Carry } from './carry/carry.ts';
+import { BridgeProcessError } from './core/errors.ts';
+import type { BridgeEvent, Emit } from './core/events.ts';
+import { HELP, parseOptions } from './cli/options.ts';
+import { ParentWatch } from './cli/parent.ts';
+import { statusLine } from './cli/render.ts';
 
 /** The process's streams, passed in so tests can run the bridge in-process. */
 export interface BridgeIo {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RtpHeader, RtpPacket } from 'werift';
-import { FrameAssembler, type Assembled } from '../../bridge/src/assembler.ts';
+import { FrameAssembler, type Assembled } from '../../bridge/src/depacketize/assembler.ts';
 
 const SPS = [0x67, 0x42, 0xc0, 0x1e, 0xda];
 const PPS = [0x68, 0xce, 0x3c, 0x80];

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { BridgeEvent } from '../../bridge/src/events.ts';
+import type { BridgeEvent } from '../../bridge/src/core/events.ts';
 
 export const BRIDGE_BIN = fileURLToPath(new URL('../../bridge/bin/pigeon-bridge.js', import.meta.url));
 

@@ -1,5 +1,5 @@
 import type { AgentEvent } from '../../pi-agent/src/core/events.ts';
-import type { BridgeEvent } from '../../bridge/src/events.ts';
+import type { BridgeEvent } from '../../bridge/src/core/events.ts';
 import { AgentProcess } from './agent-process.ts';
 import { BridgeProcess } from './bridge-process.ts';
 import { builtPageUrl, pageShows, type BuiltPage, type BuiltSnapshot } from './built-page.ts';

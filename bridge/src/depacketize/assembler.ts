@@ -1,5 +1,5 @@
 import type { VideoCodecName } from '@pigeon/bridge-wire';
-import { h264AccessUnit, hasIdr, vp8Frame } from './depacketize/index.ts';
+import { h264AccessUnit, hasIdr, vp8Frame } from './index.ts';
 
 /** What the assembler reads of an RTP packet (werift's RtpPacket has this shape, as will the engine's). */
 export interface RtpPacket {

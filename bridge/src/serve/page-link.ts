@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { RawData, WebSocket } from 'ws';
 import { BridgeError, encodeBridgeJson, parsePageRequest, type BridgeMessage, type PageRequest } from '@pigeon/bridge-wire';
 import { describe } from '@pigeon/signal';
-import { BridgeProcessError } from './errors.ts';
-import type { BridgeEvent } from './events.ts';
+import { BridgeProcessError } from '../core/errors.ts';
+import type { BridgeEvent } from '../core/events.ts';
 import type { Viewer, PageSink } from './viewer.ts';
 import type { BridgeViewers } from './bridge-viewers.ts';
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { BridgeProcessError } from './errors.ts';
+import { BridgeProcessError } from '../core/errors.ts';
 
 export interface BridgeOptions {
   help: boolean;

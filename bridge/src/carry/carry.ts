@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { CarriedAgent } from './carried-agent.ts';
 import { CarryLinks } from './carry-link.ts';
-import type { Emit } from './events.ts';
-import { PageSocketServer } from './page-socket-server.ts';
+import type { Emit } from '../core/events.ts';
+import { PageSocketServer } from '../serve/page-socket-server.ts';
 
 /**
  * `pigeon-bridge --carry -- COMMAND…`: the carrier's parts built in dependency order: the carried

@@ -3,7 +3,7 @@ import { RTCPeerConnection, RTCRtpCodecParameters, type RTCDataChannel, type RTC
 import { onFingerprintMismatch } from '@pigeon/node-common';
 import { describe, parseAgentMessage, parseSdp, type DecodedBlob, type Session } from '@pigeon/signal';
 import type { VideoCodecName } from '@pigeon/bridge-wire';
-import { BridgeProcessError } from './errors.ts';
+import { BridgeProcessError } from '../core/errors.ts';
 import { takeUnsignaledRtp } from './unsignaled.ts';
 
 /**

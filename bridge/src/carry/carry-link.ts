@@ -11,7 +11,7 @@ import type { RawData, WebSocket } from 'ws';
 import { MAX_TEXT_CHARS, describe } from '@pigeon/signal';
 import type { CarriedAgent, CarriedBlob } from './carried-agent.ts';
 import { CarryError } from './carry-errors.ts';
-import type { BridgeEvent } from './events.ts';
+import type { BridgeEvent } from '../core/events.ts';
 
 export type CarryMessage =
   | { type: 'offer' | 'answer'; text: string; offerId?: number; expiresAt?: string }

@@ -4,8 +4,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_REQUEST_CHARS } from '@pigeon/bridge-wire';
 import { accessRefusal } from './access.ts';
-import { BridgeProcessError } from './errors.ts';
-import type { BridgeEvent } from './events.ts';
+import { BridgeProcessError } from '../core/errors.ts';
+import type { BridgeEvent } from '../core/events.ts';
 
 export interface PageSocketServerOptions {
   port: number;

@@ -1,4 +1,4 @@
-import type { BridgeEvent } from './events.ts';
+import type { BridgeEvent } from '../core/events.ts';
 
 /** An event as the status line a person reads on stderr. */
 export function statusLine(event: BridgeEvent): string {

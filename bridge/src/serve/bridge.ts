@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import type { Emit } from './events.ts';
-import type { BridgeOptions } from './options.ts';
+import type { Emit } from '../core/events.ts';
+import type { BridgeOptions } from '../cli/options.ts';
 import { PageLink } from './page-link.ts';
 import { PageSocketServer } from './page-socket-server.ts';
 import { BridgeViewers } from './bridge-viewers.ts';

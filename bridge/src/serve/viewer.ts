@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { RtpPacket } from 'werift';
 import { encodeVideoFrame, type BridgeMessage, type ViewerState } from '@pigeon/bridge-wire';
-import { FrameAssembler } from './assembler.ts';
-import type { BridgeEvent } from './events.ts';
-import type { BridgePeer } from './peer.ts';
+import { FrameAssembler } from '../depacketize/assembler.ts';
+import type { BridgeEvent } from '../core/events.ts';
+import type { BridgePeer } from '../webrtc/peer.ts';
 
 /** Where a viewer's messages and frames go: the page that holds it now. */
 export interface PageSink {

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { decodeBlob, encodeBlob, type EncodedBlob } from '@pigeon/signal';
 import type { VideoCodecName } from '@pigeon/bridge-wire';
-import { BridgeProcessError } from './errors.ts';
-import type { BridgeEvent } from './events.ts';
-import { BridgePeer } from './peer.ts';
+import { BridgeProcessError } from '../core/errors.ts';
+import type { BridgeEvent } from '../core/events.ts';
+import { BridgePeer } from '../webrtc/peer.ts';
 import { Viewer, type PageSink } from './viewer.ts';
 
 export interface BridgeViewersEvents {
