@@ -5,7 +5,7 @@ import type { Codec, MediaKind } from './model.ts';
  * its fmtp line. Retransmission and FEC wrappers (rtx, red, ulpfec, flexfec) are not listed: a
  * compact blob drops them on both sides alike, so the two peers still agree on what was negotiated.
  */
-export interface CodecSpec {
+export interface BlobCodecSpec {
   id: number;
   name: string;
   kind: Exclude<MediaKind, 'application'>;
@@ -27,7 +27,7 @@ const VIDEO_FEEDBACK = ['goog-remb', 'ccm fir', 'nack', 'nack pli'] as const;
 const H264_PROFILES = ['42e01f', '42001f', '4d001f', 'f4001f', '64001f', '640c1f', '42e02a'] as const;
 const H264_RAW_PROFILE = 7;
 
-const h264: CodecSpec = {
+const h264: BlobCodecSpec = {
   id: 2,
   name: 'H264',
   kind: 'video',
@@ -61,7 +61,7 @@ const h264: CodecSpec = {
   },
 };
 
-function noParams(id: number, name: string, kind: CodecSpec['kind'], clockRate: number, channels?: number): CodecSpec {
+function noParams(id: number, name: string, kind: BlobCodecSpec['kind'], clockRate: number, channels?: number): BlobCodecSpec {
   return {
     id,
     name,
@@ -76,7 +76,7 @@ function noParams(id: number, name: string, kind: CodecSpec['kind'], clockRate: 
 }
 
 /** VP9 and AV1 are named by one small profile number; other fmtp values are the browsers' defaults. */
-function profiled(id: number, name: string, key: string, max: number, fixed: Record<string, string>): CodecSpec {
+function profiled(id: number, name: string, key: string, max: number, fixed: Record<string, string>): BlobCodecSpec {
   return {
     id,
     name,
@@ -93,7 +93,7 @@ function profiled(id: number, name: string, key: string, max: number, fixed: Rec
   };
 }
 
-const opus: CodecSpec = {
+const opus: BlobCodecSpec = {
   id: 8,
   name: 'opus',
   kind: 'audio',
@@ -105,7 +105,7 @@ const opus: CodecSpec = {
   extraBytes: () => 0,
 };
 
-export const CODECS: readonly CodecSpec[] = [
+export const BLOB_CODECS: readonly BlobCodecSpec[] = [
   noParams(0, 'VP8', 'video', 90000),
   profiled(1, 'VP9', 'profile-id', 3, {}),
   h264,
@@ -116,13 +116,13 @@ export const CODECS: readonly CodecSpec[] = [
   noParams(11, 'G722', 'audio', 8000),
 ];
 
-export function codecSpecById(id: number): CodecSpec | undefined {
-  return CODECS.find((spec) => spec.id === id);
+export function codecSpecById(id: number): BlobCodecSpec | undefined {
+  return BLOB_CODECS.find((spec) => spec.id === id);
 }
 
-export function codecSpecFor(kind: MediaKind, name: string): CodecSpec | undefined {
+export function codecSpecFor(kind: MediaKind, name: string): BlobCodecSpec | undefined {
   const lower = name.toLowerCase();
-  return CODECS.find((spec) => spec.kind === kind && spec.name.toLowerCase() === lower);
+  return BLOB_CODECS.find((spec) => spec.kind === kind && spec.name.toLowerCase() === lower);
 }
 
 /**

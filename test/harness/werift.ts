@@ -2,7 +2,7 @@
 // one video codec and carries the 'pigeon' data channel.
 import { RTCPeerConnection, type RTCDataChannel, type RTCRtpTransceiver } from 'werift';
 // The agent's own codec and codec choice, so these tests exercise what the agent does.
-import { codecParameters, pickCodec } from '../../pi-agent/src/webrtc/werift-codecs.ts';
+import { codecParameters, pickWeriftCodec } from '../../pi-agent/src/webrtc/werift-codecs.ts';
 import { Inbox } from './inbox.ts';
 import type { TestPeer } from './test-peer.ts';
 
@@ -75,7 +75,7 @@ export async function createWeriftPeer(opts: WeriftPeerOptions): Promise<WeriftP
       await pc.setRemoteDescription({ type: 'offer', sdp: withoutMdnsCandidates(sdp) });
       const video = pc.getTransceivers().find((t: RTCRtpTransceiver) => t.kind === 'video');
       if (!video) throw new Error('remote offer has no video m-section');
-      const chosen = pickCodec(video.codecs, opts.codec);
+      const chosen = pickWeriftCodec(video.codecs, opts.codec);
       if (!chosen) throw new Error(`remote offer has no ${opts.codec} matching ${codec.parameters ?? ''}`);
       video.codecs = [chosen];
       video.sender.codec = chosen;

@@ -12,7 +12,8 @@ import type { SessionEvent } from '../core/events.ts';
 import type { FanOut } from '../rtp/fan-out.ts';
 import { departure } from './departure.ts';
 import type { Offers } from './offers.ts';
-import type { PeerConfig, PeerState, VideoCodec, ViewerPeer } from '../webrtc/peer.ts';
+import { subscribe } from '../core/subscribe.ts';
+import type { PeerConfig, PeerEvents, VideoCodec, ViewerPeer } from '../webrtc/peer.ts';
 import { SilenceWatch } from '../webrtc/silence-watch.ts';
 import { checkUsable } from './usable.ts';
 
@@ -151,12 +152,13 @@ export class Viewers extends EventEmitter<ViewersEvents> {
     const startedAt = Date.now();
     const timer = setTimeout(() => this.abandon(viewer, peer, `did not connect within ${CONNECT_TIMEOUT_MS / 1000} s`), CONNECT_TIMEOUT_MS);
     timer.unref();
-    const onState = (state: PeerState): void => {
-      if (state === 'connected') this.takeOver(viewer, peer, startedAt);
-      else if (state === 'failed' || state === 'closed') this.abandon(viewer, peer, state === 'failed' ? 'failed' : 'was closed');
-    };
-    peer.on('state', onState);
-    viewer.successor = { peer, timer, unwatch: () => peer.off('state', onState) };
+    const unwatch = subscribe<PeerEvents>(peer, {
+      state: (state) => {
+        if (state === 'connected') this.takeOver(viewer, peer, startedAt);
+        else if (state === 'failed' || state === 'closed') this.abandon(viewer, peer, state === 'failed' ? 'failed' : 'was closed');
+      },
+    });
+    viewer.successor = { peer, timer, unwatch };
     this.emit('report', { type: 'reconnecting', viewer: id });
     return blob;
   }
@@ -253,46 +255,35 @@ export class Viewers extends EventEmitter<ViewersEvents> {
   /** Listens to the viewer's current peer; returns what takes those listeners off again. */
   private watch(viewer: Viewer): () => void {
     const { peer, id } = viewer;
-    const onState = (state: PeerState): void => {
-      if (state === 'connected' && !viewer.joined) {
-        viewer.joined = true;
-        clearTimeout(viewer.deadline);
-        this.emit('report', { type: 'viewer-joined', viewer: id, viewers: this.watching() });
-        // Its first frame should not wait for the periodic keyframe.
-        this.fanOut.add(peer, this.options.keyframeOnJoin);
-        void this.offerNext();
-      } else if (state === 'failed' || state === 'closed') this.drop(viewer, departure(id, state, viewer.joined, peer.failure, (refusal) => this.emit('report', refusal)));
-    };
-    const onKeyframe = (): void => {
-      if (this.options.keyframeOnJoin) this.fanOut.keyframe(peer);
-    };
-    // Closed from its side: gone now, not when ICE consent gives up (~30 s). A connection that
-    // is handing over to a new one may be closed by the page first; the new one carries on.
-    const onGone = (): void => {
-      if (viewer.peer === peer && !viewer.successor) this.drop(viewer, 'it closed the connection');
-    };
-    const onChannelOpen = (): void => void this.emit('channel-open', id, peer);
-    const onMessage = (text: string): void => {
-      this.emit('report', { type: 'message', viewer: id, text });
-      this.emit('channel-message', id, peer, text);
-    };
-    const onRefused = (error: AgentError): void => void this.emit('channel-refused', id, peer, error);
-    peer.on('state', onState);
-    peer.on('keyframe', onKeyframe);
-    peer.on('gone', onGone);
-    peer.on('channelOpen', onChannelOpen);
-    peer.on('message', onMessage);
-    peer.on('refused', onRefused);
+    const unsubscribe = subscribe<PeerEvents>(peer, {
+      state: (state) => {
+        if (state === 'connected' && !viewer.joined) {
+          viewer.joined = true;
+          clearTimeout(viewer.deadline);
+          this.emit('report', { type: 'viewer-joined', viewer: id, viewers: this.watching() });
+          // Its first frame should not wait for the periodic keyframe.
+          this.fanOut.add(peer, this.options.keyframeOnJoin);
+          void this.offerNext();
+        } else if (state === 'failed' || state === 'closed') this.drop(viewer, departure(id, state, viewer.joined, peer.failure, (refusal) => this.emit('report', refusal)));
+      },
+      keyframe: () => {
+        if (this.options.keyframeOnJoin) this.fanOut.keyframe(peer);
+      },
+      // Closed from its side: gone now, not when ICE consent gives up (~30 s). A connection that
+      // is handing over to a new one may be closed by the page first; the new one carries on.
+      gone: () => {
+        if (viewer.peer === peer && !viewer.successor) this.drop(viewer, 'it closed the connection');
+      },
+      channelOpen: () => void this.emit('channel-open', id, peer),
+      message: (text) => {
+        this.emit('report', { type: 'message', viewer: id, text });
+        this.emit('channel-message', id, peer, text);
+      },
+      refused: (error) => void this.emit('channel-refused', id, peer, error),
+    });
     // A new connection's channel may have opened before it took over.
     if (peer.channelIsOpen) this.emit('channel-open', id, peer);
-    return () => {
-      peer.off('state', onState);
-      peer.off('keyframe', onKeyframe);
-      peer.off('gone', onGone);
-      peer.off('channelOpen', onChannelOpen);
-      peer.off('message', onMessage);
-      peer.off('refused', onRefused);
-    };
+    return unsubscribe;
   }
 
   /** The new connection is up: it carries the viewer from now on, under the same number. */

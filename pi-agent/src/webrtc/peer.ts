@@ -18,7 +18,7 @@ import { AgentError, PeerError } from '../core/errors.ts';
 import { checkPathNow } from './ice-path.ts';
 import { MessageBudget } from '../core/message-budget.ts';
 import { capInbound } from './sctp-cap.ts';
-import { codecParameters, preferred, type VideoCodec } from './werift-codecs.ts';
+import { codecParameters, preferredWeriftCodec, type VideoCodec } from './werift-codecs.ts';
 
 export type { VideoCodec } from './werift-codecs.ts';
 export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
@@ -104,13 +104,13 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
     const names = config.codecs.map((codec) => (codec === 'H264' ? 'H.264 baseline (packetization-mode 1)' : 'VP8'));
     const mismatch = (): PeerError =>
       new PeerError('E_CODEC_MISMATCH', `the offer has no ${names.join(' or ')} codec, which this agent's encoders make`);
-    if (!preferred(offered.rtp.codecs, config.codecs)) throw mismatch();
+    if (!preferredWeriftCodec(offered.rtp.codecs, config.codecs)) throw mismatch();
     const peer = new ViewerPeer(config);
     try {
       await peer.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
       const video = peer.pc.getTransceivers().find((t) => t.kind === 'video');
       if (!video) throw new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
-      const chosen = preferred(video.codecs, config.codecs);
+      const chosen = preferredWeriftCodec(video.codecs, config.codecs);
       if (!chosen) throw mismatch();
       video.codecs = [chosen];
       video.sender.codec = chosen;
@@ -138,7 +138,7 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
     // The answer may list every codec we offered; send the one we prefer of those it kept. werift
     // takes the first of the transceiver's codecs when the transport comes up, after this.
     const transceiver = this.transceiver;
-    const chosen = transceiver && preferred(transceiver.codecs, this.config.codecs);
+    const chosen = transceiver && preferredWeriftCodec(transceiver.codecs, this.config.codecs);
     if (transceiver && chosen) transceiver.codecs = [chosen, ...transceiver.codecs.filter((c) => c !== chosen)];
   }
 

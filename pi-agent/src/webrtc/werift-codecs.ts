@@ -23,15 +23,15 @@ export function codecParameters(codec: VideoCodec): RTCRtpCodecParameters {
  * then any baseline one in packetization-mode 1). werift would otherwise answer with every H.264
  * entry it was offered.
  */
-export function pickCodec(offered: RTCRtpCodecParameters[], codec: VideoCodec): RTCRtpCodecParameters | undefined {
+export function pickWeriftCodec(offered: RTCRtpCodecParameters[], codec: VideoCodec): RTCRtpCodecParameters | undefined {
   const entries = offered.map((parameters) => ({ name: parameters.mimeType.split('/')[1] ?? '', fmtp: parameters.parameters, parameters }));
   return pickEntry(entries, codec)?.parameters;
 }
 
 /** The first of `codecs` (in the agent's order of preference) that `offered` has. */
-export function preferred(offered: RTCRtpCodecParameters[], codecs: readonly VideoCodec[]): RTCRtpCodecParameters | undefined {
+export function preferredWeriftCodec(offered: RTCRtpCodecParameters[], codecs: readonly VideoCodec[]): RTCRtpCodecParameters | undefined {
   for (const codec of codecs) {
-    const found = pickCodec(offered, codec);
+    const found = pickWeriftCodec(offered, codec);
     if (found) return found;
   }
   return undefined;
