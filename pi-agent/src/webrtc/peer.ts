@@ -152,8 +152,9 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
   }
 
   /**
-   * Date.now() ms of the last packet received from the viewer (its RTCP, which a receiving browser
-   * sends about every second, or a data-channel message); undefined before the connection is up.
+   * Date.now() ms of the last packet received from the viewer (any datagram on the selected path:
+   * its RTCP, which a receiving browser sends about every second, its data channel's SCTP);
+   * undefined before the connection is up.
    */
   lastHeardAt(): number | undefined {
     if (this.heardAt === undefined && this.pc.connectionState === 'connected') this.heardAt = Date.now();
@@ -281,6 +282,11 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
       transport.role = 'client';
       helloWithoutDelay(transport);
       onFingerprintMismatch(transport, () => (this.failed = 'fingerprint'));
+      // Any datagram from the viewer (DTLS records: its data channel's SCTP too) is it being
+      // heard, so a viewer pushing one long message is not taken for one gone silent.
+      transport.iceTransport.connection.onData.subscribe(() => {
+        this.heardAt = Date.now();
+      });
     }
   }
 
@@ -308,7 +314,6 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
   private attach(transceiver: RTCRtpTransceiver): void {
     this.transceiver = transceiver;
     transceiver.sender.onRtcp.subscribe((packet) => {
-      this.heardAt = Date.now();
       // PLI, or FIR (format 4); the other payload-specific feedback here is REMB.
       if (!(packet instanceof RtcpPayloadSpecificFeedback)) return;
       if (packet.feedback instanceof PictureLossIndication || packet.feedback.count === 4) this.emit('keyframe');
@@ -324,7 +329,6 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
       this.emit('channelOpen');
     });
     channel.onMessage.subscribe((data) => {
-      this.heardAt = Date.now();
       const verdict = this.budget.take();
       if (verdict === 'take') this.emit('message', typeof data === 'string' ? data : data.toString('utf8'));
       else if (verdict === 'refuse') this.emit('refused', new AgentError('E_MSG_FLOOD', `over ${MESSAGE_BURST} data-channel messages at once or ${MESSAGES_PER_SECOND} a second; the rest are dropped unread until it slows down`));
