@@ -2,9 +2,24 @@
 // owner: an EnginePeer of @pigeon/engine (the one seam to node-datachannel) sending the encoder's
 // RTP as this viewer's stream (RtpRewriter), with the 'pigeon' data channel beside it.
 import { EventEmitter } from 'node:events';
-import { EnginePeer, RtpRewriter, preferred, videoSection, type EngineConfig, type EngineState } from '@pigeon/engine';
+import {
+  EnginePeer,
+  RtpRewriter,
+  candidatePorts,
+  fingerprintOf,
+  preferred,
+  selfSignedCertificate,
+  videoSection,
+  type Certificate,
+  type EngineConfig,
+  type EnginePeerEvents,
+  type EngineState,
+  type EndpointIdentity,
+  type VideoPlan,
+} from '@pigeon/engine';
 import { PeerError } from '../core/errors.ts';
 import { MessageBudget } from '../core/message-budget.ts';
+import { subscribe } from '../core/subscribe.ts';
 import {
   MAX_CHANNEL_MESSAGE_BYTES,
   MESSAGE_BURST,
@@ -30,25 +45,93 @@ const engineConfig = (config: PeerConfig): EngineConfig => ({
   maxMessageBytes: MAX_CHANNEL_MESSAGE_BYTES,
 });
 
+/** The agent's one DTLS certificate for its answers, made the first time one is needed. */
+let answerCertificate: Certificate | undefined;
+
+/**
+ * An answer handed out, and what it takes to be its endpoint again until `until`: a person
+ * carries it to the page, and libjuice gives up on a connection whose checks are not nominated
+ * within ~39.5 s (ICE_PAC_TIMEOUT), while the page cannot nominate before it has the answer.
+ */
+interface Answered {
+  config: EngineConfig;
+  plan: VideoPlan;
+  offerSdp: string;
+  sdp: string;
+  identity: EndpointIdentity;
+  until: number;
+}
+
+/** Whether `sdp` describes the endpoint `answered.sdp` did: same certificate, port and ICE credentials. */
+function sameEndpoint(sdp: string, answered: Answered, peer: EnginePeer): boolean {
+  const ports = (text: string): string => candidatePorts(text).join(',');
+  return fingerprintOf(sdp)?.value === fingerprintOf(answered.sdp)?.value && ports(sdp) === ports(answered.sdp) && peer.credentials.icePwd === answered.identity.credentials.icePwd;
+}
+
 export class LibdatachannelPeer extends EventEmitter<PeerEvents> implements ViewerPeer {
   private rewriter: RtpRewriter | undefined;
   private readonly budget = new MessageBudget(MESSAGES_PER_SECOND, MESSAGE_BURST);
   private pathCheck: Promise<number | undefined> | undefined;
   private closed = false;
+  private connectedOnce = false;
+  private unwatch: () => void;
 
-  private constructor(private readonly engine: EnginePeer) {
+  private constructor(
+    private engine: EnginePeer,
+    private readonly answered?: Answered,
+  ) {
     super();
-    engine.on('state', (state: EngineState) => this.emit('state', state));
-    engine.on('keyframe', () => this.emit('keyframe'));
-    engine.on('channelOpen', () => this.emit('channelOpen'));
-    engine.on('channelClosed', () => this.closed || this.emit('gone'));
-    engine.on('tooLarge', () => this.emit('refused', tooLarge()));
-    engine.on('message', (data) => {
-      const verdict = this.budget.take();
-      if (verdict === 'take') this.emit('message', typeof data === 'string' ? data : data.toString('utf8'));
-      else if (verdict === 'refuse') this.emit('refused', flooding());
-    });
+    this.unwatch = this.watch(engine);
     this.videoKnown();
+  }
+
+  /** Listens to `engine`'s events as this viewer's; returns what takes them off again. */
+  private watch(engine: EnginePeer): () => void {
+    return subscribe<EnginePeerEvents>(engine, {
+      state: (state) => this.onState(engine, state),
+      keyframe: () => this.emit('keyframe'),
+      channelOpen: () => this.emit('channelOpen'),
+      channelClosed: () => this.closed || this.emit('gone'),
+      tooLarge: () => this.emit('refused', tooLarge()),
+      message: (data) => {
+        const verdict = this.budget.take();
+        if (verdict === 'take') this.emit('message', typeof data === 'string' ? data : data.toString('utf8'));
+        else if (verdict === 'refuse') this.emit('refused', flooding());
+      },
+    });
+  }
+
+  private onState(engine: EnginePeer, state: EngineState): void {
+    if (engine !== this.engine) return;
+    if (state === 'connected') this.connectedOnce = true;
+    const answered = this.answered;
+    // Our answer is still on its way to the page: be its endpoint again, on a fresh connection.
+    if (state === 'failed' && answered && !this.connectedOnce && !this.closed && engine.failure === undefined && Date.now() < answered.until) {
+      void this.remake(answered);
+      return;
+    }
+    this.emit('state', state);
+  }
+
+  /**
+   * The connection answering the page gave up before it came up (libjuice, ~39.5 s with no
+   * nomination), while the page may not even have our answer yet: a new connection takes its
+   * place as the very endpoint that answer describes (the same certificate, port, ICE
+   * credentials and SSRC), so the answer the person is carrying stays good until --offer-ttl.
+   */
+  private async remake(answered: Answered): Promise<void> {
+    const old = this.engine;
+    this.unwatch();
+    await old.close();
+    if (this.closed) return;
+    const made = await EnginePeer.answer(answered.config, answered.plan, answered.offerSdp, answered.identity).catch(() => undefined);
+    if (!made || this.closed || !sameEndpoint(made.sdp, answered, made.peer)) {
+      await made?.peer.close();
+      if (!this.closed) for (const state of ['failed', 'closed'] as const) this.emit('state', state);
+      return;
+    }
+    this.engine = made.peer;
+    this.unwatch = this.watch(made.peer);
   }
 
   /** A peer with its offer made and every candidate gathered; the offer says a=setup:active. */
@@ -57,16 +140,25 @@ export class LibdatachannelPeer extends EventEmitter<PeerEvents> implements View
     return { peer: new LibdatachannelPeer(peer), sdp };
   }
 
-  /** A peer answering a browser's offer, refused with werift's codes when the offer has no video or no codec of ours. */
-  static async answer(config: PeerConfig, offerSdp: string): Promise<{ peer: LibdatachannelPeer; sdp: string }> {
+  /**
+   * A peer answering a browser's offer, refused with werift's codes when the offer has no video
+   * or no codec of ours. For `holdMs` (the answer being carried to the page) it stays the
+   * endpoint its answer describes, remade if libjuice gives up (see remake).
+   */
+  static async answer(config: PeerConfig, offerSdp: string, holdMs: number): Promise<{ peer: LibdatachannelPeer; sdp: string }> {
     const section = videoSection(offerSdp);
     if (!section || section.rejected) throw new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
     if (!preferred(section.codecs, config.codecs)) {
       const names = config.codecs.map((codec) => (codec === 'H264' ? 'H.264 baseline (packetization-mode 1)' : 'VP8'));
       throw new PeerError('E_CODEC_MISMATCH', `the offer has no ${names.join(' or ')} codec, which this agent's encoders make`);
     }
-    const { peer, sdp } = await EnginePeer.answer(engineConfig(config), { direction: 'sendonly', codecs: config.codecs }, offerSdp);
-    return { peer: new LibdatachannelPeer(peer), sdp };
+    const certificate = (answerCertificate ??= selfSignedCertificate());
+    const plan: VideoPlan = { direction: 'sendonly', codecs: config.codecs };
+    const { peer, sdp } = await EnginePeer.answer({ ...engineConfig(config), certificate }, plan, offerSdp);
+    const port = peer.localPort();
+    if (port === undefined) return { peer: new LibdatachannelPeer(peer), sdp };
+    const answered: Answered = { config: { ...engineConfig(config), certificate, port }, plan, offerSdp, sdp, identity: peer.identity, until: Date.now() + holdMs };
+    return { peer: new LibdatachannelPeer(peer, answered), sdp };
   }
 
   get state(): PeerState {
@@ -164,5 +256,5 @@ export class LibdatachannelPeer extends EventEmitter<PeerEvents> implements View
 export const libdatachannelEngine: PeerEngine = {
   name: 'libdatachannel',
   offer: (config) => LibdatachannelPeer.offer(config),
-  answer: (config, offerSdp) => LibdatachannelPeer.answer(config, offerSdp),
+  answer: (config, offerSdp, holdMs) => LibdatachannelPeer.answer(config, offerSdp, holdMs),
 };
