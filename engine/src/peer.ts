@@ -83,6 +83,8 @@ const GATHER_WAIT_MS = 5000;
 const SENDER_REPORT_MS = 1000;
 /** How long the engine lets other pending native callbacks reach JavaScript before it says what ended a connection. */
 const ORDER_SETTLE_MS = 20;
+/** How often an open data channel is looked at for its closing (watchChannel). */
+const CHANNEL_WATCH_MS = 50;
 /** A connection that ends within this long of the remote's last packet was ended by the remote. */
 const REMOTE_END_HEARD_MS = 3000;
 
@@ -156,6 +158,7 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
   private bytesHeard = 0;
   private rtcpRttMs: number | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
+  private channelWatch: NodeJS.Timeout | undefined;
   /** What was sent, for sender reports: set by the caller's RTP path (see sent()). */
   private sentPackets = 0;
   private sentOctets = 0;
@@ -380,6 +383,7 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
       this.closing = true;
       this.closedByUs = true;
       clearInterval(this.reportTimer);
+      clearInterval(this.channelWatch);
       this.pc.close();
     }
     if (this.closedState) return;
@@ -499,21 +503,36 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
     channel.onOpen(
       guarded(() => {
         this.channelOpened = true;
+        this.watchChannel(channel);
         if (this.verify() && !this.closing) this.emit('channelOpen');
       }),
     );
-    channel.onClosed(
+    channel.onMessage(guarded((data) => this.onChannelMessage(data)));
+  }
+
+  /**
+   * Watches the open channel for its closing. node-datachannel's onClosed is not used: its wrapper
+   * cleans the channel up right after that callback, cancelling any message callback still queued
+   * for JavaScript (each callback has a queue of its own), so a message the remote sent just before
+   * closing (a page's "bye") was lost. Unwatched, the wrapper keeps the channel and its messages
+   * until we close it; isOpen() says when libdatachannel closed it.
+   */
+  private watchChannel(channel: DataChannel): void {
+    clearInterval(this.channelWatch);
+    this.channelWatch = setInterval(
       guarded(() => {
+        if (channel.isOpen() && !this.closing) return;
+        clearInterval(this.channelWatch);
         this.channelOpened = false;
         if (this.closedByUs) return;
         // Closed while the connection is still up, or as it ended with the remote heard just now:
-        // the remote closed it. Said a moment later, after any message it sent before closing
-        // (a separate callback, in no fixed order).
+        // the remote closed it. Said a moment later, after any message it sent before closing.
         if (this.pc.state() === 'connected' || this.heardWithin(REMOTE_END_HEARD_MS)) this.remoteClosedChannel = true;
         setTimeout(() => this.remoteClosedChannel && this.sayChannelClosed(), ORDER_SETTLE_MS);
       }),
+      CHANNEL_WATCH_MS,
     );
-    channel.onMessage(guarded((data) => this.onChannelMessage(data)));
+    this.channelWatch.unref();
   }
 
   private onChannelMessage(data: string | Buffer | ArrayBuffer): void {

@@ -175,4 +175,33 @@ describe('engine contract (node-datachannel)', () => {
       await remoteClosed;
     }
   });
+
+  it('a message the remote sends just before closing its channel arrives, and then the close is said', { timeout: 30_000 }, async () => {
+    const { peer, sdp: offer } = await sendonly();
+    const bare = createRequire(import.meta.url)('node-datachannel') as typeof Library;
+    const remote = new bare.PeerConnection('leaving', { iceServers: [], disableAutoNegotiation: true });
+    const remoteClosed = new Promise<void>((resolve) => remote.onStateChange((state) => state === 'closed' && resolve()));
+    try {
+      const channelReady = new Promise<Library.DataChannel>((resolve) => remote.onDataChannel((channel) => resolve(channel)));
+      remote.setRemoteDescription(offer, 'offer');
+      remote.setLocalDescription('answer');
+      await eventually(() => remote.gatheringState(), (state) => state === 'complete', 5000, 5);
+      peer.acceptAnswer(remote.localDescription()!.sdp);
+      const seen: string[] = [];
+      peer.on('message', (data) => seen.push(data.toString()));
+      peer.on('channelClosed', () => seen.push('(closed)'));
+      const channel = await channelReady;
+      await eventually(() => channel.isOpen() && peer.channelIsOpen, Boolean, 10_000, 5);
+      // As a page leaving does: its goodbye, and the channel closed at once; meanwhile our event
+      // loop is busy (a loaded Pi), so both the message and the close are queued for JavaScript
+      // together, which is when node-datachannel's onClosed cleanup cancelled the message.
+      channel.sendMessage('bye');
+      channel.close();
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      assert.deepEqual(await eventually(() => seen, (s) => s.includes('(closed)'), 10_000), ['bye', '(closed)']);
+    } finally {
+      remote.close();
+      await remoteClosed;
+    }
+  });
 });
