@@ -74,6 +74,8 @@ export class LibdatachannelPeer extends EventEmitter<PeerEvents> implements View
   private pathCheck: Promise<number | undefined> | undefined;
   private closed = false;
   private connectedOnce = false;
+  /** The connection is up now: kept from its state events, so a packet costs no call into the library to ask. */
+  private up = false;
   private unwatch: () => void;
 
   private constructor(
@@ -103,7 +105,8 @@ export class LibdatachannelPeer extends EventEmitter<PeerEvents> implements View
 
   private onState(engine: EnginePeer, state: EngineState): void {
     if (engine !== this.engine) return;
-    if (state === 'connected') this.connectedOnce = true;
+    this.up = state === 'connected';
+    if (this.up) this.connectedOnce = true;
     const answered = this.answered;
     // Our answer is still on its way to the page: be its endpoint again, on a fresh connection.
     if (state === 'failed' && answered && !this.connectedOnce && !this.closed && engine.failure === undefined && Date.now() < answered.until) {
@@ -185,7 +188,7 @@ export class LibdatachannelPeer extends EventEmitter<PeerEvents> implements View
 
   writeRtp(packet: Buffer): void {
     const rewriter = this.rewriter;
-    if (!rewriter || this.engine.state !== 'connected') return;
+    if (!rewriter || !this.up) return;
     const out = rewriter.rewrite(packet);
     if (out) this.engine.sendRtp(out);
   }
