@@ -51,7 +51,7 @@ export function check(library: Native): Native {
   return library;
 }
 
-const CHANNEL_MEMBERS = ['sendMessage', 'onOpen', 'onClosed', 'onMessage', 'isOpen', 'bufferedAmount', 'close'] as const;
+const CHANNEL_MEMBERS = ['sendMessage', 'onOpen', 'onMessage', 'isOpen', 'bufferedAmount', 'close'] as const;
 
 /** The data channel has no exported class to check at load; each channel is checked as it appears. */
 export function checkChannel(channel: object): void {

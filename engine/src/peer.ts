@@ -3,6 +3,10 @@
 // gives out holds all its candidates, since a blob is one message).
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Certificate } from './certificate.ts';
 import { CODECS, preferred, type VideoCodec } from './codecs.ts';
 import { EngineError } from './errors.ts';
 import { guarded } from './guard.ts';
@@ -10,7 +14,7 @@ import { opened, released } from './lifetime.ts';
 import { checkChannel, native, type DataChannel, type PeerConnection, type Track, type Video } from './native.ts';
 import { readRtcp, senderReport } from './rtcp.ts';
 import { randomSsrc } from './rtp.ts';
-import { asOurAnswer, asOurOffer, candidatesOpen, fingerprintOf, videoSection, withoutIpv6 } from './sdp.ts';
+import { asOurAnswer, asOurOffer, candidatePorts, candidatesOpen, fingerprintOf, videoSection, withoutIpv6 } from './sdp.ts';
 
 /** A STUN or TURN server, as WebRTC configurations name one. */
 export interface IceServer {
@@ -26,6 +30,26 @@ export interface EngineConfig {
   ipv6: boolean;
   /** The most bytes one data-channel message may have; advertised as max-message-size. */
   maxMessageBytes: number;
+  /** The DTLS certificate (selfSignedCertificate()); a fresh one of the library's making without. */
+  certificate?: Certificate;
+  /** The one local UDP port to gather on; any free one without. */
+  port?: number;
+}
+
+/** ICE credentials, as a description's a=ice-ufrag and a=ice-pwd carry them. */
+export interface IceCredentials {
+  iceUfrag: string;
+  icePwd: string;
+}
+
+/**
+ * What a description says of the endpoint besides its certificate and port: its ICE credentials
+ * and the SSRC of the video it sends. A peer made with an earlier one's (and its certificate and
+ * port) is the endpoint that earlier description described.
+ */
+export interface EndpointIdentity {
+  credentials: IceCredentials;
+  ssrc: number;
 }
 
 export type EngineState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
@@ -59,6 +83,8 @@ const GATHER_WAIT_MS = 5000;
 const SENDER_REPORT_MS = 1000;
 /** How long the engine lets other pending native callbacks reach JavaScript before it says what ended a connection. */
 const ORDER_SETTLE_MS = 20;
+/** How often an open data channel is looked at for its closing (watchChannel). */
+const CHANNEL_WATCH_MS = 50;
 /** A connection that ends within this long of the remote's last packet was ended by the remote. */
 const REMOTE_END_HEARD_MS = 3000;
 
@@ -67,7 +93,7 @@ const REMOTE_END_HEARD_MS = 3000;
  * libdatachannel's own base64 ones), 7 bytes less in every QR code. 4 and 22 characters, the least
  * RFC 8839 allows; the password's 88 random bits are what werift, the agent's earlier stack, gave.
  */
-function iceCredentials(): { iceUfrag: string; icePwd: string } {
+function iceCredentials(): IceCredentials {
   return { iceUfrag: randomBytes(2).toString('hex'), icePwd: randomBytes(11).toString('hex') };
 }
 
@@ -83,6 +109,25 @@ function iceServerUrls(servers: readonly IceServer[]): string[] {
   );
 }
 
+/**
+ * Runs `make` with `certificate` as the library takes one, in files (certificatePemFile,
+ * keyPemFile), which it reads while the peer connection is made; the files are gone as soon as it
+ * returns, in a directory only this user can read.
+ */
+function withCertificateFiles<T>(certificate: Certificate | undefined, make: (files: { certificatePemFile?: string; keyPemFile?: string }) => T): T {
+  if (!certificate) return make({});
+  const dir = mkdtempSync(join(tmpdir(), 'pigeon-dtls-'));
+  try {
+    const certificatePemFile = join(dir, 'cert.pem');
+    const keyPemFile = join(dir, 'key.pem');
+    writeFileSync(certificatePemFile, certificate.cert, { mode: 0o600 });
+    writeFileSync(keyPemFile, certificate.key, { mode: 0o600 });
+    return make({ certificatePemFile, keyPemFile });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** One codec of a video section, with its fmtp parameters if it has any. */
 function addCodec(video: Video, payloadType: number, codec: VideoCodec, fmtp: string | undefined): void {
   if (fmtp === undefined) video.addVideoCodec(payloadType, CODECS[codec].name);
@@ -93,7 +138,6 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
   private readonly pc: PeerConnection;
   private track: Track | undefined;
   private channel: DataChannel | undefined;
-  private readonly ssrc = randomSsrc();
   private negotiated: { codec: VideoCodec; payloadType: number } | undefined;
   private remoteSdp: string | undefined;
   private closing = false;
@@ -114,6 +158,7 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
   private bytesHeard = 0;
   private rtcpRttMs: number | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
+  private channelWatch: NodeJS.Timeout | undefined;
   /** What was sent, for sender reports: set by the caller's RTP path (see sent()). */
   private sentPackets = 0;
   private sentOctets = 0;
@@ -122,9 +167,14 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
   private constructor(
     private readonly config: EngineConfig,
     private readonly plan: VideoPlan,
+    /** The ICE credentials of our description. */
+    readonly credentials: IceCredentials = iceCredentials(),
+    private readonly ssrc = randomSsrc(),
   ) {
     super();
-    this.pc = new native.PeerConnection('pigeon', {
+    this.pc = withCertificateFiles(config.certificate, (files) => new native.PeerConnection('pigeon', {
+      ...files,
+      ...(config.port === undefined ? {} : { portRangeBegin: config.port, portRangeEnd: config.port }),
       iceServers: iceServerUrls(config.iceServers),
       // Negotiation is ours: one description each way, made when we say.
       disableAutoNegotiation: true,
@@ -134,7 +184,7 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
       // Checked by us when the connection comes up (verify()), so that a mismatch is told apart
       // from any other failure: libdatachannel's own check only fails the connection.
       disableFingerprintVerification: true,
-    });
+    }));
     opened();
     this.pc.onStateChange(guarded((state) => this.onState(state as EngineState)));
     this.pc.onDataChannel(guarded((channel) => this.adopt(channel)));
@@ -149,7 +199,7 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
       if (plan.direction === 'sendonly') video.addSSRC(peer.ssrc, 'pigeon', 'pigeon', 'video');
       peer.attach(peer.pc.addTrack(video));
       peer.adopt(peer.pc.createDataChannel('pigeon'));
-      peer.pc.setLocalDescription('offer', iceCredentials());
+      peer.pc.setLocalDescription('offer', peer.credentials);
       // We are the DTLS client of every connection we offer. The usual actpass would let the
       // answerer be the client and send its ClientHello as soon as its ICE checks are answered,
       // which libjuice does before we have the answer; a person carries the answer over in
@@ -167,12 +217,14 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
   /**
    * A peer answering a remote offer, with every candidate gathered. The caller checks first that
    * the offer has a video section with one of `plan.codecs` (E_ENGINE_NO_CODEC otherwise).
+   * `as`: an earlier answer's identity (with its certificate and port in `config`), to be the
+   * endpoint it described, so that answer, already handed out, holds for this peer too.
    */
-  static async answer(config: EngineConfig, plan: VideoPlan, offerSdp: string): Promise<{ peer: EnginePeer; sdp: string }> {
+  static async answer(config: EngineConfig, plan: VideoPlan, offerSdp: string, as?: EndpointIdentity): Promise<{ peer: EnginePeer; sdp: string }> {
     const section = videoSection(offerSdp);
     const chosen = section && preferred(section.codecs, plan.codecs);
     if (!section || !chosen) throw new EngineError('E_ENGINE_NO_CODEC', `the offer has no video section with ${plan.codecs.join(' or ')}`);
-    const peer = new EnginePeer(config, plan);
+    const peer = new EnginePeer(config, plan, as?.credentials, as?.ssrc);
     try {
       peer.remoteSdp = config.ipv6 ? offerSdp : withoutIpv6(offerSdp);
       peer.pc.setRemoteDescription(candidatesOpen(peer.remoteSdp), 'offer');
@@ -181,7 +233,7 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
       if (plan.direction === 'sendonly') video.addSSRC(peer.ssrc, 'pigeon', 'pigeon', 'video');
       peer.attach(peer.pc.addTrack(video));
       peer.negotiated = { codec: chosen.codec, payloadType: chosen.entry.payloadType };
-      peer.pc.setLocalDescription('answer', iceCredentials());
+      peer.pc.setLocalDescription('answer', peer.credentials);
       return { peer, sdp: asOurAnswer(await peer.gathered(), config.maxMessageBytes) };
     } catch (error) {
       await peer.close();
@@ -196,6 +248,17 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
     this.remoteSdp = remote;
     this.pc.setRemoteDescription(candidatesOpen(remote), 'answer');
     if (chosen) this.negotiated = { codec: chosen.codec, payloadType: chosen.entry.payloadType };
+  }
+
+  /** What our description says of us besides certificate and port (see EndpointIdentity). */
+  get identity(): EndpointIdentity {
+    return { credentials: this.credentials, ssrc: this.ssrc };
+  }
+
+  /** The UDP port our description's candidates name (one socket: the library bundles all), once it is made. */
+  localPort(): number | undefined {
+    const sdp = this.closing ? undefined : this.pc.localDescription()?.sdp;
+    return sdp === undefined ? undefined : candidatePorts(sdp)[0];
   }
 
   /** The codec and payload type of the video, once both descriptions are known. */
@@ -320,6 +383,7 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
       this.closing = true;
       this.closedByUs = true;
       clearInterval(this.reportTimer);
+      clearInterval(this.channelWatch);
       this.pc.close();
     }
     if (this.closedState) return;
@@ -439,21 +503,36 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
     channel.onOpen(
       guarded(() => {
         this.channelOpened = true;
+        this.watchChannel(channel);
         if (this.verify() && !this.closing) this.emit('channelOpen');
       }),
     );
-    channel.onClosed(
+    channel.onMessage(guarded((data) => this.onChannelMessage(data)));
+  }
+
+  /**
+   * Watches the open channel for its closing. node-datachannel's onClosed is not used: its wrapper
+   * cleans the channel up right after that callback, cancelling any message callback still queued
+   * for JavaScript (each callback has a queue of its own), so a message the remote sent just before
+   * closing (a page's "bye") was lost. Unwatched, the wrapper keeps the channel and its messages
+   * until we close it; isOpen() says when libdatachannel closed it.
+   */
+  private watchChannel(channel: DataChannel): void {
+    clearInterval(this.channelWatch);
+    this.channelWatch = setInterval(
       guarded(() => {
+        if (channel.isOpen() && !this.closing) return;
+        clearInterval(this.channelWatch);
         this.channelOpened = false;
         if (this.closedByUs) return;
         // Closed while the connection is still up, or as it ended with the remote heard just now:
-        // the remote closed it. Said a moment later, after any message it sent before closing
-        // (a separate callback, in no fixed order).
+        // the remote closed it. Said a moment later, after any message it sent before closing.
         if (this.pc.state() === 'connected' || this.heardWithin(REMOTE_END_HEARD_MS)) this.remoteClosedChannel = true;
         setTimeout(() => this.remoteClosedChannel && this.sayChannelClosed(), ORDER_SETTLE_MS);
       }),
+      CHANNEL_WATCH_MS,
     );
-    channel.onMessage(guarded((data) => this.onChannelMessage(data)));
+    this.channelWatch.unref();
   }
 
   private onChannelMessage(data: string | Buffer | ArrayBuffer): void {

@@ -42,6 +42,11 @@ export function fingerprintOf(sdp: string): { algorithm: string; value: string }
 
 const isIpv6Candidate = (line: string): boolean => line.startsWith('a=candidate:') && (line.split(' ')[4] ?? '').includes(':');
 
+/** The ports of `sdp`'s candidates, in order, each once. */
+export function candidatePorts(sdp: string): number[] {
+  return [...new Set(lines(sdp).filter((l) => l.startsWith('a=candidate:')).map((l) => Number(l.split(' ')[5])))].filter((port) => port > 0);
+}
+
 /** Without IPv6 candidates (the user did not ask for IPv6). */
 export function withoutIpv6(sdp: string): string {
   return sdp

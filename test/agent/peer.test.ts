@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import { PeerError } from '../../pi-agent/src/core/errors.ts';
-import { ViewerPeer, type PeerConfig, type PeerState } from '../../pi-agent/src/webrtc/peer.ts';
+import { WeriftPeer } from '../../pi-agent/src/webrtc/peer.ts';
+import type { PeerConfig, PeerState, ViewerPeer } from '../../pi-agent/src/webrtc/viewer-peer.ts';
 import { codecParameters, type VideoCodec } from '../../pi-agent/src/webrtc/werift-codecs.ts';
 import { eventually } from '../harness/index.ts';
 
@@ -54,7 +55,7 @@ function states(peer: ViewerPeer): PeerState[] {
 }
 
 test('offering: the offer says a=setup:active, the viewer answers as DTLS server, video and the data channel work', async (t) => {
-  const { peer, sdp } = await ViewerPeer.offer(CONFIG);
+  const { peer, sdp } = await WeriftPeer.offer(CONFIG);
   t.after(() => peer.close());
   assert.match(sdp, /^a=setup:active\r?$/m, 'the agent is the DTLS client');
   assert.match(sdp, /H264\/90000/);
@@ -109,7 +110,7 @@ test('answering a browser-like offer: the answer is a=setup:active and the data 
   ours.onMessage.subscribe((data) => inbox.push(typeof data === 'string' ? data : data.toString('utf8')));
   await browser.pc.setLocalDescription(await browser.pc.createOffer());
 
-  const { peer, sdp } = await ViewerPeer.answer(CONFIG, browser.pc.localDescription!.sdp);
+  const { peer, sdp } = await WeriftPeer.answer(CONFIG, browser.pc.localDescription!.sdp);
   t.after(() => peer.close());
   assert.match(sdp, /^a=setup:active\r?$/m);
   assert.equal(peer.codec, 'VP8', 'the only codec the browser offered');
@@ -133,7 +134,7 @@ test('a viewer that closes its data channel is reported gone at once, not when I
   browser.pc.addTransceiver('video', { direction: 'recvonly' });
   const channel = browser.pc.createDataChannel('pigeon');
   await browser.pc.setLocalDescription(await browser.pc.createOffer());
-  const { peer, sdp } = await ViewerPeer.answer(CONFIG, browser.pc.localDescription!.sdp);
+  const { peer, sdp } = await WeriftPeer.answer(CONFIG, browser.pc.localDescription!.sdp);
   t.after(() => peer.close());
   const gone: string[] = [];
   peer.on('gone', () => gone.push('gone'));
@@ -148,7 +149,7 @@ test('offers it cannot serve are refused before a peer exists: no video, or no c
   const dataOnly = far(t);
   dataOnly.pc.createDataChannel('pigeon');
   await dataOnly.pc.setLocalDescription(await dataOnly.pc.createOffer());
-  await assert.rejects(ViewerPeer.answer(CONFIG, dataOnly.pc.localDescription!.sdp), (error: unknown) => {
+  await assert.rejects(WeriftPeer.answer(CONFIG, dataOnly.pc.localDescription!.sdp), (error: unknown) => {
     assert.ok(error instanceof PeerError, String(error));
     assert.equal(error.code, 'E_NO_VIDEO');
     return true;
@@ -157,7 +158,7 @@ test('offers it cannot serve are refused before a peer exists: no video, or no c
   const vp8Only = far(t, ['VP8']);
   vp8Only.pc.addTransceiver('video', { direction: 'recvonly' });
   await vp8Only.pc.setLocalDescription(await vp8Only.pc.createOffer());
-  await assert.rejects(ViewerPeer.answer({ ...CONFIG, codecs: ['H264'] }, vp8Only.pc.localDescription!.sdp), (error: unknown) => {
+  await assert.rejects(WeriftPeer.answer({ ...CONFIG, codecs: ['H264'] }, vp8Only.pc.localDescription!.sdp), (error: unknown) => {
     assert.ok(error instanceof PeerError, String(error));
     assert.equal(error.code, 'E_CODEC_MISMATCH');
     assert.match(error.message, /H\.264/);
@@ -166,7 +167,7 @@ test('offers it cannot serve are refused before a peer exists: no video, or no c
 });
 
 test('checkPath: a check on the pair in use is answered by a connected viewer (werift’s request builder is still there); nothing to check before ICE is up', async (t) => {
-  const { peer, sdp } = await ViewerPeer.offer(CONFIG);
+  const { peer, sdp } = await WeriftPeer.offer(CONFIG);
   t.after(() => peer.close());
   assert.equal(await peer.checkPath(), undefined, 'no pair in use yet');
   const viewer = far(t);

@@ -11,12 +11,15 @@ import type { SessionEvent } from '../../pi-agent/src/core/events.ts';
 import { codecParameters, type VideoCodec } from '../../pi-agent/src/webrtc/werift-codecs.ts';
 import { RtpIn } from '../../pi-agent/src/rtp/rtp-in.ts';
 import { Viewers, type ViewersOptions } from '../../pi-agent/src/viewers/viewers.ts';
+import { chooseEngine } from '../../pi-agent/src/webrtc/engine-choice.ts';
 import { Offers } from '../../pi-agent/src/viewers/offers.ts';
 import { FanOut } from '../../pi-agent/src/rtp/fan-out.ts';
 import { eventually } from '../harness/index.ts';
 
 const OPTIONS: ViewersOptions = {
   peer: { codecs: ['H264'], iceServers: [], ipv6: false },
+  // The engine the agent would run on here (PIGEON_ENGINE, as the agent reads it).
+  engine: await chooseEngine(process.env),
   maxViewers: 4,
   offerTtlMs: 600_000,
   keyframeOnJoin: true,

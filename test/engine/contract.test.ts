@@ -8,7 +8,19 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, describe, it } from 'node:test';
 import type * as Library from 'node-datachannel';
-import { EngineError, EnginePeer, RtpRewriter, checkEngine, engineIdle, livePeers, setupOf, type EngineConfig } from '../../engine/src/index.ts';
+import {
+  EngineError,
+  EnginePeer,
+  RtpRewriter,
+  candidatePorts,
+  checkEngine,
+  engineIdle,
+  fingerprintOf,
+  livePeers,
+  selfSignedCertificate,
+  setupOf,
+  type EngineConfig,
+} from '../../engine/src/index.ts';
 import { eventually } from '../harness/eventually.ts';
 
 const CAP = 64 * 1024;
@@ -112,6 +124,28 @@ describe('engine contract (node-datachannel)', () => {
     assert.ok(sender.lastHeardAt() !== undefined && Date.now() - sender.lastHeardAt()! < 5000);
   });
 
+  it('answers the same offer again as the same endpoint (certificate, port, ICE credentials): the first answer connects to the second peer', { timeout: 30_000 }, async () => {
+    const { peer: sender, sdp: offer } = await sendonly();
+    const certificate = selfSignedCertificate();
+    const plan = { direction: 'recvonly', codecs: ['H264', 'VP8'] } as const;
+    const first = await EnginePeer.answer({ ...config, certificate }, plan, offer);
+    const port = first.peer.localPort();
+    assert.ok(port !== undefined, 'the first answer names its port');
+    assert.equal(fingerprintOf(first.sdp)?.value, certificate.fingerprint, 'the answer carries the certificate it was given');
+    const { identity } = first.peer;
+    await first.peer.close();
+    // The first peer gave up (as libjuice does ~39.5 s after its last check went unanswered); its
+    // answer is already on its way to the offerer. The second is that answer's endpoint.
+    const second = await EnginePeer.answer({ ...config, certificate, port }, plan, offer, identity);
+    opened.push(second.peer);
+    assert.deepEqual(second.peer.identity, identity);
+    assert.deepEqual(candidatePorts(second.sdp), candidatePorts(first.sdp));
+    assert.deepEqual(fingerprintOf(second.sdp), fingerprintOf(first.sdp));
+    sender.acceptAnswer(first.sdp);
+    assert.equal(await eventually(() => sender.state, (state) => state === 'connected', 10_000, 5), 'connected');
+    assert.equal(await eventually(() => second.peer.state, (state) => state === 'connected', 10_000, 5), 'connected');
+  });
+
   it('refuses a 10 MB data-channel message once, unread, and the channel goes on', { timeout: 60_000 }, async () => {
     const { peer, sdp: offer } = await sendonly();
     const bare = createRequire(import.meta.url)('node-datachannel') as typeof Library;
@@ -136,6 +170,35 @@ describe('engine contract (node-datachannel)', () => {
       assert.deepEqual(seen, ['after']);
       assert.equal(refusals.length, 1);
       assert.ok(peer.send('still here'));
+    } finally {
+      remote.close();
+      await remoteClosed;
+    }
+  });
+
+  it('a message the remote sends just before closing its channel arrives, and then the close is said', { timeout: 30_000 }, async () => {
+    const { peer, sdp: offer } = await sendonly();
+    const bare = createRequire(import.meta.url)('node-datachannel') as typeof Library;
+    const remote = new bare.PeerConnection('leaving', { iceServers: [], disableAutoNegotiation: true });
+    const remoteClosed = new Promise<void>((resolve) => remote.onStateChange((state) => state === 'closed' && resolve()));
+    try {
+      const channelReady = new Promise<Library.DataChannel>((resolve) => remote.onDataChannel((channel) => resolve(channel)));
+      remote.setRemoteDescription(offer, 'offer');
+      remote.setLocalDescription('answer');
+      await eventually(() => remote.gatheringState(), (state) => state === 'complete', 5000, 5);
+      peer.acceptAnswer(remote.localDescription()!.sdp);
+      const seen: string[] = [];
+      peer.on('message', (data) => seen.push(data.toString()));
+      peer.on('channelClosed', () => seen.push('(closed)'));
+      const channel = await channelReady;
+      await eventually(() => channel.isOpen() && peer.channelIsOpen, Boolean, 10_000, 5);
+      // As a page leaving does: its goodbye, and the channel closed at once; meanwhile our event
+      // loop is busy (a loaded Pi), so both the message and the close are queued for JavaScript
+      // together, which is when node-datachannel's onClosed cleanup cancelled the message.
+      channel.sendMessage('bye');
+      channel.close();
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      assert.deepEqual(await eventually(() => seen, (s) => s.includes('(closed)'), 10_000), ['bye', '(closed)']);
     } finally {
       remote.close();
       await remoteClosed;

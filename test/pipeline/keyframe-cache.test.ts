@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { test } from 'node:test';
 import { KeyframeCache, hasKeyframe } from '../../pi-agent/src/rtp/keyframe-cache.ts';
-import type { VideoCodec } from '../../pi-agent/src/webrtc/peer.ts';
+import type { VideoCodec } from '../../pi-agent/src/webrtc/viewer-peer.ts';
 
 /*
  * Which RTP packets start a keyframe, on real encoder output (x264 and vp8enc through the

@@ -7,7 +7,7 @@ import type { StreamSettings } from '@pigeon/signal';
 import { buildBranchPipeline } from './branch-spec.ts';
 import type { PipelineError } from '../core/errors.ts';
 import type { SessionEvent } from '../core/events.ts';
-import type { VideoCodec } from '../webrtc/peer.ts';
+import type { VideoCodec } from '../webrtc/viewer-peer.ts';
 import { Pipeline } from './pipeline.ts';
 import { buildPipeline, type EncoderKind, type PipelineOptions, type PipelineSpec } from './pipeline-spec.ts';
 

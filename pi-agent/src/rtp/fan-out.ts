@@ -4,7 +4,7 @@
 // latest keyframe (keyframe-cache.ts) instead of waiting for the next one.
 import { EventEmitter } from 'node:events';
 import { KeyframeCache } from './keyframe-cache.ts';
-import type { VideoCodec, ViewerPeer } from '../webrtc/peer.ts';
+import type { VideoCodec, ViewerPeer } from '../webrtc/viewer-peer.ts';
 import type { RtpIn } from './rtp-in.ts';
 
 export interface FanOutEvents {

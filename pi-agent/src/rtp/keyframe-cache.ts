@@ -1,4 +1,4 @@
-import type { VideoCodec } from '../webrtc/peer.ts';
+import type { VideoCodec } from '../webrtc/viewer-peer.ts';
 
 /*
  * The encoder's latest keyframe, kept for a moment. The agent asks for a keyframe as soon as it

@@ -5,7 +5,7 @@ import { buildBranchPipeline } from '../gst/branch-spec.ts';
 import { checkElements } from '../gst/elements.ts';
 import type { Report } from '../core/events.ts';
 import type { StreamOptions } from '../cli/options.ts';
-import type { VideoCodec } from '../webrtc/peer.ts';
+import type { VideoCodec } from '../webrtc/viewer-peer.ts';
 import type { EncoderKind, ScanFrames, SourceKind } from '../gst/pipeline-spec.ts';
 
 export const ENCODER_OF: Record<VideoCodec, EncoderKind> = { H264: 'x264', VP8: 'vp8' };

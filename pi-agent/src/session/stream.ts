@@ -26,7 +26,8 @@ import { LatencySource } from '../gst/latency-source.ts';
 import { reportMemoryOnSignal } from './memory-report.ts';
 import type { StreamOptions } from '../cli/options.ts';
 import { PageServer } from '../output/page-server.ts';
-import type { VideoCodec } from '../webrtc/peer.ts';
+import type { PeerEngine, VideoCodec } from '../webrtc/viewer-peer.ts';
+import { chooseEngine } from '../webrtc/engine-choice.ts';
 import type { SourceKind } from '../gst/pipeline-spec.ts';
 import { present } from '../output/present.ts';
 import { renderer } from '../output/render.ts';
@@ -157,7 +158,7 @@ async function build(b: Build): Promise<void> {
   if (usesLibcamera(source) && options.source !== 'auto') await requireCamera(io.env);
   report({ type: 'ready', source: `${source} (${why})`, encoder: options.encoder, pipeline: camera.spec.description });
 
-  const viewers = makeViewers(b, codecs, encoders.rtp);
+  const viewers = makeViewers(b, codecs, encoders.rtp, await chooseEngine(io.env));
   viewers.on('codecs', (inUse) => void camera.useBranch(codecs.secondary !== undefined && inUse.has(codecs.secondary)));
   const limits = { minBitrate: 100, maxBitrate: options.maxBitrate, maxWidth: options.maxWidth, maxHeight: options.maxHeight, maxFps: options.maxFps };
   const control = new Control({ camera, encoder: encoders.primary, viewers, limits });
@@ -267,7 +268,7 @@ function makeCamera(
   return camera;
 }
 
-function makeViewers({ options, report, teardown }: Build, codecs: Codecs, rtp: ReadonlyMap<VideoCodec, RtpIn>): Viewers {
+function makeViewers({ options, report, teardown }: Build, codecs: Codecs, rtp: ReadonlyMap<VideoCodec, RtpIn>, engine: PeerEngine): Viewers {
   const addresses = [...options.ips, ...(options.interfaceName ? addressesOf(options.interfaceName) : [])];
   const settings: ViewersOptions = {
     peer: {
@@ -275,6 +276,7 @@ function makeViewers({ options, report, teardown }: Build, codecs: Codecs, rtp: 
       iceServers: options.iceServers.map((urls) => ({ urls })),
       ipv6: options.ipv6,
     },
+    engine,
     maxViewers: options.viewers,
     keyframeOnJoin: options.keyframeOnJoin,
     offerTtlMs: options.offerTtl * 1000,

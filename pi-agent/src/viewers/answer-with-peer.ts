@@ -2,11 +2,20 @@
 // over the data channel for a reconnect).
 import { encodeBlob, type DecodedBlob, type EncodedBlob } from '@pigeon/signal';
 import { keepCandidates } from './candidates.ts';
-import { ViewerPeer, type PeerConfig } from '../webrtc/peer.ts';
+import type { PeerConfig, PeerEngine, ViewerPeer } from '../webrtc/viewer-peer.ts';
 
-/** A new peer answering `offer`, and its answer as a blob; the peer is closed if that cannot be made. */
-export async function answerWithPeer(config: PeerConfig, offer: DecodedBlob, addresses: readonly string[]): Promise<{ peer: ViewerPeer; blob: EncodedBlob }> {
-  const { peer, sdp } = await ViewerPeer.answer(config, offer.sdp);
+/**
+ * A new peer on `engine` answering `offer`, and its answer as a blob; the peer is closed if that
+ * cannot be made. `holdMs`: how long the answer may take to reach the page (--offer-ttl).
+ */
+export async function answerWithPeer(
+  engine: PeerEngine,
+  config: PeerConfig,
+  offer: DecodedBlob,
+  addresses: readonly string[],
+  holdMs: number,
+): Promise<{ peer: ViewerPeer; blob: EncodedBlob }> {
+  const { peer, sdp } = await engine.answer(config, offer.sdp, holdMs);
   try {
     // The answer carries the page's own offer id back, so the page can match it to its offer.
     const options = offer.offerId === undefined ? {} : { offerId: offer.offerId };

@@ -17,7 +17,7 @@ import {
 } from '@pigeon/signal';
 import { refusal } from '../core/errors.ts';
 import type { SessionEvent } from '../core/events.ts';
-import type { ViewerPeer } from '../webrtc/peer.ts';
+import type { ViewerPeer } from '../webrtc/viewer-peer.ts';
 import type { Viewers } from './viewers.ts';
 
 /** The stream's settings, and the rebuild of its pipeline for new ones (Camera). */

@@ -7,10 +7,12 @@ import { keepCandidates } from './candidates.ts';
 import type { SessionEvent } from '../core/events.ts';
 import { AgentError } from '../core/errors.ts';
 import { OfferIds } from './offer-ids.ts';
-import { ViewerPeer, type PeerConfig } from '../webrtc/peer.ts';
+import type { PeerConfig, PeerEngine, ViewerPeer } from '../webrtc/viewer-peer.ts';
 
 export interface OffersOptions {
   peer: PeerConfig;
+  /** The WebRTC engine each offer's peer is made on (engine-choice.ts). */
+  engine: PeerEngine;
   offerTtlMs: number;
   /** Host addresses the offer may carry; empty for all werift gathered. */
   addresses: readonly string[];
@@ -133,7 +135,7 @@ export class Offers extends EventEmitter<OffersEvents> {
 
   private async make(taken: (id: number) => boolean): Promise<void> {
     const around = this.usable(hostAddresses());
-    const { peer, sdp } = await ViewerPeer.offer(this.options.peer);
+    const { peer, sdp } = await this.options.engine.offer(this.options.peer);
     if (this.stopped) {
       await peer.close();
       return;

@@ -1,5 +1,5 @@
 import { SignalError, type DecodedBlob, type Session } from '@pigeon/signal';
-import type { VideoCodec } from '../webrtc/peer.ts';
+import type { VideoCodec } from '../webrtc/viewer-peer.ts';
 
 /**
  * Whether a blob that decoded (checksum fine, an SDP inside) describes a session this agent can

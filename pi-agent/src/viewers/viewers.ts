@@ -13,12 +13,14 @@ import type { FanOut } from '../rtp/fan-out.ts';
 import { departure } from './departure.ts';
 import type { Offers } from './offers.ts';
 import { subscribe } from '../core/subscribe.ts';
-import type { PeerConfig, PeerEvents, VideoCodec, ViewerPeer } from '../webrtc/peer.ts';
+import type { PeerConfig, PeerEngine, PeerEvents, VideoCodec, ViewerPeer } from '../webrtc/viewer-peer.ts';
 import { SilenceWatch } from '../webrtc/silence-watch.ts';
 import { checkUsable } from './usable.ts';
 
 export interface ViewersOptions {
   peer: PeerConfig;
+  /** The WebRTC engine viewers' peers are made on (engine-choice.ts). */
+  engine: PeerEngine;
   maxViewers: number;
   offerTtlMs: number;
   /** Pass viewers' keyframe requests (and joins) to the encoder; off only to measure. */
@@ -137,7 +139,7 @@ export class Viewers extends EventEmitter<ViewersEvents> {
     const viewer = this.viewers.get(id);
     if (!viewer?.joined) throw new AgentError('E_RESIGNAL_STATE', `viewer #${id} is not connected, so it cannot hand over to a new connection`);
     if (viewer.successor) throw new AgentError('E_RESIGNAL_BUSY', 'a new connection for this viewer is already being set up');
-    const { peer, blob } = await answerWithPeer(this.options.peer, offer, this.options.addresses);
+    const { peer, blob } = await answerWithPeer(this.options.engine, this.options.peer, offer, this.options.addresses, CONNECT_TIMEOUT_MS);
     // Asked again, or gone, while this answer was being made.
     const changed =
       this.viewers.get(id) !== viewer
@@ -232,7 +234,7 @@ export class Viewers extends EventEmitter<ViewersEvents> {
     if (this.viewers.size >= this.options.maxViewers) {
       throw new AgentError('E_FULL', `already ${this.viewers.size} viewers, the most this agent takes (--viewers)`);
     }
-    const { peer, blob } = await answerWithPeer(this.options.peer, offer, this.options.addresses);
+    const { peer, blob } = await answerWithPeer(this.options.engine, this.options.peer, offer, this.options.addresses, this.options.offerTtlMs);
     // Viewers are known by that id too, unless another viewer already has it.
     const id = offer.offerId !== undefined && !this.viewers.has(offer.offerId) ? offer.offerId : this.freshId();
     // The answer goes back by hand: the page may read it minutes from now, so it lives as long as an offer.

@@ -1,4 +1,4 @@
-// One viewer's WebRTC connection, and its only owner: a werift peer sending the encoder's RTP
+// One viewer's WebRTC connection on werift (PIGEON_ENGINE=werift), and its only owner: a werift peer sending the encoder's RTP
 // (sendonly video) with the 'pigeon' data channel beside it. Non-trickle: every SDP it gives out
 // holds all candidates, since a blob is one message.
 import { EventEmitter } from 'node:events';
@@ -9,7 +9,6 @@ import {
   RtcpPayloadSpecificFeedback,
   SessionDescription,
   type RTCDataChannel,
-  type RTCIceServer,
   type RTCRtpTransceiver,
 } from 'werift';
 import { onFingerprintMismatch } from '@pigeon/node-common';
@@ -18,42 +17,22 @@ import { AgentError, PeerError } from '../core/errors.ts';
 import { checkPathNow } from './ice-path.ts';
 import { MessageBudget } from '../core/message-budget.ts';
 import { capInbound } from './sctp-cap.ts';
-import { codecParameters, preferredWeriftCodec, type VideoCodec } from './werift-codecs.ts';
+import { codecParameters, preferredWeriftCodec } from './werift-codecs.ts';
+import {
+  MAX_CHANNEL_MESSAGE_BYTES,
+  MESSAGE_BURST,
+  MESSAGES_PER_SECOND,
+  flooding,
+  tooLarge,
+  type PeerConfig,
+  type PeerEngine,
+  type PeerEvents,
+  type PeerState,
+  type VideoCodec,
+  type ViewerPeer,
+} from './viewer-peer.ts';
 
-export type { VideoCodec } from './werift-codecs.ts';
-export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
-
-export interface PeerConfig {
-  /** What the agent's encoders make, the preferred first: every offer carries them all. */
-  codecs: readonly VideoCodec[];
-  /** Empty by default: no STUN server is contacted unless the user names one. */
-  iceServers: RTCIceServer[];
-  ipv6: boolean;
-}
-
-export interface PeerEvents {
-  state: [state: PeerState];
-  /** The viewer asked for a keyframe (PLI or FIR). */
-  keyframe: [];
-  message: [text: string];
-  /** A data-channel message refused before it was read: over the size cap, or one too many (E_TOO_LARGE, E_MSG_FLOOD). */
-  refused: [error: AgentError];
-  /** The data channel opened; `channelIsOpen` says so to a listener that comes later. */
-  channelOpen: [];
-  /**
-   * The viewer ended the connection from its side: its data channel closed, which werift also
-   * does on an SCTP ABORT or SHUTDOWN and on a DTLS close alert. Never for a close of our own.
-   */
-  gone: [];
-}
-
-/** The most bytes a data-channel message may have: werift's max-message-size, which every offer and answer advertise. */
-export const MAX_CHANNEL_MESSAGE_BYTES = 64 * 1024;
-/** Data-channel messages a viewer may send, a second on average and at once (MessageBudget). */
-const MESSAGES_PER_SECOND = 50;
-const MESSAGE_BURST = 100;
-
-export class ViewerPeer extends EventEmitter<PeerEvents> {
+export class WeriftPeer extends EventEmitter<PeerEvents> implements ViewerPeer {
   private readonly pc: RTCPeerConnection;
   private readonly track = new MediaStreamTrack({ kind: 'video' });
   private transceiver: RTCRtpTransceiver | undefined;
@@ -85,8 +64,8 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
   }
 
   /** A peer with its offer made and every candidate gathered. */
-  static async offer(config: PeerConfig): Promise<{ peer: ViewerPeer; sdp: string }> {
-    const peer = new ViewerPeer(config);
+  static async offer(config: PeerConfig): Promise<{ peer: WeriftPeer; sdp: string }> {
+    const peer = new WeriftPeer(config);
     peer.attach(peer.pc.addTransceiver(peer.track, { direction: 'sendonly' }));
     peer.adopt(peer.pc.createDataChannel('pigeon'));
     peer.withoutDefaultStun();
@@ -97,7 +76,7 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
   }
 
   /** A peer answering a viewer's offer (the browser offered). */
-  static async answer(config: PeerConfig, offerSdp: string): Promise<{ peer: ViewerPeer; sdp: string }> {
+  static async answer(config: PeerConfig, offerSdp: string): Promise<{ peer: WeriftPeer; sdp: string }> {
     // Checked before werift sees it: werift's own refusal of a codec-less offer says only "negotiate codecs failed".
     const offered = SessionDescription.parse(offerSdp).media.find((m) => m.kind === 'video');
     if (!offered) throw new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
@@ -105,7 +84,7 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
     const mismatch = (): PeerError =>
       new PeerError('E_CODEC_MISMATCH', `the offer has no ${names.join(' or ')} codec, which this agent's encoders make`);
     if (!preferredWeriftCodec(offered.rtp.codecs, config.codecs)) throw mismatch();
-    const peer = new ViewerPeer(config);
+    const peer = new WeriftPeer(config);
     try {
       await peer.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
       const video = peer.pc.getTransceivers().find((t) => t.kind === 'video');
@@ -300,12 +279,9 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
         const limit = `${MAX_CHANNEL_MESSAGE_BYTES / 1024} KiB`;
         this.emit(
           'refused',
-          new AgentError(
-            'E_TOO_LARGE',
-            refusal.kind === 'message'
-              ? `a data-channel message over ${limit}, the most one may be; the rest of it was dropped unread`
-              : `its data channel sent past the agent's receive window (1 MiB and one ${limit} message); what did not fit was dropped`,
-          ),
+          refusal.kind === 'message'
+            ? tooLarge()
+            : new AgentError('E_TOO_LARGE', `its data channel sent past the agent's receive window (1 MiB and one ${limit} message); what did not fit was dropped`),
         );
       },
     });
@@ -331,7 +307,7 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
     channel.onMessage.subscribe((data) => {
       const verdict = this.budget.take();
       if (verdict === 'take') this.emit('message', typeof data === 'string' ? data : data.toString('utf8'));
-      else if (verdict === 'refuse') this.emit('refused', new AgentError('E_MSG_FLOOD', `over ${MESSAGE_BURST} data-channel messages at once or ${MESSAGES_PER_SECOND} a second; the rest are dropped unread until it slows down`));
+      else if (verdict === 'refuse') this.emit('refused', flooding());
     });
   }
 
@@ -341,3 +317,10 @@ export class ViewerPeer extends EventEmitter<PeerEvents> {
     return sdp;
   }
 }
+
+/** werift, the agent's engine so far: the default until every pinned test passes on libdatachannel. */
+export const weriftEngine: PeerEngine = {
+  name: 'werift',
+  offer: (config) => WeriftPeer.offer(config),
+  answer: (config, offerSdp) => WeriftPeer.answer(config, offerSdp),
+};
