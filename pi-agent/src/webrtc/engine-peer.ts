@@ -17,14 +17,15 @@ import {
   type EndpointIdentity,
   type VideoPlan,
 } from '@pigeon/engine';
-import { PeerError } from '../core/errors.ts';
 import { MessageBudget } from '../core/message-budget.ts';
 import { subscribe } from '../core/subscribe.ts';
 import {
   MAX_CHANNEL_MESSAGE_BYTES,
   MESSAGE_BURST,
   MESSAGES_PER_SECOND,
+  codecMismatch,
   flooding,
+  noVideo,
   tooLarge,
   type PeerConfig,
   type PeerEngine,
@@ -150,11 +151,8 @@ export class LibdatachannelPeer extends EventEmitter<PeerEvents> implements View
    */
   static async answer(config: PeerConfig, offerSdp: string, holdMs: number): Promise<{ peer: LibdatachannelPeer; sdp: string }> {
     const section = videoSection(offerSdp);
-    if (!section || section.rejected) throw new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
-    if (!preferred(section.codecs, config.codecs)) {
-      const names = config.codecs.map((codec) => (codec === 'H264' ? 'H.264 baseline (packetization-mode 1)' : 'VP8'));
-      throw new PeerError('E_CODEC_MISMATCH', `the offer has no ${names.join(' or ')} codec, which this agent's encoders make`);
-    }
+    if (!section || section.rejected) throw noVideo();
+    if (!preferred(section.codecs, config.codecs)) throw codecMismatch(config.codecs);
     const certificate = (answerCertificate ??= selfSignedCertificate());
     const plan: VideoPlan = { direction: 'sendonly', codecs: config.codecs };
     const { peer, sdp } = await EnginePeer.answer({ ...engineConfig(config), certificate }, plan, offerSdp);

@@ -1,5 +1,5 @@
-// One viewer's WebRTC connection on werift (PIGEON_ENGINE=werift), and its only owner: a werift peer sending the encoder's RTP
-// (sendonly video) with the 'pigeon' data channel beside it. Non-trickle: every SDP it gives out
+// One viewer's WebRTC connection on werift (PIGEON_ENGINE=werift), and its only owner: a werift
+// peer sending the encoder's RTP (sendonly video) with the 'pigeon' data channel beside it. Non-trickle: every SDP it gives out
 // holds all candidates, since a blob is one message.
 import { EventEmitter } from 'node:events';
 import {
@@ -13,7 +13,7 @@ import {
 } from 'werift';
 import { onFingerprintMismatch } from '@pigeon/node-common';
 import { helloWithoutDelay } from './dtls-start.ts';
-import { AgentError, PeerError } from '../core/errors.ts';
+import { AgentError } from '../core/errors.ts';
 import { checkPathNow } from './ice-path.ts';
 import { MessageBudget } from '../core/message-budget.ts';
 import { capInbound } from './sctp-cap.ts';
@@ -22,7 +22,9 @@ import {
   MAX_CHANNEL_MESSAGE_BYTES,
   MESSAGE_BURST,
   MESSAGES_PER_SECOND,
+  codecMismatch,
   flooding,
+  noVideo,
   tooLarge,
   type PeerConfig,
   type PeerEngine,
@@ -46,7 +48,7 @@ export class WeriftPeer extends EventEmitter<PeerEvents> implements ViewerPeer {
   private pathCheck: Promise<number | undefined> | undefined;
   /** Read once both descriptions are set: it is asked for every packet. */
   private negotiated: VideoCodec | undefined;
-  /** Date.now() of the last RTCP packet or data-channel message from the viewer, once connected. */
+  /** Date.now() of the last datagram from the viewer (ICE's onData), once connected. */
   private heardAt: number | undefined;
   private failed: 'fingerprint' | undefined;
 
@@ -79,18 +81,15 @@ export class WeriftPeer extends EventEmitter<PeerEvents> implements ViewerPeer {
   static async answer(config: PeerConfig, offerSdp: string): Promise<{ peer: WeriftPeer; sdp: string }> {
     // Checked before werift sees it: werift's own refusal of a codec-less offer says only "negotiate codecs failed".
     const offered = SessionDescription.parse(offerSdp).media.find((m) => m.kind === 'video');
-    if (!offered) throw new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
-    const names = config.codecs.map((codec) => (codec === 'H264' ? 'H.264 baseline (packetization-mode 1)' : 'VP8'));
-    const mismatch = (): PeerError =>
-      new PeerError('E_CODEC_MISMATCH', `the offer has no ${names.join(' or ')} codec, which this agent's encoders make`);
-    if (!preferredWeriftCodec(offered.rtp.codecs, config.codecs)) throw mismatch();
+    if (!offered) throw noVideo();
+    if (!preferredWeriftCodec(offered.rtp.codecs, config.codecs)) throw codecMismatch(config.codecs);
     const peer = new WeriftPeer(config);
     try {
       await peer.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
       const video = peer.pc.getTransceivers().find((t) => t.kind === 'video');
-      if (!video) throw new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
+      if (!video) throw noVideo();
       const chosen = preferredWeriftCodec(video.codecs, config.codecs);
-      if (!chosen) throw mismatch();
+      if (!chosen) throw codecMismatch(config.codecs);
       video.codecs = [chosen];
       video.sender.codec = chosen;
       video.setDirection('sendonly');

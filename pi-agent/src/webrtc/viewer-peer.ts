@@ -2,8 +2,8 @@
 // viewers/ and rtp/fan-out.ts use, which both engines' peers implement (werift's in peer.ts,
 // libdatachannel's in engine-peer.ts), and the engine that makes them (engine-choice.ts picks one).
 import type { EventEmitter } from 'node:events';
-import type { VideoCodec } from '@pigeon/engine/codecs';
-import { AgentError } from '../core/errors.ts';
+import { codecLabel, type VideoCodec } from '@pigeon/engine/codecs';
+import { AgentError, PeerError } from '../core/errors.ts';
 
 export type { VideoCodec };
 export type PeerState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
@@ -87,3 +87,10 @@ export const tooLarge = (): AgentError =>
 /** The refusal of the first message past the budget. */
 export const flooding = (): AgentError =>
   new AgentError('E_MSG_FLOOD', `over ${MESSAGE_BURST} data-channel messages at once or ${MESSAGES_PER_SECOND} a second; the rest are dropped unread until it slows down`);
+
+/** The refusal of a browser's offer with no video section, before any peer is made. */
+export const noVideo = (): PeerError => new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
+
+/** The refusal of a browser's offer with none of `codecs`, the ones this agent's encoders make. */
+export const codecMismatch = (codecs: readonly VideoCodec[]): PeerError =>
+  new PeerError('E_CODEC_MISMATCH', `the offer has no ${codecs.map(codecLabel).join(' or ')} codec, which this agent's encoders make`);
