@@ -88,7 +88,7 @@ export const tooLarge = (): AgentError =>
 export const flooding = (): AgentError =>
   new AgentError('E_MSG_FLOOD', `over ${MESSAGE_BURST} data-channel messages at once or ${MESSAGES_PER_SECOND} a second; the rest are dropped unread until it slows down`);
 
-/** The refusal of a browser's offer with no video section, before any peer is made. */
+/** The refusal of a browser's offer with no video section to send the camera on. */
 export const noVideo = (): PeerError => new PeerError('E_NO_VIDEO', 'the offer has no video section to send the camera on');
 
 /** The refusal of a browser's offer with none of `codecs`, the ones this agent's encoders make. */
