@@ -2,13 +2,16 @@
  * npm run soak [-- --minutes N] [--steady N] [--no-churn] [--no-restart] [--no-network-change] [--no-gc]
  *
  * The agent streaming to real Chromium viewers for a set time (default 2 h): steady viewers that
- * watch throughout and (unless --no-churn) one that joins and leaves again and again, a pipeline
- * restart (the encoder's gst-launch killed) a third of the way and a network change (the agent's
- * address moved, in network namespaces, when root can make them) two thirds of the way. Every 10 s
+ * watch throughout and (unless --no-churn) one that joins and leaves again and again, and, taking
+ * turns every eighth of the run (every 15 min in 2 h, at least 30 s apart), pipeline restarts (the
+ * encoder's gst-launch killed) and network changes (the agent's address moved between 10.99.0.1 and
+ * .3, in network namespaces, when root can make them). Every 10 s
  * it samples the agent's Node process: RSS, heap after a collection (the agent runs with
  * --expose-gc and answers SIGUSR2 with a `memory` event), open fds, UDP sockets (its fds' socket
  * inodes found in /proc/PID/net/udp{,6}) and CPU. It prints each sample and the slopes after the
- * warm-up, and fails (exit 1) on growth beyond noise, fds or sockets not back at their start once
+ * warm-up (until each kind of disturbance has happened once, and 10 minutes more for what it first
+ * set up to settle: JIT code, a new child's pipes; those that follow fall inside the judged stretch,
+ * so a leak per restart or per move still shows), and fails (exit 1) on growth beyond noise, fds or sockets not back at their start once
  * the churning viewer has gone, or a steady viewer whose video stopped for a whole sample.
  * --no-gc: no collection forced, the heap read as it stands, to see what V8 left alone does.
  */
@@ -25,7 +28,7 @@ export interface SoakOptions {
   restart: boolean;
   networkChange: boolean;
   sampleMs: number;
-  /** Slopes are taken after this much of the run (at least a minute, at most ten). */
+  /** Slopes are judged after this much of the run (default: the first of each disturbance, and ten minutes more). */
   warmupMs?: number;
   /** Heap and RSS may grow this much an hour (beyond their noise) before it is a failure. */
   allowMbPerHour: number;
@@ -197,10 +200,14 @@ class Rig {
 export async function soak(options: SoakOptions): Promise<SoakResult> {
   const { print } = options;
   const durationMs = options.minutes * 60_000;
-  const warmupMs = options.warmupMs ?? Math.min(10 * 60_000, Math.max(60_000, durationMs * 0.15));
   const why = options.networkChange ? netnsUnavailable() : 'not asked for';
   const net = why === undefined ? new NetnsPair(`${process.pid}s`) : undefined;
   if (options.networkChange && why !== undefined) print(`soak: no network change: ${why}`);
+  const kinds = [...(options.restart ? ['restart' as const] : []), ...(net ? ['move' as const] : [])];
+  const plan = disturbances(durationMs, kinds);
+  const settleMs = Math.min(10 * 60_000, Math.max(60_000, durationMs * 0.15));
+  const firstOfEach = Math.max(0, ...kinds.map((k) => plan.find((d) => d.kind === k)?.atMs ?? 0));
+  const warmupMs = options.warmupMs ?? Math.min(durationMs / 2, firstOfEach + settleMs);
   net?.create();
   const gc = options.gc ?? true;
   const env = gc ? { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc`.trim() } : process.env;
@@ -233,21 +240,22 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
         churner = undefined;
       }
     })();
-    const events = [
-      ...(options.restart ? [{ atMs: durationMs / 3, what: 'pipeline restart', run: () => rig.killEncoder() }] : []),
-      ...(net
-        ? [
-            {
-              atMs: (durationMs * 2) / 3,
-              what: 'network change (10.99.0.1 -> 10.99.0.3)',
-              run: () => {
-                net.removeAgentAddress(1);
-                net.addAgentAddress(3);
-              },
-            },
-          ]
-        : []),
-    ];
+    let agentHost = 1;
+    const events = plan.map(({ atMs, kind }) => {
+      if (kind === 'restart') return { atMs, what: 'pipeline restart', run: () => rig.killEncoder() };
+      return {
+        atMs,
+        what: 'network change',
+        run: () => {
+          const to = agentHost === 1 ? 3 : 1;
+          net!.removeAgentAddress(agentHost);
+          net!.addAgentAddress(to);
+          print(`soak: the agent's address moved ${NetnsPair.SUBNET}.${agentHost} -> ${NetnsPair.SUBNET}.${to}`);
+          agentHost = to;
+        },
+      };
+    });
+    print(`soak: ${plan.length === 0 ? 'no disturbances' : plan.map((d) => `${d.kind === 'restart' ? 'pipeline restart' : 'network change'} at ${(d.atMs / 60_000).toFixed(1)} min`).join(', ')}; slopes judged after ${(warmupMs / 60_000).toFixed(1)} min`);
     print('soak: min    rss MB  heap MB  code MB  ext MB  fds  udp  cpu %  viewers  steady frames');
     while (Date.now() - start < durationMs) {
       const due = events.filter((e) => e.atMs <= Date.now() - start);
@@ -277,8 +285,14 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
     await churn;
     failures.push(...verdicts(samples, warmupMs, options));
     // What was done on the way must have happened, or the run proved less than it says.
-    if (options.restart && !agent.events.some((e) => e.type === 'pipeline' && e.state === 'restarting')) failures.push('the pipeline restart was not seen by the agent');
-    if (net && !agent.events.some((e) => e.type === 'network-changed' && e.addresses.includes(`${NetnsPair.SUBNET}.3`))) failures.push('the network change was not seen by the agent');
+    const restarts = plan.filter((d) => d.kind === 'restart').length;
+    const restartsSeen = agent.events.filter((e) => e.type === 'pipeline' && e.state === 'restarting').length;
+    if (restartsSeen < restarts) failures.push(`the agent saw ${restartsSeen} of ${restarts} pipeline restarts`);
+    const moves = plan.filter((d) => d.kind === 'move').length;
+    const changes = agent.events.filter((e) => e.type === 'network-changed');
+    const lastChange = changes.at(-1);
+    if (moves > 0 && !changes.some((e) => e.addresses.includes(`${NetnsPair.SUBNET}.3`))) failures.push('the network change was not seen by the agent');
+    else if (moves > 1 && !lastChange?.addresses.includes(`${NetnsPair.SUBNET}.${agentHost}`)) failures.push(`the agent's last network change does not name its address now, ${NetnsPair.SUBNET}.${agentHost}`);
     const left = agent.events.filter((e) => e.type === 'viewer-left' && !churned.has(e.viewer));
     if (left.length > 0) failures.push(`steady viewers left: ${left.map((e) => (e.type === 'viewer-left' ? `#${e.viewer} (${e.reason})` : '')).join(', ')}`);
   } finally {
@@ -292,12 +306,32 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   const externalSlope = slope(after.map((s) => ({ atMs: s.atMs, mb: s.externalMb })));
   const objectsSlope = slope(after.map((s) => ({ atMs: s.atMs, mb: s.heapMb - s.codeMb })));
   const cpuMean = after.reduce((a, s) => a + s.cpuPercent, 0) / Math.max(1, after.length);
+  // The same slope from a fixed early point too, so a run can be set beside one judged that way.
+  for (const fromMin of [10, 30]) {
+    const from = samples.filter((s) => s.atMs >= fromMin * 60_000);
+    if (fromMin * 60_000 >= warmupMs || from.length < 30) continue;
+    const r = slope(from.map((s) => ({ atMs: s.atMs, mb: s.rssMb })));
+    const h = slope(from.map((s) => ({ atMs: s.atMs, mb: s.heapMb })));
+    print(`soak: (from ${fromMin} min: RSS ${r.mbPerHour.toFixed(2)} ± ${r.noise.toFixed(2)} MB/h, heap ${h.mbPerHour.toFixed(2)} ± ${h.noise.toFixed(2)} MB/h; not judged)`);
+  }
   print(
     `soak: after ${(warmupMs / 60_000).toFixed(1)} min of warm-up: RSS ${rssSlope.mbPerHour.toFixed(1)} ± ${rssSlope.noise.toFixed(1)} MB/h, ` +
       `heap ${gc ? 'after GC' : 'as it stood (no GC forced)'} ${heapSlope.mbPerHour.toFixed(2)} ± ${heapSlope.noise.toFixed(2)} MB/h (objects ${objectsSlope.mbPerHour.toFixed(2)} ± ${objectsSlope.noise.toFixed(2)}, the rest compiled code), external ${externalSlope.mbPerHour.toFixed(2)} MB/h, CPU ${cpuMean.toFixed(1)} % of a core`,
   );
   print(failures.length === 0 ? 'soak: ok' : `soak: FAILED\n${failures.map((f) => `  - ${f}`).join('\n')}`);
   return { ok: failures.length === 0, failures, samples, rssSlope, heapSlope, cpuMean };
+}
+
+/**
+ * Pipeline restarts and network changes taking turns, one every eighth of the run (15 min in 2 h,
+ * at least 30 s apart), none in the last half-interval so the end's samples see it settled.
+ */
+export function disturbances(durationMs: number, kinds: ('restart' | 'move')[]): { atMs: number; kind: 'restart' | 'move' }[] {
+  if (kinds.length === 0) return [];
+  const every = Math.max(30_000, Math.min(15 * 60_000, durationMs / 8));
+  const plan: { atMs: number; kind: 'restart' | 'move' }[] = [];
+  for (let atMs = every; atMs <= durationMs - every / 2; atMs += every) plan.push({ atMs, kind: kinds[plan.length % kinds.length]! });
+  return plan;
 }
 
 /** What the samples say is wrong. */
