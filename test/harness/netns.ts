@@ -76,6 +76,14 @@ export class NetnsPair {
     ip('-n', this.agentNs, 'addr', 'del', `${NetnsPair.SUBNET}.${host}/24`, 'dev', this.agentLink);
   }
 
+  /** The agent's addresses made exactly `${SUBNET}.h` for each of `hosts`: what a test puts back however it ended. */
+  setAgentAddresses(hosts: number[]): void {
+    const want = hosts.map((h) => `${NetnsPair.SUBNET}.${h}`);
+    for (const address of this.agentAddresses()) if (!want.includes(address)) this.removeAgentAddress(Number(address.split('.').at(-1)));
+    const have = this.agentAddresses();
+    for (const host of hosts) if (!have.includes(`${NetnsPair.SUBNET}.${host}`)) this.addAgentAddress(host);
+  }
+
   /** The link between them down (no packet either way; addresses stay, carriers drop) or up again. */
   linkUp(up: boolean): void {
     ip('-n', this.viewerNs, 'link', 'set', this.viewerLink, up ? 'up' : 'down');
