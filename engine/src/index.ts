@@ -8,6 +8,8 @@
  *   remote's certificate is checked against its fingerprint ('failure'), the state reaches
  *   'connected' only then. Sending: `sendRtp()` of packets an `RtpRewriter` made; 'keyframe' on a
  *   PLI/FIR; `rttMs()` from receiver reports. Receiving: 'rtp' events and `requestKeyframe()`.
+ *   After an address change the path is checked again by libjuice's own consent check, within
+ *   `CONSENT_CHECK_MAX_MS` (no earlier check can be asked for).
  * - `selfSignedCertificate()`: a DTLS certificate to give peers (`EngineConfig.certificate`) that
  *   must be the same DTLS endpoint; with the same `port` and ICE credentials, a peer answering the
  *   same offer again is the endpoint the first answer described.
@@ -21,6 +23,6 @@ export { CODECS, RTCP_FEEDBACK, codecLabel, pickCodec, preferred, type CodecSpec
 export { EngineError, type EngineErrorCode } from './errors.ts';
 export { engineIdle, livePeers } from './lifetime.ts';
 export { check as checkEngine } from './native.ts';
-export { EnginePeer, type EngineConfig, type EnginePeerEvents, type EndpointIdentity, type IceCredentials, type EngineState, type IceServer, type VideoPlan } from './peer.ts';
+export { CONSENT_CHECK_MAX_MS, EnginePeer, type EngineConfig, type EnginePeerEvents, type EndpointIdentity, type IceCredentials, type EngineState, type IceServer, type VideoPlan } from './peer.ts';
 export { RtpRewriter, randomSsrc } from './rtp.ts';
 export { candidatePorts, fingerprintOf, setupOf, videoSection, type VideoSection } from './sdp.ts';

@@ -14,7 +14,7 @@ import { opened, released } from './lifetime.ts';
 import { checkChannel, native, type DataChannel, type PeerConnection, type Track, type Video } from './native.ts';
 import { readRtcp, senderReport } from './rtcp.ts';
 import { randomSsrc } from './rtp.ts';
-import { asOurAnswer, asOurOffer, candidatePorts, candidatesOpen, fingerprintOf, videoSection, withoutIpv6 } from './sdp.ts';
+import { asOurAnswer, asOurOffer, candidatePorts, fingerprintOf, videoSection, withoutIpv6 } from './sdp.ts';
 
 /** A STUN or TURN server, as WebRTC configurations name one. */
 export interface IceServer {
@@ -75,6 +75,15 @@ export interface EnginePeerEvents {
   /** The data channel closed from the remote side (never for a close of ours). */
   channelClosed: [];
 }
+
+/**
+ * After this machine's address changed, the longest until libjuice checks the path in use from
+ * wherever our address went: its consent check on the selected pair, every 4-6 s (RFC 7675). That
+ * check is what tells the remote our new address (it learns it as peer-reflexive and answers
+ * there). No earlier check can be asked for through node-datachannel 0.33: libjuice ignores remote
+ * candidates of type prflx, keeps pairs added after nomination frozen, and has no ICE restart.
+ */
+export const CONSENT_CHECK_MAX_MS = 6000;
 
 /** How long close() waits for the library to report the connection closed. */
 const CLOSE_WAIT_MS = 2000;
@@ -149,7 +158,6 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
   private verified = false;
   private failureReason: 'fingerprint' | undefined;
   private channelOpened = false;
-  private rechecks = 0;
   /** The remote closed the data channel while the connection was up. */
   private remoteClosedChannel = false;
   /** 'failed' was emitted. */
@@ -227,7 +235,7 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
     const peer = new EnginePeer(config, plan, as?.credentials, as?.ssrc);
     try {
       peer.remoteSdp = config.ipv6 ? offerSdp : withoutIpv6(offerSdp);
-      peer.pc.setRemoteDescription(candidatesOpen(peer.remoteSdp), 'offer');
+      peer.pc.setRemoteDescription(peer.remoteSdp, 'offer');
       const video = new native.Video(section.mid, plan.direction === 'sendonly' ? 'SendOnly' : 'RecvOnly');
       addCodec(video, chosen.entry.payloadType, chosen.codec, chosen.entry.fmtp);
       if (plan.direction === 'sendonly') video.addSSRC(peer.ssrc, 'pigeon', 'pigeon', 'video');
@@ -246,7 +254,7 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
     const remote = this.config.ipv6 ? sdp : withoutIpv6(sdp);
     const chosen = preferred(videoSection(remote)?.codecs ?? [], this.plan.codecs);
     this.remoteSdp = remote;
-    this.pc.setRemoteDescription(candidatesOpen(remote), 'answer');
+    this.pc.setRemoteDescription(remote, 'answer');
     if (chosen) this.negotiated = { codec: chosen.codec, payloadType: chosen.entry.payloadType };
   }
 
@@ -347,27 +355,6 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
   private heardWithin(ms: number): boolean {
     const heard = this.lastHeardAt();
     return heard !== undefined && Date.now() - heard < ms;
-  }
-
-  /**
-   * After this machine's address changed: a connectivity check on the path in use, sent now
-   * instead of at libjuice's next consent check (every 4-6 s). libjuice checks a remote candidate
-   * the moment it is added, so the remote's address in use is added again, as a peer-reflexive
-   * candidate of the highest priority: the check leaves the wildcard-bound socket from wherever
-   * our address went, the remote answers it and adopts the new address, and being the best pair
-   * the controlling side nominates it. False if there is no path to check.
-   */
-  recheckPath(): boolean {
-    const pair = this.closing ? null : this.pc.getSelectedCandidatePair();
-    const mid = this.remoteSdp === undefined ? undefined : videoSection(this.remoteSdp)?.mid;
-    if (!pair || mid === undefined) return false;
-    this.rechecks += 1;
-    try {
-      this.pc.addRemoteCandidate(`candidate:pigeon${this.rechecks} 1 UDP 2130706431 ${pair.remote.address} ${pair.remote.port} typ prflx`, mid);
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   /** The local address and port of the candidate pair in use, if one is. */

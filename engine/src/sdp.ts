@@ -73,15 +73,3 @@ export function asOurAnswer(sdp: string, maxMessageBytes: number): string {
 export function setupOf(sdp: string): string | undefined {
   return lines(sdp).find((l) => l.startsWith('a=setup:'))?.slice('a=setup:'.length).trim();
 }
-
-/**
- * A remote description as the library is given it: without a=end-of-candidates, which would make
- * libjuice refuse any candidate added later (EnginePeer.recheckPath adds one after an address
- * change). libjuice's connectivity timer fails a connection with no working pair either way.
- */
-export function candidatesOpen(sdp: string): string {
-  return sdp
-    .split(/\r?\n/)
-    .filter((line) => line !== 'a=end-of-candidates')
-    .join('\r\n');
-}

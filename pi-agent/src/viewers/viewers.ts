@@ -54,6 +54,8 @@ interface Viewer {
   unwatch: () => void;
   /** A new connection the viewer asked for over the data channel, until it takes over. */
   successor?: { peer: ViewerPeer; timer: NodeJS.Timeout; unwatch: () => void };
+  /** Its path is being checked after our address changed: silence is expected until that check ends. */
+  checkingPath?: boolean;
 }
 
 // Once the agent has a viewer's answer, ICE and DTLS take well under a second on a LAN (the
@@ -70,7 +72,7 @@ export class Viewers extends EventEmitter<ViewersEvents> {
   private stopped = false;
   /** Handshakes one at a time, in the order they came: the viewer limit holds across awaits. */
   private turn: Promise<unknown> = Promise.resolve();
-  private readonly silence = new SilenceWatch(() => [...this.viewers.values()].filter((v) => v.joined && !v.successor), (v, ms) => this.drop(v, SilenceWatch.reason(ms)));
+  private readonly silence = new SilenceWatch(() => [...this.viewers.values()].filter((v) => v.joined && !v.successor && !v.checkingPath), (v, ms) => this.drop(v, SilenceWatch.reason(ms)));
 
   /**
    * `offers`: the offer showing (its events are the session's to subscribe); `fanOut`: each
@@ -174,7 +176,9 @@ export class Viewers extends EventEmitter<ViewersEvents> {
     for (const viewer of this.viewers.values()) {
       if (!viewer.joined) continue;
       const { peer } = viewer;
+      viewer.checkingPath = true;
       void peer.checkPath().then((ms) => {
+        viewer.checkingPath = false;
         if (ms === undefined || viewer.peer !== peer || this.viewers.get(viewer.id) !== viewer) return;
         if (this.options.keyframeOnJoin) this.fanOut.keyframe(peer);
         this.emit('report', { type: 'path-checked', viewer: viewer.id, ms });

@@ -3,6 +3,7 @@
 // RTP as this viewer's stream (RtpRewriter), with the 'pigeon' data channel beside it.
 import { EventEmitter } from 'node:events';
 import {
+  CONSENT_CHECK_MAX_MS,
   EnginePeer,
   RtpRewriter,
   candidatePorts,
@@ -35,10 +36,14 @@ import {
   type ViewerPeer,
 } from './viewer-peer.ts';
 
-/** Path checks after an address change: one every this long until the viewer is heard again. */
-const PATH_CHECK_EVERY_MS = 500;
-/** How long a path check goes on without an answer before it says the viewer did not answer. */
-const PATH_CHECK_FOR_MS = 10_000;
+/**
+ * After an address change, how long to wait for the viewer to be heard again: libjuice's next
+ * consent check (which tells the viewer our new address), the viewer's answer, and its next RTCP
+ * report (about every second) beside.
+ */
+const PATH_CHECK_FOR_MS = CONSENT_CHECK_MAX_MS + 2000;
+/** How often the wait looks for something heard. */
+const HEARD_POLL_MS = 20;
 
 const engineConfig = (config: PeerConfig): EngineConfig => ({
   iceServers: config.iceServers,
@@ -201,9 +206,10 @@ export class LibdatachannelPeer extends EventEmitter<PeerEvents> implements View
   }
 
   /**
-   * After this machine's addresses changed: a check on the path in use now and every 500 ms
-   * (EnginePeer.recheckPath) until the viewer is heard from again (its RTCP comes about every
-   * second); resolves with the ms that took, or undefined after 10 s or with no path to check.
+   * After this machine's addresses changed: resolves with the ms until the viewer was heard from
+   * again, or undefined if it was not within PATH_CHECK_FOR_MS or there is no path. libjuice checks
+   * the path itself, at its next consent check (within CONSENT_CHECK_MAX_MS); nothing earlier can be
+   * asked of it, so this only waits for that check's outcome.
    */
   checkPath(): Promise<number | undefined> {
     return (this.pathCheck ??= this.checkUntilHeard().finally(() => (this.pathCheck = undefined)));
@@ -240,14 +246,11 @@ export class LibdatachannelPeer extends EventEmitter<PeerEvents> implements View
 
   private async checkUntilHeard(): Promise<number | undefined> {
     const startedAt = Date.now();
+    if (this.engine.selectedPath() === undefined) return undefined;
     while (!this.closed && Date.now() - startedAt < PATH_CHECK_FOR_MS) {
-      if (!this.engine.recheckPath()) return undefined;
-      const sentAt = Date.now();
-      while (!this.closed && Date.now() - sentAt < PATH_CHECK_EVERY_MS) {
-        const heard = this.engine.lastHeardAt();
-        if (heard !== undefined && heard > startedAt) return heard - startedAt;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      const heard = this.engine.lastHeardAt();
+      if (heard !== undefined && heard > startedAt) return heard - startedAt;
+      await new Promise((resolve) => setTimeout(resolve, HEARD_POLL_MS));
     }
     return undefined;
   }
