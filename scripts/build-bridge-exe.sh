@@ -4,6 +4,7 @@
 # (default build/pigeon-bridge). Build on each platform you ship, with the Node you want inside.
 # macOS and Windows need their signing steps around postject; see docs/tauri.md. ws's optional
 # native helpers are defined away: an executable's require() loads only Node's own modules.
+# node-datachannel's binary is copied beside the executable: ship the two together.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-build/pigeon-bridge}
@@ -28,5 +29,13 @@ say "injecting it into a copy of $(command -v node) ($(node -p process.version))
 # postject warns about ELF note sections it does not name; the result runs (tests check it).
 npx --no-install postject "$out" NODE_SEA_BLOB "$work/pigeon-bridge.blob" \
   --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2 2>&1 | grep -v "Can't find string offset" >&2 || true
-say "built $out ($(du -h "$out" | cut -f1))"
+# The WebRTC library's binary cannot be inside the executable (Node loads native code from files
+# only): it goes beside it, where engine/src/native.ts looks for it in a single executable.
+binaries=(node_modules/@node-datachannel/*/node_datachannel.node)
+if [ ! -f "${binaries[0]}" ] || [ ${#binaries[@]} -ne 1 ]; then
+  say "expected exactly one node-datachannel binary under node_modules/@node-datachannel (npm ci installs this platform's): found ${binaries[*]}"
+  exit 1
+fi
+cp "${binaries[0]}" "$(dirname "$out")/node_datachannel.node"
+say "built $out ($(du -h "$out" | cut -f1)) and, beside it, node_datachannel.node from ${binaries[0]%/*} ($(du -h "${binaries[0]}" | cut -f1))"
 echo "$out"

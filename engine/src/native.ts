@@ -2,7 +2,8 @@
 // library through this engine module, and this file checks, the moment it loads, that every member
 // the engine calls exists, so a different library version fails at start-up naming what it lacks
 // instead of breaking the first viewer's connection.
-import { createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
+import { dirname, join } from 'node:path';
 import type * as Library from 'node-datachannel';
 import { EngineError } from './errors.ts';
 
@@ -21,15 +22,38 @@ const MEMBERS = {
 } as const;
 const FUNCTIONS = ['cleanup', 'PeerConnection', 'Video', 'Track', 'RtcpReceivingSession'] as const;
 
+/** The library's binary as a single executable (pigeon-bridge's) carries it: beside the executable. */
+export const BINARY_BESIDE_EXECUTABLE = 'node_datachannel.node';
+
+/**
+ * Inside a single executable application (scripts/build-bridge-exe.sh) there is no node_modules and
+ * require() loads only Node's own modules, so the binary node-datachannel would load is shipped
+ * with the executable: PIGEON_ENGINE_BINARY names it (a Tauri app that bundles it as a resource
+ * sets that for its sidecar), or else it is beside the executable. Its exports are the very
+ * classes the package re-exports. node:sea exists from Node 20.12: an older Node is never a single
+ * executable of ours.
+ */
+function shippedBinary(): string | undefined {
+  if (!isBuiltin('node:sea')) return undefined;
+  const sea = createRequire(process.execPath)('node:sea') as { isSea(): boolean };
+  if (!sea.isSea()) return undefined;
+  const named = process.env.PIGEON_ENGINE_BINARY;
+  return named !== undefined && named !== '' ? named : join(dirname(process.execPath), BINARY_BESIDE_EXECUTABLE);
+}
+
 function load(): Native {
+  const binary = shippedBinary();
   let library: Native;
   try {
-    library = createRequire(import.meta.url)('node-datachannel') as Native;
+    library = (binary === undefined ? createRequire(import.meta.url)('node-datachannel') : createRequire(process.execPath)(binary)) as Native;
   } catch (error) {
+    // The first line: Node's own message goes on with a require stack.
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new EngineError(
       'E_ENGINE_LOAD',
-      `the WebRTC library node-datachannel did not load on ${process.platform}-${process.arch} (Node ${process.versions.node}): ` +
-        `${error instanceof Error ? error.message : String(error)}; reinstall with npm ci, which fetches its prebuilt binary`,
+      binary === undefined
+        ? `the WebRTC library node-datachannel did not load on ${process.platform}-${process.arch} (Node ${process.versions.node}): ${reason}; reinstall with npm ci, which fetches its prebuilt binary`
+        : `the WebRTC library's binary did not load from ${binary}: ${reason}; it ships with this executable (scripts/build-bridge-exe.sh puts it beside it; PIGEON_ENGINE_BINARY names another place), built for ${process.platform}-${process.arch}`,
       { cause: error },
     );
   }
