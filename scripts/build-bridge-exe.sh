@@ -4,6 +4,10 @@
 # (default build/pigeon-bridge). Build on each platform you ship, with the Node you want inside.
 # macOS and Windows need their signing steps around postject; see docs/tauri.md. ws's optional
 # native helpers are defined away: an executable's require() loads only Node's own modules.
+# The WebRTC library is a native addon (node-datachannel, a .node file per platform), which no
+# executable can hold: it goes beside it, as OUTPUT's folder/node_modules (node-datachannel, its
+# one dependency detect-libc, and this platform's @node-datachannel/* binary), and the engine
+# loads it from there (engine/src/native.ts). Ship that folder with the executable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-build/pigeon-bridge}
@@ -28,5 +32,12 @@ say "injecting it into a copy of $(command -v node) ($(node -p process.version))
 # postject warns about ELF note sections it does not name; the result runs (tests check it).
 npx --no-install postject "$out" NODE_SEA_BLOB "$work/pigeon-bridge.blob" \
   --sentinel-fuse NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2 2>&1 | grep -v "Can't find string offset" >&2 || true
-say "built $out ($(du -h "$out" | cut -f1))"
+# The library and what it requires at run time, as npm installed them for this platform.
+lib=$(dirname "$out")/node_modules
+binding=$(cd node_modules && ls -d @node-datachannel/*/ | head -n 1)
+rm -rf "$lib/node-datachannel" "$lib/detect-libc" "$lib/@node-datachannel"
+mkdir -p "$lib/@node-datachannel"
+cp -R node_modules/node-datachannel node_modules/detect-libc "$lib/"
+cp -R "node_modules/${binding%/}" "$lib/@node-datachannel/"
+say "built $out ($(du -h "$out" | cut -f1)), and beside it $lib with node-datachannel and ${binding%/} ($(du -sh "$lib" | cut -f1))"
 echo "$out"

@@ -21,10 +21,21 @@ const MEMBERS = {
 } as const;
 const FUNCTIONS = ['cleanup', 'PeerConnection', 'Video', 'Track', 'RtcpReceivingSession'] as const;
 
+/**
+ * Where the library is looked up from: beside this module; or, in pigeon-bridge's single
+ * executable (a CommonJS bundle, where import.meta.url is not there and the executable's own
+ * require() loads only Node's built-in modules), beside the executable, where its build puts
+ * node_modules/node-datachannel (scripts/build-bridge-exe.sh).
+ */
+function lookupBase(): string {
+  const url = (import.meta as { url?: string }).url;
+  return url ?? process.execPath;
+}
+
 function load(): Native {
   let library: Native;
   try {
-    library = createRequire(import.meta.url)('node-datachannel') as Native;
+    library = createRequire(lookupBase())('node-datachannel') as Native;
   } catch (error) {
     throw new EngineError(
       'E_ENGINE_LOAD',
