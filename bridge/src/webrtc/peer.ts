@@ -114,7 +114,9 @@ export class BridgePeer extends EventEmitter<BridgePeerEvents> {
     try {
       this.engine.acceptAnswer(sdp);
     } catch (error) {
-      // Nothing was applied: the offer stands for the right answer.
+      // The offer stands for the right answer; unless the library's connection died while it was
+      // taking this one (libdatachannel 0.24 can fail the DTLS handshake before it has stored the
+      // description it is taking), and then 'ended' follows with E_CONNECTION_FAILED.
       this.answered = false;
       throw new BridgeProcessError('E_ANSWER_REFUSED', `libdatachannel could not use the Pi's answer: ${describe(error).message}`, { cause: error });
     }
