@@ -8,5 +8,5 @@ import { URL } from 'node:url';
 const fromSource = existsSync(new URL('../src/cli.ts', import.meta.url));
 const { main } = fromSource ? await (await import('tsx/esm/api')).tsImport('../src/cli.ts', import.meta.url) : await import('../dist/pigeon-bridge.js');
 const code = await main();
-// Exit now rather than wait for stragglers (werift's timers): main() closed everything it owned.
+// Exit now rather than wait for stragglers (timers of the parts): main() closed everything it owned.
 process.exit(code);

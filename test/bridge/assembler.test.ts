@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RtpHeader, RtpPacket } from 'werift';
-import { FrameAssembler, type Assembled } from '../../bridge/src/depacketize/assembler.ts';
+import { FrameAssembler, type Assembled, type RtpPacket } from '../../bridge/src/depacketize/assembler.ts';
 
 const SPS = [0x67, 0x42, 0xc0, 0x1e, 0xda];
 const PPS = [0x68, 0xce, 0x3c, 0x80];
@@ -9,7 +8,7 @@ const IDR = [0x65, 0x88, 0x82, 0x05, 0x20, 0xc6];
 const SLICE = [0x41, 0x9a, 0x02, 0x04];
 
 function packet(sequenceNumber: number, timestamp: number, marker: boolean, payload: number[]): RtpPacket {
-  return new RtpPacket(new RtpHeader({ sequenceNumber, timestamp, marker, payloadType: 96 }), Buffer.from(payload));
+  return { sequenceNumber, timestamp, marker, payload: Buffer.from(payload) };
 }
 
 /** A STAP-A with SPS and PPS, then the IDR in two FU-A fragments: how the agent sends a keyframe. */

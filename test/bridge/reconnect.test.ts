@@ -16,7 +16,7 @@ import { webkitMissing } from './page-driver.ts';
 
 /*
  * Reconnect through the bridge: the built page with ?bridge= plays a live agent, then its
- * Reconnect button has the bridge offer a new connection with werift (as a browser would); the
+ * Reconnect button has the bridge offer a new connection on the engine (as a browser would); the
  * offer goes to the agent over the data channel the bridge relays, the agent's answer comes back
  * on it, and the page moves to the new connection on the same canvas. The agent hands its viewer
  * over (same number, no second slot), the bridge closes the old peer, and frames go on.
@@ -56,7 +56,7 @@ async function reconnectThroughBridge(t: TestContext, open: (url: string) => Pro
   const reconnected = await agent.next('reconnected', { after: mark, timeoutMs: 30_000 });
   assert.equal(reconnected.viewer, viewer);
   const offered = await bridge.next('offer', { after: bridgeMark });
-  assert.notEqual(offered.viewer, first.viewer, 'a new werift peer made the offer');
+  assert.notEqual(offered.viewer, first.viewer, 'a new engine peer made the offer');
 
   // The page moved to the new connection: a second frame feed, drawn on the same canvas, playing.
   const moved = await pageShows(page, (s) => s.feeds === 2 && s.status === 'connected' && !s.statuses.at(-1)?.startsWith('Reconnecting'), 30_000, 'the new connection playing');
@@ -100,7 +100,7 @@ const pasteCode = (text: string): string =>
   `(() => { const area = document.querySelector('pigeon-app').shadowRoot.querySelector('#code-text'); area.value = ${JSON.stringify(text)}; area.dispatchEvent(new Event('input')); })()`;
 
 /**
- * The page offers first (`pi-agent answer`) through the bridge: the bridge's werift offer as the
+ * The page offers first (`pi-agent answer`) through the bridge: the bridge's engine offer as the
  * page's code, the agent's answer held `holdMs` (a person walking) and pasted back, the video plays.
  */
 async function offerFirstThroughBridge(t: TestContext, open: (url: string) => Promise<BuiltPage>, holdMs: number): Promise<void> {
@@ -126,7 +126,7 @@ async function offerFirstThroughBridge(t: TestContext, open: (url: string) => Pr
   t.diagnostic(`${page.engine}: answer held ${holdMs} ms, pasted → 30 frames decoded by ${Date.now() - answeredAt - holdMs} ms; ${playing.fps} fps`);
 }
 
-test('Chromium with the bridge forced: Reconnect moves the built page to a new werift connection, frames go on', { timeout: 180_000 }, async (t) => {
+test('Chromium with the bridge forced: Reconnect moves the built page to a new connection, frames go on', { timeout: 180_000 }, async (t) => {
   chromium = await launchChromium();
   const handle = chromium;
   await reconnectThroughBridge(t, async (url) => builtPageInChromium(handle, url));

@@ -104,13 +104,16 @@ test('garbage from a page gets an error naming it, the connection stays open, an
   await stillServes();
 });
 
-test("the bridge's offer: a browser's kind, with the page's codecs; an answer that is not an SDP is refused before werift sees it; the offering page has its viewer", async () => {
+test("the bridge's offer: a browser's kind, with the page's codecs; an answer that is not an SDP is refused before libdatachannel sees it; the offering page has its viewer", async () => {
   const page = await WsPage.open(url);
   await page.next('hello');
   page.send({ v: 1, type: 'offer', codecs: ['VP8'] });
   const offer = await page.next('offer');
   assert.match(offer.sdp, /^v=0/);
-  assert.match(offer.sdp, /a=setup:actpass/, 'werift offers either DTLS role, as a browser does: the agent answers active');
+  // Not a browser's actpass: the engine's offers say active, as the agent's own do (EnginePeer.offer),
+  // so the answering agent is the DTLS server and waits for our hello however long the answer took
+  // to carry; the agent answers passive to that, as it does to the agent-on-the-engine's offers.
+  assert.match(offer.sdp, /a=setup:active/, 'the bridge is the DTLS client of its own offer');
   assert.match(offer.sdp, /m=application .*webrtc-datachannel/, 'the pigeon channel, opened by this side');
   assert.match(offer.sdp, /a=recvonly/);
   assert.match(offer.sdp, /VP8\/90000/);
@@ -127,7 +130,7 @@ test("the bridge's offer: a browser's kind, with the page's codecs; an answer th
     page.sendRaw(data);
     assert.equal((await page.next('error', { after: seen })).code, code, data);
   }
-  // werift alone would have taken the text and failed when ICE gave up; the offer still waits for a real answer.
+  // Refused by the bridge's own SDP reader, before the engine is given it: the offer still waits for a real answer.
   assert.ok(!page.messages.some((m) => m.type === 'status' && m.state !== 'waiting'), 'the viewer still waits for an answer');
   page.send({ v: 1, type: 'close', reason: 'done' });
   assert.equal((await page.next('status', { where: (s) => s.state === 'closed' })).code, 'E_PAGE_CLOSED');

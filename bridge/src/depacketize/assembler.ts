@@ -1,11 +1,9 @@
 import type { VideoCodecName } from '@pigeon/bridge-wire';
 import { h264AccessUnit, hasIdr, vp8Frame } from './index.ts';
+import type { RtpView } from './rtp.ts';
 
-/** What the assembler reads of an RTP packet (werift's RtpPacket has this shape, as will the engine's). */
-export interface RtpPacket {
-  header: { sequenceNumber: number; timestamp: number; marker: boolean };
-  payload: Buffer;
-}
+/** What the assembler reads of an RTP packet, as readRtp gives it. */
+export type RtpPacket = Pick<RtpView, 'sequenceNumber' | 'timestamp' | 'marker' | 'payload'>;
 
 /** A whole frame, as a decoder takes it. */
 export interface AssembledFrame {
@@ -33,7 +31,7 @@ const CLOCK_RATE = 90_000;
  * missing a packet is dropped, and so is everything after it until a keyframe, since a decoder
  * given a broken reference shows garbage or stops; each such loss is reported once, for the
  * owner to ask the Pi for a keyframe. Packets that arrive late (older than the newest) are
- * ignored: werift's NACK retransmits and loopback reordering are both rare, and a keyframe is
+ * ignored: NACK retransmits and loopback reordering are both rare, and a keyframe is
  * the cure either way.
  */
 export class FrameAssembler {
@@ -50,7 +48,7 @@ export class FrameAssembler {
   constructor(private readonly codec: VideoCodecName) {}
 
   push(packet: RtpPacket): Assembled | undefined {
-    const { sequenceNumber, timestamp, marker } = packet.header;
+    const { sequenceNumber, timestamp, marker } = packet;
     let lost = false;
     if (this.lastSequence !== undefined) {
       const step = (sequenceNumber - this.lastSequence) & 0xffff;
@@ -60,7 +58,7 @@ export class FrameAssembler {
     this.lastSequence = sequenceNumber;
     const current = this.packets[0];
     // A new timestamp before the old frame's marker: its last packet went missing.
-    if (current !== undefined && current.header.timestamp !== timestamp) {
+    if (current !== undefined && current.timestamp !== timestamp) {
       lost = true;
       this.packets = [];
     }

@@ -7,7 +7,7 @@ import { PageSocketServer } from './page-socket-server.ts';
 import { BridgeViewers } from './bridge-viewers.ts';
 
 /**
- * One run of the bridge, built in dependency order: the viewers (each a werift peer of the Pi),
+ * One run of the bridge, built in dependency order: the viewers (each an engine peer of the Pi),
  * then the loopback server whose pages use them, and subscribed to each other here: the parts
  * emit, this session listens. `stop` says goodbye to the agent for every viewer before the
  * sockets close.

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { RtpPacket } from 'werift';
 import { encodeVideoFrame, type BridgeMessage, type ViewerState } from '@pigeon/bridge-wire';
 import { FrameAssembler } from '../depacketize/assembler.ts';
+import { readRtp } from '../depacketize/rtp.ts';
 import type { BridgeEvent } from '../core/events.ts';
 import type { BridgePeer } from '../webrtc/peer.ts';
 
@@ -47,7 +47,7 @@ export class Viewer extends EventEmitter<ViewerEvents> {
   /**
    * The agent's messages before `connected` was reported: the page opens its channel at that
    * status, and drops what comes before. The agent says hello as soon as its side of the channel
-   * is open, which can be before werift reports this side connected: offering, the built page's
+   * is open, which can be before the engine reports this side connected: offering, the built page's
    * test lost the agent's hello that way.
    */
   private held: string[] = [];
@@ -123,9 +123,10 @@ export class Viewer extends EventEmitter<ViewerEvents> {
     this.statsTimer.unref();
   }
 
-  private rtp(packet: RtpPacket): void {
+  private rtp(wire: Buffer): void {
     const codec = this.peer.codec;
-    if (codec === undefined) return;
+    const packet = readRtp(wire);
+    if (codec === undefined || packet === undefined) return;
     this.assembler ??= new FrameAssembler(codec);
     const out = this.assembler.push(packet);
     if (out === undefined) return;

@@ -69,7 +69,11 @@ export class WeriftPeer extends EventEmitter<PeerEvents> implements ViewerPeer {
   static async offer(config: PeerConfig): Promise<{ peer: WeriftPeer; sdp: string }> {
     const peer = new WeriftPeer(config);
     peer.attach(peer.pc.addTransceiver(peer.track, { direction: 'sendonly' }));
-    peer.adopt(peer.pc.createDataChannel('pigeon'));
+    // Stream 0: the DTLS client opens channels on even streams (RFC 8832 §6). werift 0.24 picks
+    // the parity by the ICE role instead, odd for the offerer (ICE controlling), which is right
+    // only when the offerer is the DTLS server; this offerer is the client (asDtlsClient), and an
+    // answerer that keeps the rule (libdatachannel, so pigeon-bridge) resets an odd stream at once.
+    peer.adopt(peer.pc.createDataChannel('pigeon', { id: 0 }));
     peer.withoutDefaultStun();
     peer.asDtlsClient();
     peer.capChannel();
