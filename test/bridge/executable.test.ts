@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -27,6 +27,23 @@ test('the single executable built by scripts/build-bridge-exe.sh bridges a live 
   t.diagnostic(built.stderr.trim().split('\n').at(-1) ?? '');
   const version = await promisify(execFile)(exe, ['--version']);
   assert.match(version.stdout, /^\d+\.\d+\.\d+/);
+
+  // The WebRTC library's binary ships beside the executable; moved away, the executable says where
+  // it looked, and PIGEON_ENGINE_BINARY names the new place (a Tauri app's resource folder).
+  const beside = join(dirname(exe), 'node_datachannel.node');
+  const moved = join(dir, 'elsewhere.node');
+  await rename(beside, moved);
+  const missing = await promisify(execFile)(exe, ['--version']).then(
+    () => assert.fail('the executable started without the library beside it'),
+    (error: { code?: number; stderr?: string }) => error,
+  );
+  assert.equal(missing.code, 70);
+  const said = missing.stderr ?? '';
+  assert.ok(said.startsWith('pigeon-bridge: E_ENGINE_LOAD: ') && said.includes(beside) && said.includes('PIGEON_ENGINE_BINARY'), `one line naming the path looked at: ${said}`);
+  t.diagnostic(`without the binary: ${(missing.stderr ?? '').trim().slice(0, 200)}`);
+  const named = await promisify(execFile)(exe, ['--version'], { env: { ...process.env, PIGEON_ENGINE_BINARY: moved } });
+  assert.match(named.stdout, /^\d+\.\d+\.\d+/);
+  await rename(moved, beside);
 
   const agent = new AgentProcess(['offer', '--source', 'test', '--stats-interval', '0']);
   const bridge = new BridgeProcess([], exe);

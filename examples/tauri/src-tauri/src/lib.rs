@@ -38,7 +38,7 @@ fn open_window(app: &AppHandle, bridge: Option<&str>) -> tauri::Result<()> {
 #[cfg(target_os = "linux")]
 mod bridge {
     use std::sync::Mutex;
-    use tauri::{AppHandle, Manager};
+    use tauri::{path::BaseDirectory, AppHandle, Manager};
     use tauri_plugin_shell::{process::CommandChild, process::CommandEvent, ShellExt};
 
     /// Held for the app's lifetime: the bridge exits when its stdin closes, i.e. with the app.
@@ -47,7 +47,14 @@ mod bridge {
     /// Starts the sidecar (bundle.externalBin) and opens the window once it has printed its URL,
     /// its first stdout line; its later lines and stderr go to this app's stderr.
     pub fn start(app: AppHandle) -> Result<(), Box<dyn std::error::Error>> {
-        let (mut events, child) = app.shell().sidecar("pigeon-bridge")?.spawn()?;
+        // The WebRTC library's binary, bundled as a resource (tauri.linux.conf.json): the
+        // executable cannot hold it (docs/tauri.md, step 4).
+        let library = app.path().resolve("node_datachannel.node", BaseDirectory::Resource)?;
+        let (mut events, child) = app
+            .shell()
+            .sidecar("pigeon-bridge")?
+            .env("PIGEON_ENGINE_BINARY", library)
+            .spawn()?;
         app.manage(Bridge(Mutex::new(child)));
         tauri::async_runtime::spawn(async move {
             let mut opened = false;
