@@ -18,7 +18,7 @@ const MEMBERS = {
     'onDataChannel', 'bytesReceived', 'rtt', 'getSelectedCandidatePair',
   ],
   Video: ['addVideoCodec', 'addSSRC'],
-  Track: ['sendMessageBinary', 'onMessage', 'isOpen', 'requestKeyframe', 'setMediaHandler'],
+  Track: ['sendMessageBinary', 'onOpen', 'onMessage', 'isOpen', 'requestKeyframe', 'setMediaHandler'],
 } as const;
 const FUNCTIONS = ['cleanup', 'PeerConnection', 'Video', 'Track', 'RtcpReceivingSession'] as const;
 

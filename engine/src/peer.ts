@@ -147,7 +147,10 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
   private readonly pc: PeerConnection;
   private track: Track | undefined;
   private channel: DataChannel | undefined;
-  private negotiated: { codec: VideoCodec; payloadType: number } | undefined;
+  /** The video's codec and payload type once both descriptions are known, with our SSRC: one object, read per packet. */
+  private negotiated: Readonly<{ codec: VideoCodec; payloadType: number; ssrc: number }> | undefined;
+  /** The library said the track is open (its onOpen): kept, so a packet costs no call into the library to ask. */
+  private trackOpen = false;
   private remoteSdp: string | undefined;
   private closing = false;
   /** close() was called, or the fingerprint did not match: nothing the remote sends is taken any more. */
@@ -240,7 +243,7 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
       addCodec(video, chosen.entry.payloadType, chosen.codec, chosen.entry.fmtp);
       if (plan.direction === 'sendonly') video.addSSRC(peer.ssrc, 'pigeon', 'pigeon', 'video');
       peer.attach(peer.pc.addTrack(video));
-      peer.negotiated = { codec: chosen.codec, payloadType: chosen.entry.payloadType };
+      peer.negotiated = { codec: chosen.codec, payloadType: chosen.entry.payloadType, ssrc: peer.ssrc };
       peer.pc.setLocalDescription('answer', peer.credentials);
       return { peer, sdp: asOurAnswer(await peer.gathered(), config.maxMessageBytes) };
     } catch (error) {
@@ -255,7 +258,7 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
     const chosen = preferred(videoSection(remote)?.codecs ?? [], this.plan.codecs);
     this.remoteSdp = remote;
     this.pc.setRemoteDescription(remote, 'answer');
-    if (chosen) this.negotiated = { codec: chosen.codec, payloadType: chosen.entry.payloadType };
+    if (chosen) this.negotiated = { codec: chosen.codec, payloadType: chosen.entry.payloadType, ssrc: this.ssrc };
   }
 
   /** What our description says of us besides certificate and port (see EndpointIdentity). */
@@ -270,8 +273,8 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
   }
 
   /** The codec and payload type of the video, once both descriptions are known. */
-  get video(): { codec: VideoCodec; payloadType: number; ssrc: number } | undefined {
-    return this.negotiated && { ...this.negotiated, ssrc: this.ssrc };
+  get video(): Readonly<{ codec: VideoCodec; payloadType: number; ssrc: number }> | undefined {
+    return this.negotiated;
   }
 
   get state(): EngineState {
@@ -291,15 +294,25 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
 
   /**
    * Sends one RTP packet, already rewritten to this peer's SSRC and payload type (RtpRewriter);
-   * false when it was not sent (not connected, or the library refused it).
+   * false when it was not sent (not connected, or the library refused it). The library copies
+   * `packet` before this returns, so the caller may reuse it at once.
    */
   sendRtp(packet: Buffer): boolean {
     const track = this.track;
-    if (!track || !this.verified || this.closing || !track.isOpen()) return false;
-    this.sentPackets += 1;
-    this.sentOctets += packet.length - 12;
-    this.lastTimestamp = packet.readUInt32BE(4);
-    return track.sendMessageBinary(packet);
+    if (!track || !this.trackOpen || !this.verified || this.closing) return false;
+    let sent: boolean;
+    try {
+      sent = track.sendMessageBinary(packet);
+    } catch {
+      // The library closed the track (the connection ended) before its closing reached us: not sent.
+      return false;
+    }
+    if (sent) {
+      this.sentPackets += 1;
+      this.sentOctets += packet.length - 12;
+      this.lastTimestamp = packet.readUInt32BE(4);
+    }
+    return sent;
   }
 
   /** Receiving: asks the remote for a keyframe (a PLI). */
@@ -461,6 +474,7 @@ export class EnginePeer extends EventEmitter<EnginePeerEvents> {
 
   private attach(track: Track): void {
     this.track = track;
+    track.onOpen(guarded(() => (this.trackOpen = true)));
     track.onMessage(
       guarded((data) => {
         if (this.closing) return;

@@ -77,7 +77,14 @@ export class FanOut extends EventEmitter<FanOutEvents> {
     const jump = last === undefined ? 0 : Math.min((seq - last.seq) & 0xffff, (last.seq - seq) & 0xffff);
     const restarted = last !== undefined && (ssrc !== last.ssrc || jump > 1000);
     const gapMs = last === undefined ? 0 : now - last.at;
-    this.last.set(codec, { seq, ssrc, at: now });
+    // Updated in place: one record per codec, not one per packet.
+    if (last === undefined) {
+      this.last.set(codec, { seq, ssrc, at: now });
+    } else {
+      last.seq = seq;
+      last.ssrc = ssrc;
+      last.at = now;
+    }
     if (restarted) this.rtp.get(codec)?.requestKeyframe();
     this.keyframes.get(codec)?.push(packet, now);
     for (const peer of this.receivers) {
