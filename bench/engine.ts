@@ -4,7 +4,8 @@
  * node-datachannel (bench/engine-forwarder.ts) sending the same gst-launch H.264 RTP, in the same
  * run, at 640×480 @ 2 Mbit/s and 1280×720 @ 4 Mbit/s. Every viewer must have decoded frames.
  * The offer→answer hand-over is direct. Prints figures and ratios; asserts only that video flowed.
- * WARMUP_S / WINDOW_S: seconds before and of each measurement (default 3 and 8).
+ * WARMUP_S / WINDOW_S: seconds before and of each measurement (default 3 and 8). The agent runs on
+ * the engine PIGEON_ENGINE names (its own default without), and each row says which.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -12,11 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBlob, encodeBlob } from '../src/signal/index.ts';
 import { AgentProcess, type BrowserPeer, type ChromiumHandle, eventually, launchChromium } from '../test/harness/index.ts';
+import { DEFAULT_ENGINE } from '../pi-agent/src/webrtc/engine-choice.ts';
 import { cpuSeconds } from './proc-cpu.ts';
 
 const WARMUP_MS = Number(process.env.WARMUP_S ?? 3) * 1000;
 const WINDOW_MS = Number(process.env.WINDOW_S ?? 8) * 1000;
 const COUNTS = [0, 1, 2, 4];
+/** The agent's engine in this run, as its rows name it. */
+const AGENT_ENGINE = process.env.PIGEON_ENGINE || DEFAULT_ENGINE;
 const SIZES = [
   { width: 640, height: 480, kbits: 2000 },
   { width: 1280, height: 720, kbits: 4000 },
@@ -121,7 +125,7 @@ try {
     console.error(`node-datachannel forwarder, ${label}`);
     const floor = await measure(chromium, await forwarderSender(width, height, kbits));
     const cells = (ys: number[]): string => ys.map((y) => `${y.toFixed(1)} %`).join(' | ');
-    rows.push(`| pi-agent, ${label} | ${cells(agent)} | **${slope(agent).toFixed(2)} %** | ${(slope(agent) / slope(floor)).toFixed(2)}× |`);
+    rows.push(`| pi-agent (${AGENT_ENGINE}), ${label} | ${cells(agent)} | **${slope(agent).toFixed(2)} %** | ${(slope(agent) / slope(floor)).toFixed(2)}× |`);
     rows.push(`| forwarder on node-datachannel, ${label} | ${cells(floor)} | **${slope(floor).toFixed(2)} %** | 1× |`);
   }
 } finally {
