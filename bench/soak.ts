@@ -203,7 +203,7 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   const why = options.networkChange ? netnsUnavailable() : 'not asked for';
   const net = why === undefined ? new NetnsPair(`${process.pid}s`) : undefined;
   if (options.networkChange && why !== undefined) print(`soak: no network change: ${why}`);
-  const kinds = [...(options.restart ? ['restart' as const] : []), ...(net ? ['move' as const] : [])];
+  const kinds: Disturbance[] = [...(options.restart ? ['restart' as const] : []), ...(net ? ['move' as const] : [])];
   const plan = disturbances(durationMs, kinds);
   const settleMs = Math.min(10 * 60_000, Math.max(60_000, durationMs * 0.15));
   const firstOfEach = Math.max(0, ...kinds.map((k) => plan.find((d) => d.kind === k)?.atMs ?? 0));
@@ -322,14 +322,17 @@ export async function soak(options: SoakOptions): Promise<SoakResult> {
   return { ok: failures.length === 0, failures, samples, rssSlope, heapSlope, cpuMean };
 }
 
+/** What the soak does to the agent on the way: its encoder killed, or its address moved. */
+type Disturbance = 'restart' | 'move';
+
 /**
  * Pipeline restarts and network changes taking turns, one every eighth of the run (15 min in 2 h,
  * at least 30 s apart), none in the last half-interval so the end's samples see it settled.
  */
-export function disturbances(durationMs: number, kinds: ('restart' | 'move')[]): { atMs: number; kind: 'restart' | 'move' }[] {
+export function disturbances(durationMs: number, kinds: Disturbance[]): { atMs: number; kind: Disturbance }[] {
   if (kinds.length === 0) return [];
   const every = Math.max(30_000, Math.min(15 * 60_000, durationMs / 8));
-  const plan: { atMs: number; kind: 'restart' | 'move' }[] = [];
+  const plan: { atMs: number; kind: Disturbance }[] = [];
   for (let atMs = every; atMs <= durationMs - every / 2; atMs += every) plan.push({ atMs, kind: kinds[plan.length % kinds.length]! });
   return plan;
 }

@@ -9,7 +9,6 @@ const failed = (error: unknown): never => {
   process.exit(70);
 };
 
-import('./cli.ts').then(
-  async ({ main }) => process.exit(await main()),
-  failed,
-).catch(failed);
+import('./cli.ts')
+  .then(async ({ main }) => process.exit(await main()))
+  .catch(failed);

@@ -23,7 +23,7 @@ const MEMBERS = {
 const FUNCTIONS = ['cleanup', 'PeerConnection', 'Video', 'Track', 'RtcpReceivingSession'] as const;
 
 /** The library's binary as a single executable (pigeon-bridge's) carries it: beside the executable. */
-export const BINARY_BESIDE_EXECUTABLE = 'node_datachannel.node';
+const BINARY_BESIDE_EXECUTABLE = 'node_datachannel.node';
 
 /**
  * Inside a single executable application (scripts/build-bridge-exe.sh) there is no node_modules and
